@@ -1,0 +1,113 @@
+"""Shared vocabulary of the problem families: the problem base model, parse errors, verdicts.
+
+Everything in `orchestra.tasks` depends only on this module (and third-party libraries), so
+that specialists, routers and LLM backends can import the families without pulling in the
+engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+# A pasted puzzle is at most a few kB; the largest ARC task, indented, is about 130 kB.
+# Anything far beyond that is rejected before any parsing work is done.
+MAX_INPUT_CHARS = 512 * 1024
+
+Grid = list[list[int]]
+
+
+class ParseError(ValueError):
+    """Input that looks like a puzzle but cannot be one; the message says what and where.
+
+    `row` and `col` are 1-based, as a person counts them in the pasted text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str | None = None,
+        row: int | None = None,
+        col: int | None = None,
+        char: str | None = None,
+    ) -> None:
+        self.reason = message
+        self.kind = kind
+        self.row = row
+        self.col = col
+        self.char = char
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if col is not None:
+            where.append(f"column {col}")
+        prefix = f"{kind}: " if kind else ""
+        suffix = f" (at {', '.join(where)})" if where else ""
+        super().__init__(f"{prefix}{message}{suffix}")
+
+
+class Problem(BaseModel):
+    """A typed problem. `kind` names the family; plug-ins subclass this with their own kind.
+
+    `prompt` keeps the prose a puzzle was embedded in, so an answer can address the whole
+    request, not only the grid.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    prompt: str | None = None
+
+
+class Verdict(BaseModel):
+    """What a verifier concluded about an answer.
+
+    `correct` is None when the family cannot know (an ARC answer without the expected
+    output): the answer may still be well-formed (`valid`).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    valid: bool
+    correct: bool | None
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.correct is True
+
+
+def ok(reason: str = "all constraints satisfied") -> Verdict:
+    return Verdict(valid=True, correct=True, reason=reason)
+
+
+def wrong(reason: str, *, valid: bool = True) -> Verdict:
+    return Verdict(valid=valid, correct=False, reason=reason)
+
+
+def malformed(reason: str) -> Verdict:
+    return Verdict(valid=False, correct=False, reason=reason)
+
+
+def as_int_grid(value: Any, *, kind: str, what: str) -> Grid:
+    """Coerce JSON-ish nested sequences (lists, tuples, numpy arrays) to a list of int rows."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, list | tuple) or not value:
+        raise ParseError(f"{what} must be a non-empty list of rows", kind=kind)
+    rows: Grid = []
+    for r, row in enumerate(value, start=1):
+        if hasattr(row, "tolist"):
+            row = row.tolist()
+        if not isinstance(row, list | tuple):
+            raise ParseError(f"{what}: row is {type(row).__name__}, not a list", kind=kind, row=r)
+        out = []
+        for c, v in enumerate(row, start=1):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ParseError(
+                    f"{what}: cell {v!r} is not an integer", kind=kind, row=r, col=c, char=str(v)
+                )
+            out.append(v)
+        rows.append(out)
+    return rows
