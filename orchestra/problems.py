@@ -57,8 +57,11 @@ def _from_object(obj: Any, *, prompt: str | None) -> Problem | None:
 def _is_maze_rows(x: Any) -> bool:
     if isinstance(x, str):
         x = x.split("\n")
-    return isinstance(x, list) and bool(x) and all(isinstance(r, str) for r in x) and any(
-        "#" in r for r in x
+    return (
+        isinstance(x, list)
+        and bool(x)
+        and all(isinstance(r, str) for r in x)
+        and any("#" in r for r in x)
     )
 
 
@@ -80,8 +83,7 @@ def _json_in(text: str) -> tuple[Any, bool] | None:
         except json.JSONDecodeError as e:
             if '"train"' in text[start:]:
                 raise ParseError(
-                    f"invalid JSON in the ARC task: {e.msg} at line {e.lineno}, "
-                    f"column {e.colno}",
+                    f"invalid JSON in the ARC task: {e.msg} at line {e.lineno}, column {e.colno}",
                     kind="arc",
                 ) from None
             return None
@@ -112,8 +114,8 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
         problem = _from_object(x, prompt=None)
         if problem is None:
             raise ParseError(
-                "object is not a puzzle: expected an ARC task {\"train\", \"test\"}, "
-                "{\"grid\": rows} or {\"maze\": rows}"
+                'object is not a puzzle: expected an ARC task {"train", "test"}, '
+                '{"grid": rows} or {"maze": rows}'
             )
         return _check_kind(problem, kind)
     if not isinstance(x, str):
@@ -141,7 +143,9 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
         if problem is not None:
             return _check_kind(problem, kind)
     if kind == "arc":
-        raise ParseError('no ARC task found: expected JSON {"train": [...], "test": [...]}', kind="arc")
+        raise ParseError(
+            'no ARC task found: expected JSON {"train": [...], "test": [...]}', kind="arc"
+        )
     for parser in _TEXT_PARSERS.values():
         problem = parser(text, strict=False)
         if problem is not None:
@@ -156,4 +160,7 @@ def _check_kind(problem: Problem, kind: str | None) -> Problem:
 
 
 def _too_big(n: int) -> str:
-    return f"input is {n:,} characters; the limit is {MAX_INPUT_CHARS:,} (the largest ARC task is ~130,000)"
+    return (
+        f"input is {n:,} characters; the limit is {MAX_INPUT_CHARS:,} "
+        "(the largest ARC task is about 130,000)"
+    )

@@ -31,8 +31,10 @@ class ArcTransform:
         outs = problem.test_outputs
         return problem.model_copy(
             update={
-                "train": [ArcPair(input=self.grid(p.input), output=self.grid(p.output))
-                          for p in problem.train],
+                "train": [
+                    ArcPair(input=self.grid(p.input), output=self.grid(p.output))
+                    for p in problem.train
+                ],
                 "test_inputs": [self.grid(g) for g in problem.test_inputs],
                 "test_outputs": None if outs is None else [self.grid(g) for g in outs],
             }

@@ -9,9 +9,7 @@ from .augment import augmentations
 from .problem import ArcProblem
 
 
-def generate(
-    tasks: Iterable[ArcProblem], per_task: int = 8, *, seed: int = 0
-) -> list[ArcProblem]:
+def generate(tasks: Iterable[ArcProblem], per_task: int = 8, *, seed: int = 0) -> list[ArcProblem]:
     """Up to `per_task` distinct views of every task, the original first; each view gets
     the id `<task>:<transform>` so that a puzzle embedding can be learned per view."""
     out = []

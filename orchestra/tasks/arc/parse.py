@@ -26,7 +26,7 @@ def _pairs(obj: dict, key: str) -> list:
 def from_json(obj: Any, *, prompt: str | None = None, task_id: str | None = None) -> ArcProblem:
     """`{"train": [{"input", "output"}...], "test": [{"input"[, "output"]}...]}`."""
     if not isinstance(obj, dict):
-        raise ParseError("an ARC task is a JSON object with \"train\" and \"test\"", kind=KIND)
+        raise ParseError('an ARC task is a JSON object with "train" and "test"', kind=KIND)
     train = []
     for i, item in enumerate(_pairs(obj, "train")):
         if "output" not in item:

@@ -38,7 +38,10 @@ def check_grid(grid: Any, what: str) -> Grid:
         for c, v in enumerate(row, start=1):
             if not 0 <= v < COLOURS:
                 raise ParseError(
-                    f"{what} has colour {v}; ARC colours are 0-9", kind=KIND, row=r, col=c,
+                    f"{what} has colour {v}; ARC colours are 0-9",
+                    kind=KIND,
+                    row=r,
+                    col=c,
                     char=str(v),
                 )
     return rows
@@ -120,7 +123,11 @@ def verify(problem: ArcProblem, answer: Any) -> Verdict:
                 return wrong(
                     f"test {i}: shape {len(got)}x{len(got[0])}, expected {len(want)}x{len(want[0])}"
                 )
-            diff = sum(a != b for ra, rb in zip(got, want, strict=True) for a, b in zip(ra, rb, strict=True))
+            diff = sum(
+                a != b
+                for ra, rb in zip(got, want, strict=True)
+                for a, b in zip(ra, rb, strict=True)
+            )
             return wrong(f"test {i}: {diff} cell(s) differ from the expected output")
     return ok("matches the expected output")
 
@@ -128,6 +135,8 @@ def verify(problem: ArcProblem, answer: Any) -> Verdict:
 def _looks_like_grid(x: Any) -> bool:
     if hasattr(x, "tolist"):
         x = x.tolist()
-    return isinstance(x, list) and bool(x) and all(
-        isinstance(row, list) and all(isinstance(v, int) for v in row) for row in x
+    return (
+        isinstance(x, list)
+        and bool(x)
+        and all(isinstance(row, list) and all(isinstance(v, int) for v in row) for row in x)
     )

@@ -76,9 +76,7 @@ def _open(h: int, w: int, density: float, rng: random.Random) -> list[list[str]]
     return [[WALL if rng.random() < density else OPEN for _ in range(w)] for _ in range(h)]
 
 
-def _place(
-    grid: list[list[str]], min_path: int, rng: random.Random
-) -> tuple[Cell, Cell] | None:
+def _place(grid: list[list[str]], min_path: int, rng: random.Random) -> tuple[Cell, Cell] | None:
     open_cells = [(r, c) for r, row in enumerate(grid) for c, ch in enumerate(row) if ch == OPEN]
     if len(open_cells) < 2:
         return None

@@ -19,9 +19,7 @@ Cell = tuple[int, int]
 def check_rows(rows: list[str]) -> None:
     """Raise ParseError naming the first thing that makes `rows` no maze."""
     if not MIN_SIDE <= len(rows) <= MAX_SIDE:
-        raise ParseError(
-            f"found {len(rows)} rows; a maze has {MIN_SIDE}..{MAX_SIDE}", kind=KIND
-        )
+        raise ParseError(f"found {len(rows)} rows; a maze has {MIN_SIDE}..{MAX_SIDE}", kind=KIND)
     width = len(rows[0])
     if not MIN_SIDE <= width <= MAX_SIDE:
         raise ParseError(
@@ -49,9 +47,7 @@ def check_rows(rows: list[str]) -> None:
                 counts[ch] += 1
     for mark, name in ((START, "start S"), (GOAL, "goal G")):
         if counts[mark] != 1:
-            raise ParseError(
-                f"a maze needs exactly one {name}, found {counts[mark]}", kind=KIND
-            )
+            raise ParseError(f"a maze needs exactly one {name}, found {counts[mark]}", kind=KIND)
 
 
 class MazeProblem(Problem):

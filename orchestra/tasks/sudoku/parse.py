@@ -139,9 +139,7 @@ def _raise_shape(rows: list[list[str]]) -> None:
         )
     for r, row in enumerate(rows, start=1):
         if len(row) != expected:
-            raise ParseError(
-                f"row has {len(row)} cells, expected {expected}", kind=KIND, row=r
-            )
+            raise ParseError(f"row has {len(row)} cells, expected {expected}", kind=KIND, row=r)
 
 
 def from_json(obj: Any, *, prompt: str | None = None) -> SudokuProblem:

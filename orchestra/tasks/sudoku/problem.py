@@ -88,9 +88,7 @@ def check_grid(grid: Grid, *, blanks_allowed: bool = True) -> None:
     """Raise ParseError naming the first thing that makes `grid` no Sudoku."""
     size = len(grid)
     if size not in BOX_SHAPES:
-        raise ParseError(
-            f"found {size} rows; a Sudoku has 4, 6 or 9 rows", kind=KIND
-        )
+        raise ParseError(f"found {size} rows; a Sudoku has 4, 6 or 9 rows", kind=KIND)
     for r, row in enumerate(grid, start=1):
         if len(row) != size:
             raise ParseError(f"row has {len(row)} cells, expected {size}", kind=KIND, row=r)
