@@ -1,23 +1,59 @@
 """orchestra: route structured-reasoning problems to tiny recursive specialists and open
-language to LLMs."""
+language to LLMs.
 
+    import orchestra
+    sol = orchestra.solve("53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79")
+    sol.route, sol.verified, sol.answer
+
+Importing is cheap: no specialist is built and no weights are loaded until first use.
+"""
+
+from .engine import Orchestra, reset_stats, solve, solve_many, stats
 from .problems import AnyProblem, parse
+from .registry import RegistryError, register_specialist, specialists
+from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
 from .tasks.base import ParseError, Problem, Verdict
 from .tasks.maze import MazeProblem
 from .tasks.sudoku import SudokuProblem
 from .tasks.text import TextProblem
+from .types import (
+    Attempt,
+    ProcessorStats,
+    RouteDecision,
+    Solution,
+    SpecialistAnswer,
+    Trace,
+    WorkloadSplit,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AnyProblem",
     "ArcProblem",
+    "Attempt",
+    "BaseSpecialist",
     "MazeProblem",
+    "Orchestra",
     "ParseError",
     "Problem",
+    "ProcessorStats",
+    "RegistryError",
+    "RouteDecision",
+    "Solution",
+    "Specialist",
+    "SpecialistAnswer",
     "SudokuProblem",
     "TextProblem",
+    "Trace",
     "Verdict",
+    "WorkloadSplit",
     "parse",
+    "register_specialist",
+    "reset_stats",
+    "solve",
+    "solve_many",
+    "specialists",
+    "stats",
 ]

@@ -1,0 +1,235 @@
+"""`orchestra` on the command line: solve, route, specialists, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .types import Solution, WorkloadSplit
+
+# Piped output (CI logs, files) gets a fixed width instead of rich's 80-column default.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+def _read_input(text: str | None, file: str | None) -> str:
+    if file is not None:
+        if file == "-":
+            return sys.stdin.read()
+        path = Path(file)
+        if not path.is_file():
+            raise CLIError(f"no such file: {file}")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise CLIError(f"{file} is not UTF-8 text") from None
+    if text is None:
+        raise CLIError("give the problem as an argument, or -f FILE (- for stdin)")
+    return text
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+
+
+def _solution_report(sol: Solution) -> None:
+    from .render import answer_text
+
+    verified = {True: "[green]verified[/]", False: "[red]rejected[/]", None: "unverified"}
+    out.print(
+        f"kind: {sol.kind}   route: {sol.route or '-'}   {verified[sol.verified]}   "
+        f"{sol.latency_s * 1000:.1f} ms on {sol.device or '-'}"
+    )
+    if sol.fallback_from:
+        out.print(f"fell back from: {', '.join(sol.fallback_from)}")
+    if sol.answer is not None:
+        out.print(answer_text(sol.problem, sol.answer), markup=False)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from .engine import solve
+
+    sol = solve(_read_input(args.text, args.file), kind=args.kind)
+    if args.json:
+        _print_json(sol.model_dump(mode="json"))
+    elif sol.problem is not None:
+        _solution_report(sol)
+    if sol.error:
+        err.print(f"orchestra: {sol.error}", markup=False)
+        return 1
+    return 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from .engine import default
+
+    path = Path(args.file)
+    if args.file != "-" and not path.is_file():
+        raise CLIError(f"no such file: {args.file}")
+    lines = sys.stdin.read().splitlines() if args.file == "-" else path.read_text().splitlines()
+    router = default().router
+    failures = 0
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "prompt" not in record:
+                raise ValueError('each line must be a JSON object with a "prompt"')
+            decision = router.route(record["prompt"])
+            _print_json({"line": n, **decision.model_dump()})
+        except ValueError as e:  # bad JSON, a missing prompt, a broken puzzle
+            failures += 1
+            _print_json({"line": n, "error": str(e)})
+    if failures:
+        err.print(f"orchestra route: {failures} line(s) could not be routed")
+        return 1
+    return 0
+
+
+def cmd_specialists(args: argparse.Namespace) -> int:
+    from .registry import specialists
+
+    found = specialists()
+    if args.json:
+        _print_json([s.model_dump() for s in found])
+        return 0
+    table = Table(title="specialists")
+    for col in ("name", "kinds", "priority", "source", "description"):
+        table.add_column(col)
+    for s in found:
+        table.add_row(s.name, ", ".join(s.kinds), str(s.priority), s.source, s.description)
+    out.print(table)
+    return 0
+
+
+def split_table(split: WorkloadSplit) -> Table:
+    table = Table(title="workload split (per processor)")
+    for col in (
+        "processor",
+        "device",
+        "items",
+        "busy s",
+        "items/s",
+        "p50 ms",
+        "p95 ms",
+        "verified",
+        "cost $",
+        "energy J*",
+    ):
+        table.add_column(col, justify="left" if col in ("processor", "device") else "right")
+    for p in split.processors:
+        rate = "-" if p.verified_rate is None else f"{p.verified}/{p.verified + p.rejected}"
+        table.add_row(
+            p.name,
+            p.device,
+            str(p.items),
+            f"{p.busy_s:.3f}",
+            f"{p.items_per_s:.1f}",
+            f"{p.p50_latency_s * 1000:.1f}",
+            f"{p.p95_latency_s * 1000:.1f}",
+            rate,
+            f"{p.cost_usd:.4f}",
+            f"{p.energy_j:.2f}",
+        )
+    table.caption = f"* {split.power_note}"
+    return table
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import registry
+    from .demo import workload
+    from .engine import Orchestra
+    from .render import summary
+
+    engine = Orchestra()
+    with out.status("generating the demo workload…"):
+        items = workload(seed=args.seed)
+    with out.status(f"solving {len(items)} problems…"):
+        sols = engine.solve_many([x for _, x in items])
+    split = engine.stats()
+    missing = []
+    if not any(s.name.startswith("trm") for s in registry.specialists()):
+        missing.append("no TRM specialist is installed: puzzles went to the exact solvers")
+    if engine.llm is None:
+        missing.append("no LLM backend is configured: prose and ARC tasks get no answer")
+    if args.json:
+        _print_json(
+            {
+                "results": [
+                    {"label": label, **s.model_dump(mode="json", exclude={"problem"})}
+                    for (label, _), s in zip(items, sols, strict=True)
+                ],
+                "workload_split": split.model_dump(mode="json"),
+                "missing": missing,
+            }
+        )
+        return 0
+    table = Table(title="orchestra demo: one solve_many over a mixed workload")
+    for col in ("#", "input", "kind", "route", "verified", "ms", "answer / error"):
+        table.add_column(col)
+    for i, ((label, _), s) in enumerate(zip(items, sols, strict=True), start=1):
+        v = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[s.verified]
+        note = summary(s.problem, s.answer) if s.error is None else f"[yellow]{s.error}[/]"
+        table.add_row(str(i), label, s.kind, s.route or "-", v, f"{s.latency_s * 1000:.1f}", note)
+    out.print(table)
+    out.print(split_table(split))
+    for line in missing:
+        out.print(f"[yellow]missing:[/] {line}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="orchestra",
+        description="Route structured puzzles to specialists and prose to LLMs.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("solve", help="solve one problem (text, JSON, grid, maze, ARC task)")
+    s.add_argument("text", nargs="?", help="the problem; or use -f")
+    s.add_argument("-f", "--file", help="read the problem from FILE (- for stdin)")
+    s.add_argument("--kind", choices=["sudoku", "maze", "arc", "text"], help="force a family")
+    s.add_argument("--json", action="store_true", help="print the Solution as JSON")
+    s.set_defaults(func=cmd_solve)
+
+    r = sub.add_parser("route", help='route each {"prompt": ...} line of a JSONL file')
+    r.add_argument("file", help="JSONL file (- for stdin)")
+    r.set_defaults(func=cmd_route)
+
+    sp = sub.add_parser("specialists", help="list the available specialists")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_specialists)
+
+    d = sub.add_parser("demo", help="a mixed workload and its workload split")
+    d.add_argument("--json", action="store_true")
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CLIError as e:
+        err.print(f"orchestra {args.command}: {e}", markup=False)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""The engine: parse -> route -> dispatch to processors in batches -> verify -> fall back.
+
+Each problem gets a chain of processors (the router's target first, then the kind's
+fallback chain: preferred specialist, next specialist, the LLM). Work proceeds in rounds:
+every pending problem is grouped under the next processor of its chain, all groups run at
+the same time (specialists in micro-batches, the LLM with bounded concurrency), and
+problems whose answer was rejected or failed move on to the next processor. One problem's
+failure never fails the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import registry
+from .accounting import Accounting
+from .energy import power_w
+from .llm.base import LLM
+from .problems import parse
+from .tasks import arc, maze, sudoku
+from .tasks.base import Problem, Verdict
+from .types import (
+    LLM_TARGET,
+    Attempt,
+    RouteDecision,
+    Solution,
+    SpecialistAnswer,
+    Trace,
+    WorkloadSplit,
+)
+
+Verifier = Callable[[Any, Any], Verdict]
+VERIFIERS: dict[str, Verifier] = {
+    "sudoku": sudoku.verify,
+    "maze": maze.verify,
+    "arc": arc.verify,
+}
+
+
+def _error_text(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"
+
+
+@dataclass
+class _Item:
+    index: int
+    problem: Problem | None = None
+    decision: RouteDecision | None = None
+    chain: list[str] = field(default_factory=list)
+    position: int = 0
+    attempts: list[Attempt] = field(default_factory=list)
+    error: str | None = None
+    prep_s: float = 0.0
+    done: bool = False
+
+    @property
+    def next_processor(self) -> str:
+        return self.chain[self.position]
+
+
+class Orchestra:
+    """A router, a set of specialists and an optional LLM, with their accounting.
+
+    `specialists`: names from the registry and/or specialist instances (default: every
+    registered specialist). `fallback`: per kind, the chain of processor names to try in
+    order (default: the kind's specialists by priority, then "llm").
+    """
+
+    def __init__(
+        self,
+        router: Any = None,
+        specialists: Iterable[str | Any] | None = None,
+        llm: LLM | None = None,
+        *,
+        fallback: Mapping[str, Sequence[str]] | None = None,
+        max_batch: int = 64,
+        llm_concurrency: int = 4,
+    ) -> None:
+        if max_batch < 1 or llm_concurrency < 1:
+            raise ValueError("max_batch and llm_concurrency must be >= 1")
+        self.llm = llm
+        self.max_batch = max_batch
+        self.llm_concurrency = llm_concurrency
+        self._local: dict[str, Any] = {}
+        self._allowed: set[str] | None = None
+        if specialists is not None:
+            self._allowed = set()
+            for s in specialists:
+                if isinstance(s, str):
+                    registry.info(s)  # fail now, clearly, on an unknown name
+                    self._allowed.add(s)
+                else:
+                    if not getattr(s, "name", ""):
+                        raise ValueError(f"specialist {s!r} has no name")
+                    self._local[s.name] = s
+                    self._allowed.add(s.name)
+        self._fallback = {k: list(v) for k, v in (fallback or {}).items()}
+        if router is None:
+            from routers.rules import RulesRouter  # routers sit beside the engine, not under it
+
+            router = RulesRouter(targets=lambda kind: self.chain(kind)[0])
+        self.router = router
+        self.accounting = Accounting()
+
+    # -- configuration -------------------------------------------------------------------
+
+    def specialist_names(self) -> list[str]:
+        names = set(self._local)
+        names |= set(registry.names()) if self._allowed is None else self._allowed
+        return sorted(names)
+
+    def _kinds_of(self, name: str) -> tuple[str, ...]:
+        if name in self._local:
+            return tuple(getattr(self._local[name], "kinds", ()))
+        return tuple(registry.info(name).kinds)
+
+    def _priority_of(self, name: str) -> int:
+        if name in self._local:
+            return int(getattr(self._local[name], "priority", 0))
+        return registry.info(name).priority
+
+    def chain(self, kind: str) -> list[str]:
+        """The processors a problem of `kind` goes through, in order."""
+        if kind in self._fallback:
+            return list(self._fallback[kind])
+        names = [n for n in self.specialist_names() if kind in self._kinds_of(n)]
+        names.sort(key=lambda n: (-self._priority_of(n), n))
+        return [*names, LLM_TARGET]
+
+    def _specialist(self, name: str) -> Any:
+        if name in self._local:
+            return self._local[name]
+        return registry.get_specialist(name)
+
+    # -- solving ---------------------------------------------------------------------------
+
+    def solve(self, problem: Any, *, kind: str | None = None) -> Solution:
+        return self.solve_many([problem], kind=kind)[0]
+
+    def solve_many(self, problems: Iterable[Any], *, kind: str | None = None) -> list[Solution]:
+        """Solve everything, processors working side by side; results in input order."""
+        items = [self._prepare(i, x, kind) for i, x in enumerate(problems)]
+        while pending := [it for it in items if not it.done]:
+            groups: dict[str, list[_Item]] = {}
+            for it in pending:
+                groups.setdefault(it.next_processor, []).append(it)
+            with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+                for future in [pool.submit(self._run, n, g) for n, g in groups.items()]:
+                    future.result()
+            for it in pending:
+                it.position += 1
+                last = it.attempts[-1]
+                if last.accepted or it.position >= len(it.chain):
+                    it.done = True
+        return [self._solution(it) for it in items]
+
+    def _prepare(self, index: int, x: Any, kind: str | None) -> _Item:
+        t0 = time.perf_counter()
+        item = _Item(index=index)
+        try:
+            item.problem = parse(x, kind=kind)
+            item.decision = self.router.route(item.problem)
+            head = LLM_TARGET if item.decision.abstained else item.decision.target
+            rest = [p for p in self.chain(item.problem.kind) if p != head]
+            item.chain = [head, *rest]
+        except ValueError as e:  # ParseError and friends: the input's fault, said plainly
+            item.error, item.done = str(e), True
+        except Exception as e:  # a broken router must not sink the batch either
+            item.error, item.done = f"routing failed: {_error_text(e)}", True
+        item.prep_s = time.perf_counter() - t0
+        return item
+
+    def _run(self, name: str, items: list[_Item]) -> None:
+        if name == LLM_TARGET:
+            self._run_llm(items)
+        else:
+            self._run_specialist(name, items)
+
+    def _verify(self, problem: Problem, answer: Any, verifier: Verifier | None) -> Verdict | None:
+        if verifier is None:
+            return None
+        try:
+            return verifier(problem, answer)
+        except Exception as e:  # a verifier crash on odd output rejects that answer only
+            return Verdict(valid=False, correct=False, reason=f"verifier failed: {e}")
+
+    def _run_specialist(self, name: str, items: list[_Item]) -> None:
+        try:
+            spec = self._specialist(name)
+        except Exception as e:
+            for it in items:
+                it.attempts.append(
+                    Attempt(processor=name, device="?", error=f"cannot load: {_error_text(e)}")
+                )
+            return
+        device = str(getattr(spec, "device", "cpu"))
+        supports = getattr(spec, "supports", lambda p: p.kind in getattr(spec, "kinds", ()))
+        ready = []
+        for it in items:
+            if supports(it.problem):
+                ready.append(it)
+            else:
+                it.attempts.append(
+                    Attempt(processor=name, device=device, reason="skipped: not supported")
+                )
+        size = max(1, min(self.max_batch, int(getattr(spec, "max_batch", self.max_batch))))
+        own_verify = getattr(spec, "verify", None)
+        for start in range(0, len(ready), size):
+            batch = ready[start : start + size]
+            t0 = time.perf_counter()
+            outputs = self._call_batch(spec, [it.problem for it in batch])
+            busy = time.perf_counter() - t0
+            energy = busy * power_w(device) / len(batch)
+            verified = rejected = errors = 0
+            for it, out in zip(batch, outputs, strict=True):
+                verifier = VERIFIERS.get(it.problem.kind, own_verify)
+                att = Attempt(processor=name, device=device, latency_s=busy, energy_j=energy)
+                if isinstance(out, BaseException):
+                    att.error = _error_text(out)
+                    errors += 1
+                else:
+                    ans = out if isinstance(out, SpecialistAnswer) else SpecialistAnswer(answer=out)
+                    att.answer, att.confidence, att.steps = ans.answer, ans.confidence, ans.steps
+                    if ans.answer is None:
+                        att.reason = "no answer"
+                    else:
+                        verdict = self._verify(it.problem, ans.answer, verifier)
+                        if verdict is not None:
+                            att.verified, att.reason = verdict.correct, verdict.reason
+                            verified += verdict.correct is True
+                            rejected += verdict.correct is False
+                it.attempts.append(att)
+            self.accounting.record(
+                name,
+                device,
+                busy_s=busy,
+                latencies=[busy] * len(batch),
+                verified=verified,
+                rejected=rejected,
+                errors=errors,
+                energy_j=energy * len(batch),
+            )
+
+    @staticmethod
+    def _call_batch(spec: Any, problems: list[Problem]) -> list[Any]:
+        """Answers for a batch; if the batch call fails, each problem alone, so that only
+        the problem that breaks the specialist gets the error."""
+        try:
+            out = list(spec.solve_batch(problems))
+            if len(out) != len(problems):
+                raise RuntimeError(f"returned {len(out)} answers for {len(problems)} problems")
+            return out
+        except Exception as batch_error:
+            if len(problems) == 1:
+                return [batch_error]
+        results: list[Any] = []
+        for p in problems:
+            try:
+                one = list(spec.solve_batch([p]))
+                results.append(one[0] if len(one) == 1 else RuntimeError("no single answer"))
+            except Exception as e:
+                results.append(e)
+        return results
+
+    def _run_llm(self, items: list[_Item]) -> None:
+        if self.llm is None:
+            for it in items:
+                it.attempts.append(
+                    Attempt(
+                        processor=LLM_TARGET,
+                        device="none",
+                        error="no LLM backend configured",
+                    )
+                )
+            return
+        llm = self.llm
+        device = str(getattr(llm, "device", "remote"))
+        name = f"{LLM_TARGET}:{getattr(llm, 'name', type(llm).__name__)}"
+
+        def one(it: _Item) -> None:
+            t0 = time.perf_counter()
+            att = Attempt(processor=name, device=device)
+            verdict = None
+            try:
+                answer, result = llm.answer(it.problem)
+                att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
+                verdict = self._verify(it.problem, answer, VERIFIERS.get(it.problem.kind))
+                if verdict is not None:
+                    att.verified, att.reason = verdict.correct, verdict.reason
+            except Exception as e:
+                att.error = _error_text(e)
+            att.latency_s = time.perf_counter() - t0
+            att.energy_j = att.latency_s * power_w(device)
+            it.attempts.append(att)
+            self.accounting.record(
+                name,
+                device,
+                busy_s=att.latency_s,
+                latencies=[att.latency_s],
+                verified=int(att.verified is True),
+                rejected=int(att.verified is False),
+                errors=int(att.error is not None),
+                cost_usd=att.cost_usd,
+                energy_j=att.energy_j,
+            )
+
+        with ThreadPoolExecutor(max_workers=self.llm_concurrency) as pool:
+            list(pool.map(one, items))
+
+    def _solution(self, it: _Item) -> Solution:
+        kind = it.problem.kind if it.problem is not None else "unknown"
+        trace = Trace(decision=it.decision, attempts=it.attempts)
+        tried = [a for a in it.attempts if not a.reason.startswith("skipped")]
+        common = dict(
+            kind=kind,
+            problem=it.problem,
+            trace=trace,
+            latency_s=it.prep_s + sum(a.latency_s for a in it.attempts),
+            cost_usd=sum(a.cost_usd for a in it.attempts),
+            energy_j=sum(a.energy_j for a in it.attempts),
+        )
+        if it.error is not None:
+            return Solution(error=it.error, **common)
+        final = next((a for a in tried if a.accepted), None)
+        error = None
+        if final is None:
+            with_answer = [a for a in tried if a.answer is not None]
+            final = with_answer[-1] if with_answer else (tried[-1] if tried else None)
+            error = "; ".join(f"{a.processor}: {a.error or a.reason}" for a in it.attempts)
+        if final is None:
+            return Solution(error=error, **common)
+        before = [a.processor for a in tried[: tried.index(final)]]
+        return Solution(
+            answer=final.answer,
+            route=final.processor,
+            verified=final.verified,
+            confidence=final.confidence,
+            fallback_from=before,
+            device=final.device,
+            tokens=final.tokens,
+            steps=final.steps,
+            error=error,
+            **common,
+        )
+
+    # -- accounting ------------------------------------------------------------------------
+
+    def stats(self) -> WorkloadSplit:
+        return self.accounting.snapshot()
+
+    def reset_stats(self) -> None:
+        self.accounting.reset()
+
+
+_default: Orchestra | None = None
+
+
+def default() -> Orchestra:
+    """The instance behind `orchestra.solve`, built on first use."""
+    global _default
+    if _default is None:
+        _default = Orchestra()
+    return _default
+
+
+def set_default(engine: Orchestra | None) -> None:
+    global _default
+    _default = engine
+
+
+def solve(problem: Any, *, kind: str | None = None) -> Solution:
+    return default().solve(problem, kind=kind)
+
+
+def solve_many(problems: Iterable[Any], *, kind: str | None = None) -> list[Solution]:
+    return default().solve_many(problems, kind=kind)
+
+
+def stats() -> WorkloadSplit:
+    return default().stats()
+
+
+def reset_stats() -> None:
+    default().reset_stats()

@@ -1,0 +1,123 @@
+"""The public result types: what a router decided, what each processor attempted, what the
+user gets back, and the per-processor workload split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
+
+from .tasks.base import Problem
+
+LLM_TARGET = "llm"
+
+
+class RouteDecision(BaseModel):
+    """Where a router sends a problem and why. `abstained` means "not sure": the engine then
+    sends the problem to its default processor (the LLM)."""
+
+    kind: str
+    target: str
+    scores: dict[str, float] = Field(default_factory=dict)
+    reason: str = ""
+    abstained: bool = False
+    router: str = ""
+
+
+class SpecialistAnswer(BaseModel):
+    """One answer of a specialist's batch; a specialist may also return bare answers."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    answer: Any
+    confidence: float | None = None
+    steps: int | None = None  # TRM supervision steps used
+
+
+class Attempt(BaseModel):
+    """One processor's try at one problem, kept in the trace whether it helped or not."""
+
+    processor: str
+    device: str
+    answer: Any = None
+    verified: bool | None = None
+    reason: str = ""  # the verifier's verdict, or why the attempt was skipped
+    error: str | None = None
+    latency_s: float = 0.0
+    confidence: float | None = None
+    steps: int | None = None
+    tokens: int | None = None
+    cost_usd: float = 0.0
+    energy_j: float = 0.0
+
+    @property
+    def accepted(self) -> bool:
+        """Good enough to stop the fallback chain: an answer the verifier did not reject."""
+        return self.error is None and self.answer is not None and self.verified is not False
+
+
+class Trace(BaseModel):
+    decision: RouteDecision | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+
+
+class Solution(BaseModel):
+    """What `orchestra.solve` returns: the answer and everything about how it was reached.
+
+    `verified` is True or False where the family has a verifier that could decide, None
+    where none could (prose, ARC without the expected output). `energy_j` is an estimate:
+    busy time times an assumed power figure (see `WorkloadSplit.power_note`).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    answer: Any = None
+    kind: str
+    problem: SerializeAsAny[Problem] | None = None  # what the input was parsed into
+    route: str | None = None  # the processor whose answer this is
+    verified: bool | None = None
+    confidence: float | None = None
+    fallback_from: list[str] = Field(default_factory=list)  # processors tried before `route`
+    latency_s: float = 0.0
+    device: str | None = None
+    cost_usd: float = 0.0
+    energy_j: float = 0.0
+    tokens: int | None = None
+    steps: int | None = None
+    error: str | None = None
+    trace: Trace = Field(default_factory=Trace)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.answer is not None
+
+
+class ProcessorStats(BaseModel):
+    """One row of the workload split: a processor (name on a device) and its work."""
+
+    name: str
+    device: str
+    items: int
+    batches: int
+    busy_s: float
+    items_per_s: float
+    p50_latency_s: float
+    p95_latency_s: float
+    verified: int  # answers the verifier accepted
+    rejected: int  # answers the verifier rejected
+    errors: int
+    verified_rate: float | None  # verified / items where a verifier could decide
+    cost_usd: float
+    energy_j: float  # estimate
+    power_w: float  # the power figure the estimate assumed
+
+
+class WorkloadSplit(BaseModel):
+    processors: list[ProcessorStats]
+    power_note: str
+
+    def by_name(self, name: str) -> ProcessorStats:
+        for p in self.processors:
+            if p.name == name:
+                return p
+        raise KeyError(name)

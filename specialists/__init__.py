@@ -1,0 +1,1 @@
+"""Specialists: processors that solve structured problems (classical solvers, TRM)."""
