@@ -2,7 +2,8 @@
 language to LLMs.
 
     import orchestra
-    sol = orchestra.solve("53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79")
+    sol = orchestra.solve("53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28..."
+                          "..419..5....8..79")
     sol.route, sol.verified, sol.answer
 
 Importing is cheap: no specialist is built and no weights are loaded until first use.

@@ -20,7 +20,9 @@ def power_w(device: str) -> float:
         try:
             return float(env)
         except ValueError:
-            raise ValueError(f"ORCHESTRA_POWER_W_{family.upper()} must be a number, got {env!r}")
+            raise ValueError(
+                f"ORCHESTRA_POWER_W_{family.upper()} must be a number, got {env!r}"
+            ) from None
     return DEFAULT_POWER_W.get(family, DEFAULT_POWER_W["cpu"])
 
 
