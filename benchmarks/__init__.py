@@ -1,0 +1,1 @@
+"""Benchmarks: measured, rerunnable figures (never asserted in tests)."""

@@ -1,0 +1,100 @@
+"""The `orchestra` command on real inputs and on bad ones (clear message, non-zero exit)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PUZZLE
+
+ORCHESTRA = str(Path(sys.executable).parent / "orchestra")
+
+
+def run(*args, stdin=None):
+    return subprocess.run(
+        [ORCHESTRA, *args], capture_output=True, text=True, input=stdin, timeout=120
+    )
+
+
+def test_solve_text_and_json():
+    r = run("solve", PUZZLE)
+    assert r.returncode == 0, r.stderr
+    assert "route: exact-sudoku" in r.stdout and "verified" in r.stdout
+    assert " 5 3 4 | 6 7 8 | 9 1 2" in r.stdout
+    r = run("solve", "--json", PUZZLE)
+    sol = json.loads(r.stdout)
+    assert sol["route"] == "exact-sudoku" and sol["verified"] is True
+    assert sol["answer"][0] == [5, 3, 4, 6, 7, 8, 9, 1, 2]
+
+
+def test_solve_from_file_and_stdin(tmp_path):
+    f = tmp_path / "maze.txt"
+    f.write_text("#####\n#S  #\n# # #\n#  G#\n#####\n")
+    r = run("solve", "-f", str(f))
+    assert r.returncode == 0 and "route: bfs-maze" in r.stdout and "*" in r.stdout
+    r = run("solve", "-f", "-", stdin=PUZZLE)
+    assert r.returncode == 0 and "exact-sudoku" in r.stdout
+
+
+def test_solve_bad_inputs():
+    r = run("solve", "55" + PUZZLE[2:])
+    assert r.returncode == 1
+    assert "digit 5 appears twice in row 1" in r.stderr and "Traceback" not in r.stderr
+    r = run("solve", "-f", "/no/such/file")
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = run("solve")
+    assert r.returncode == 2 and "give the problem" in r.stderr
+    r = run("solve", "Tell me a joke")
+    assert r.returncode == 1 and "no LLM backend configured" in r.stderr
+    r = run("frobnicate")
+    assert r.returncode == 2
+
+
+def test_route_jsonl(tmp_path):
+    f = tmp_path / "prompts.jsonl"
+    lines = [
+        {"prompt": PUZZLE},
+        {"prompt": "#####\n#S  #\n#  G#\n#####"},
+        {"prompt": "What is a sudoku?"},
+        {"prompt": json.dumps({"train": [{"input": [[1]], "output": [[2]]}],
+                               "test": [{"input": [[1]]}]})},
+    ]
+    f.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    r = run("route", str(f))
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["kind"] for x in rows] == ["sudoku", "maze", "text", "arc"]
+    assert [x["target"] for x in rows] == ["exact-sudoku", "bfs-maze", "llm", "llm"]
+    assert rows[0]["scores"]["sudoku"] == 1.0 and rows[2]["abstained"] is True
+    f.write_text('{"prompt": "hi"}\nnot json\n{"text": "x"}\n{"prompt": "55' + PUZZLE[2:] + '"}\n')
+    r = run("route", str(f))
+    assert r.returncode == 1 and "3 line(s)" in r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert rows[0]["kind"] == "text"
+    assert [x["line"] for x in rows[1:]] == [2, 3, 4] and all("error" in x for x in rows[1:])
+    assert run("route", str(tmp_path / "missing.jsonl")).returncode == 2
+
+
+def test_specialists_listing():
+    r = run("specialists", "--json")
+    names = {s["name"]: s for s in json.loads(r.stdout)}
+    assert names["exact-sudoku"]["kinds"] == ["sudoku"] and "bfs-maze" in names
+    assert "exact-sudoku" in run("specialists").stdout
+
+
+def test_demo_runs_the_mixed_workload():
+    r = run("demo", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    results = report["results"]
+    assert {x["kind"] for x in results} == {"sudoku", "maze", "arc", "text"}
+    for x in results:
+        if x["kind"] in ("sudoku", "maze"):
+            assert x["verified"] is True
+        else:  # no LLM yet: said plainly, never a made-up answer
+            assert x["answer"] is None and "no LLM backend" in x["error"]
+    procs = {p["name"]: p for p in report["workload_split"]["processors"]}
+    assert procs["exact-sudoku"]["items"] == sum(x["kind"] == "sudoku" for x in results)
+    assert any("LLM" in m for m in report["missing"])
+    table = run("demo")
+    assert "workload split" in table.stdout and "exact-sudoku" in table.stdout
