@@ -190,6 +190,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from specialists.trm.checkpoint import CheckpointError
+    from specialists.trm.train import run_from_args
+
+    try:
+        run_from_args(args)
+    except (CheckpointError, ValueError, KeyError) as e:
+        raise CLIError(str(e)) from None
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="orchestra",
@@ -211,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("specialists", help="list the available specialists")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_specialists)
+
+    t = sub.add_parser("train", help="train a TRM specialist (checkpoints, resume, card)")
+    from specialists.trm.options import add_arguments
+
+    add_arguments(t)
+    t.set_defaults(func=cmd_train)
 
     d = sub.add_parser("demo", help="a mixed workload and its workload split")
     d.add_argument("--json", action="store_true")

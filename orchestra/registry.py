@@ -22,6 +22,11 @@ _BUILTIN = {
     "exact-sudoku": "specialists.classical:ExactSudoku",
     "bfs-maze": "specialists.classical:BFSMaze",
 }
+# TRM specialists exist only where a checkpoint of their family is found.
+_BUILTIN_TRM = {
+    "trm-sudoku": ("sudoku", "specialists.trm_specialist:TRMSudoku"),
+    "trm-maze": ("maze", "specialists.trm_specialist:TRMMaze"),
+}
 
 
 class SpecialistInfo(BaseModel):
@@ -73,6 +78,13 @@ def _discover() -> None:
             return
         for name, ref in _BUILTIN.items():
             _entries.setdefault(name, _Entry(name, "builtin", ref=ref))
+        try:
+            from specialists.catalog import checkpoints
+        except ImportError:  # orchestra used without the specialists package
+            checkpoints = None
+        for name, (family, ref) in _BUILTIN_TRM.items():
+            if checkpoints is not None and checkpoints(family):
+                _entries.setdefault(name, _Entry(name, "builtin", ref=ref))
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist else "?"
             _entries.setdefault(ep.name, _Entry(ep.name, f"plugin:{dist}", ref=ep.value))

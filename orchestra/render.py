@@ -42,7 +42,10 @@ def summary(problem: Problem | None, answer: Any, width: int = 40) -> str:
     if kind == "sudoku" and isinstance(answer, list):
         text = "".join(str(v) for row in answer for v in row)
     elif kind == "maze" and isinstance(answer, list):
-        text = f"path of {len(answer) - 1} moves"
+        if all(isinstance(row, str) for row in answer):
+            text = f"path of {sum(row.count('*') for row in answer) + 1} moves"
+        else:
+            text = f"path of {len(answer) - 1} moves"
     else:
         text = answer_text(problem, answer).replace("\n", " / ")
     return text if len(text) <= width else text[: width - 1] + "…"

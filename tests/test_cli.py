@@ -56,8 +56,11 @@ def test_route_jsonl(tmp_path):
         {"prompt": PUZZLE},
         {"prompt": "#####\n#S  #\n#  G#\n#####"},
         {"prompt": "What is a sudoku?"},
-        {"prompt": json.dumps({"train": [{"input": [[1]], "output": [[2]]}],
-                               "test": [{"input": [[1]]}]})},
+        {
+            "prompt": json.dumps(
+                {"train": [{"input": [[1]], "output": [[2]]}], "test": [{"input": [[1]]}]}
+            )
+        },
     ]
     f.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     r = run("route", str(f))

@@ -112,7 +112,10 @@ def test_a_raising_specialist_does_not_sink_the_batch():
     puzzles.insert(1, sudoku.generate(4, seed=0).problem)
     sols = engine.solve_many(puzzles)
     assert [s.route for s in sols] == [
-        "raises-on-4x4", "exact-sudoku", "raises-on-4x4", "raises-on-4x4",
+        "raises-on-4x4",
+        "exact-sudoku",
+        "raises-on-4x4",
+        "raises-on-4x4",
     ]
     assert all(s.verified for s in sols)
     assert "cannot do 4x4" in sols[1].trace.attempts[0].error

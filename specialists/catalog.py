@@ -1,0 +1,45 @@
+"""Where TRM checkpoints are found, without importing torch.
+
+Searched in order: `$ORCHESTRA_CHECKPOINTS` (directories separated by the OS path
+separator), the user cache (`$XDG_CACHE_HOME/orchestra/checkpoints`, default
+`~/.cache/orchestra/checkpoints`), and the checkpoints shipped in `specialists/checkpoints/`.
+A checkpoint is a directory holding `config.json` and `model.safetensors`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+SHIPPED = Path(__file__).parent / "checkpoints"
+
+
+def search_path() -> list[Path]:
+    paths = [Path(p) for p in os.environ.get("ORCHESTRA_CHECKPOINTS", "").split(os.pathsep) if p]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return [*paths, cache / "orchestra" / "checkpoints", SHIPPED]
+
+
+def _candidates(root: Path) -> list[Path]:
+    if (root / "config.json").is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / "config.json").is_file())
+
+
+def checkpoints(family: str | None = None) -> list[Path]:
+    """Checkpoint directories (of one task family, if given), earlier search paths first."""
+    found = []
+    for root in search_path():
+        for d in _candidates(root):
+            if not (d / "model.safetensors").is_file():
+                continue
+            try:
+                task = json.loads((d / "config.json").read_text()).get("task", {})
+            except (OSError, json.JSONDecodeError):
+                continue  # a broken directory is reported when loaded explicitly
+            if family is None or task.get("family") == family:
+                found.append(d)
+    return found

@@ -1,0 +1,55 @@
+"""The `orchestra train` command line, kept free of torch so the CLI starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .presets import PRESETS
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("task", choices=["sudoku", "maze"], help="problem family to learn")
+    p.add_argument("--preset", help=f"one of: {', '.join(sorted(PRESETS))}")
+    p.add_argument("--out", required=True, help="run directory (checkpoint, card, metrics)")
+    p.add_argument("--minutes", type=float, help="stop after this much training time")
+    p.add_argument("--steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda if available)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override an option: lr=3e-4, batch=64, model.hidden=256, task.size=6",
+    )
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def overrides(args: argparse.Namespace) -> dict:
+    """--set pairs and the named flags as one dict of option overrides."""
+    out = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = _value(value.strip())
+    for key, value in (
+        ("minutes", args.minutes),
+        ("max_steps", args.steps),
+        ("seed", args.seed),
+        ("device", args.device),
+    ):
+        if value is not None:
+            out[key] = value
+    if args.no_progress:
+        out["progress"] = False
+    return out

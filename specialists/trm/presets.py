@@ -1,0 +1,131 @@
+"""Named configurations: the paper's, and small ones sized for this project's 2-core CPU.
+
+A preset fixes the network (`model`), the task it learns (`task`) and the optimisation
+(`train`); `orchestra train TASK --preset NAME` and `TRMConfig.preset(NAME)` read them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Preset(BaseModel):
+    model: dict
+    task: dict
+    train: dict = {}
+    about: str = ""
+
+
+_PAPER_TRAIN = dict(batch=768, lr=1e-4, warmup=2000, weight_decay=1.0, ema=0.999, loss="stablemax")
+_SUDOKU9 = dict(vocab_size=11, seq_len=81)
+
+PRESETS: dict[str, Preset] = {
+    "sudoku-paper-att": Preset(
+        model=dict(
+            **_SUDOKU9,
+            hidden=512,
+            heads=8,
+            H_cycles=3,
+            L_cycles=6,
+            mlp_t=False,
+            pos_encoding="rope",
+            puzzle_emb_len=16,
+        ),
+        task=dict(family="sudoku", size=9, tier="minimal", pool=1000),
+        train=_PAPER_TRAIN,
+        about="the paper's TRM-Att on 9x9 Sudoku (about 6.8M parameters; GPU-scale)",
+    ),
+    "sudoku-paper-mlp": Preset(
+        model=dict(
+            **_SUDOKU9,
+            hidden=512,
+            H_cycles=3,
+            L_cycles=6,
+            mlp_t=True,
+            pos_encoding="none",
+            puzzle_emb_len=16,
+        ),
+        task=dict(family="sudoku", size=9, tier="minimal", pool=1000),
+        train=_PAPER_TRAIN,
+        about="the paper's TRM-MLP on 9x9 Sudoku (about 5.0M parameters; GPU-scale)",
+    ),
+    "maze-paper-att": Preset(
+        model=dict(
+            vocab_size=6,
+            seq_len=900,
+            hidden=512,
+            heads=8,
+            H_cycles=3,
+            L_cycles=6,
+            pos_encoding="rope",
+            puzzle_emb_len=16,
+        ),
+        task=dict(family="maze", canvas=30, height=30, width=30, min_path=110),
+        train=dict(_PAPER_TRAIN, loss="stablemax"),
+        about="the paper's TRM-Att on 30x30 Maze-Hard-style mazes (GPU-scale)",
+    ),
+    "sudoku4-cpu": Preset(
+        model=dict(
+            vocab_size=6,
+            seq_len=16,
+            hidden=64,
+            H_cycles=2,
+            L_cycles=2,
+            mlp_t=True,
+            pos_encoding="none",
+            halt_max_steps=8,
+        ),
+        task=dict(family="sudoku", size=4, tier="minimal", pool=500),
+        train=dict(batch=64, lr=2e-3, warmup=20, weight_decay=0.1, ema=0.99),
+        about="4x4 Sudoku in a few CPU minutes",
+    ),
+    "sudoku6-cpu": Preset(
+        model=dict(
+            vocab_size=8,
+            seq_len=36,
+            hidden=128,
+            H_cycles=2,
+            L_cycles=3,
+            mlp_t=True,
+            pos_encoding="none",
+        ),
+        task=dict(family="sudoku", size=6, tier="minimal", pool=2000),
+        train=dict(batch=128, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995),
+        about="6x6 minimal Sudoku on 2 CPU cores (tens of minutes)",
+    ),
+    "sudoku9-cpu": Preset(
+        model=dict(**_SUDOKU9, hidden=128, H_cycles=2, L_cycles=3, mlp_t=True, pos_encoding="none"),
+        task=dict(family="sudoku", size=9, tier="medium", pool=4000),
+        train=dict(batch=128, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995),
+        about="9x9 Sudoku (about 45 blanks) on 2 CPU cores (hours)",
+    ),
+    "maze-cpu": Preset(
+        model=dict(
+            vocab_size=6,
+            seq_len=21 * 21,
+            hidden=128,
+            heads=4,
+            H_cycles=2,
+            L_cycles=3,
+            pos_encoding="rope",
+        ),
+        task=dict(family="maze", canvas=21, height=21, width=21),
+        train=dict(batch=32, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995),
+        about="perfect mazes on a 21x21 grid, any smaller maze accepted (hours on CPU)",
+    ),
+    "tiny": Preset(
+        model=dict(
+            vocab_size=6,
+            seq_len=16,
+            hidden=32,
+            H_cycles=2,
+            L_cycles=2,
+            mlp_t=True,
+            pos_encoding="none",
+            halt_max_steps=4,
+        ),
+        task=dict(family="sudoku", size=4, tier="minimal", pool=32),
+        train=dict(batch=32, lr=3e-3, warmup=5, weight_decay=0.0, ema=0.9, eval_n=32),
+        about="seconds; for tests and smoke runs",
+    ),
+}

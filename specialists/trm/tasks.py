@@ -1,0 +1,178 @@
+"""What binds a TRM to a problem family: token codec, training data, held-out data.
+
+The trainer and the specialist share one `TaskSpec`, saved into the checkpoint's
+config.json, so a checkpoint always decodes its outputs the way it was trained.
+
+Held-out puzzles come from generator seeds 0.., training puzzles from seeds >= 10**9:
+the two sets never share a seed.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from orchestra.tasks import maze, sudoku
+from orchestra.tasks.base import Problem, Verdict
+from orchestra.tasks.sudoku.generate import Tier
+
+TRAIN_SEED_BASE = 10**9
+
+Pair = tuple[np.ndarray, np.ndarray]  # (inputs, labels), int64 arrays of shape (n, seq_len)
+
+
+class SudokuSpec(BaseModel):
+    family: Literal["sudoku"] = "sudoku"
+    size: int = 9
+    tier: Tier | None = "medium"
+    clues: int | None = None
+    pool: int = 2000  # base puzzles; every draw is a fresh random symmetry of one of them
+
+    @property
+    def kind(self) -> str:
+        return "sudoku"
+
+    @property
+    def name(self) -> str:
+        return f"sudoku-{self.size}x{self.size}"
+
+    @property
+    def codec(self) -> sudoku.SudokuCodec:
+        return sudoku.SudokuCodec(self.size)
+
+    def supports(self, problem: Problem) -> bool:
+        return isinstance(problem, sudoku.SudokuProblem) and problem.size == self.size
+
+    def encode(self, problem: Problem) -> np.ndarray:
+        return self.codec.encode(problem)  # type: ignore[arg-type]
+
+    def decode(self, problem: Problem, tokens: np.ndarray) -> Any:
+        return self.codec.decode(tokens)
+
+    def verify(self, problem: Problem, answer: Any) -> Verdict:
+        return sudoku.verify(problem, answer)  # type: ignore[arg-type]
+
+    def _generate(self, n: int, seed0: int, workers: int | None = None) -> list:
+        return sudoku.generate_many(
+            n, self.size, seed=seed0, tier=self.tier, clues=self.clues, workers=workers
+        )
+
+    def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
+        return [(i.problem, i.solution) for i in self._generate(n, seed)]
+
+    def training_source(self, seed: int) -> TrainingSource:
+        base = self._generate(self.pool, TRAIN_SEED_BASE + seed * self.pool)
+        return SudokuSource(self, base)
+
+
+class SudokuSource:
+    def __init__(self, spec: SudokuSpec, base: list):
+        self.spec = spec
+        self.codec = spec.codec
+        self.inputs = np.stack([self.codec.encode(i.problem) for i in base])
+        self.labels = np.stack([self.codec.encode(i.solution) for i in base])
+        self.grids = [(i.problem.grid, i.solution) for i in base]
+
+    def sample(self, n: int, rng: random.Random) -> Pair:
+        xs, ys = [], []
+        for _ in range(n):
+            puzzle, solution = self.grids[rng.randrange(len(self.grids))]
+            t = sudoku.random_transform(self.spec.size, rng)
+            xs.append(self.codec.encode(t.apply(puzzle)))
+            ys.append(self.codec.encode(t.apply(solution)))
+        return np.stack(xs), np.stack(ys)
+
+
+class MazeSpec(BaseModel):
+    family: Literal["maze"] = "maze"
+    canvas: int = 30  # the codec's square canvas; any maze up to this size is accepted
+    height: int = 21  # training mazes
+    width: int = 21
+    style: Literal["perfect", "open"] = "perfect"
+    loops: float = 0.0
+    density: float = 0.3
+    min_path: int = 0
+
+    @property
+    def kind(self) -> str:
+        return "maze"
+
+    @property
+    def name(self) -> str:
+        return f"maze-{self.canvas}"
+
+    @property
+    def codec(self) -> maze.MazeCodec:
+        return maze.MazeCodec(self.canvas, self.canvas)
+
+    def supports(self, problem: Problem) -> bool:
+        return (
+            isinstance(problem, maze.MazeProblem)
+            and problem.height <= self.canvas
+            and problem.width <= self.canvas
+        )
+
+    def encode(self, problem: Problem) -> np.ndarray:
+        return self.codec.encode(problem)  # type: ignore[arg-type]
+
+    def decode(self, problem: Problem, tokens: np.ndarray) -> Any:
+        return self.codec.decode(problem, tokens)  # type: ignore[arg-type]
+
+    def verify(self, problem: Problem, answer: Any) -> Verdict:
+        return maze.verify(problem, answer)  # type: ignore[arg-type]
+
+    def _generate(self, seed: int) -> maze.MazeInstance:
+        return maze.generate(
+            self.height,
+            self.width,
+            seed=seed,
+            style=self.style,
+            loops=self.loops,
+            density=self.density,
+            min_path=self.min_path,
+        )
+
+    def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
+        out = []
+        for i in range(n):
+            inst = self._generate(seed * 1_000_003 + i)
+            out.append((inst.problem, inst.path))
+        return out
+
+    def training_source(self, seed: int) -> TrainingSource:
+        return MazeSource(self)
+
+
+class MazeSource:
+    """Fresh mazes on the fly (generation is cheap), each under a random symmetry."""
+
+    def __init__(self, spec: MazeSpec):
+        self.spec = spec
+        self.codec = spec.codec
+
+    def sample(self, n: int, rng: random.Random) -> Pair:
+        xs, ys = [], []
+        for _ in range(n):
+            inst = self.spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8))
+            k = rng.randrange(8)
+            problem = maze.transform(inst.problem, k)
+            path = maze.transform_path(inst.path, (inst.problem.height, inst.problem.width), k)
+            xs.append(self.codec.encode(problem))
+            ys.append(self.codec.encode_path(problem, path))
+        return np.stack(xs), np.stack(ys)
+
+
+TaskSpec = SudokuSpec | MazeSpec
+TrainingSource = SudokuSource | MazeSource
+
+
+def spec_from_dict(d: dict) -> TaskSpec:
+    family = d.get("family")
+    if family == "sudoku":
+        return SudokuSpec.model_validate(d)
+    if family == "maze":
+        return MazeSpec.model_validate(d)
+    raise ValueError(f"unknown task family {family!r} in checkpoint config")

@@ -1,0 +1,462 @@
+"""Deep-supervision training of a TRM, in the reference code's form.
+
+A batch is B slots, each holding one puzzle and its carried (y, z). Every optimizer step
+is one supervision step for every slot; slots whose puzzle halted (Q > 0, or N_sup steps
+reached) are refilled with fresh puzzles and a fresh carry, the others keep going. The
+loss is cross-entropy on the answer tokens + 0.5 x BCE of Q against "the whole answer is
+right". AdamW, linear warm-up then constant, gradient clipping, and an EMA of the weights
+that is what gets evaluated and saved.
+
+Runs on CPU (fp32), one GPU (bf16 autocast) or many through `accelerate launch -m
+specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import random
+import shlex
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import checkpoint, options
+from .checkpoint import Card, EvalResult
+from .model import TRM, TRMConfig
+from .presets import PRESETS
+from .tasks import TaskSpec, spec_from_dict
+
+IGNORE = -100
+
+
+@dataclass
+class TrainConfig:
+    batch: int = 128
+    lr: float = 1e-3
+    warmup: int = 50
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    ema: float = 0.995
+    grad_clip: float = 1.0
+    halt_explore: float = 0.1  # chance a sample must run a random minimum of steps
+    q_weight: float = 0.5
+    loss: Literal["softmax", "stablemax"] = "softmax"
+    max_steps: int | None = None
+    minutes: float | None = None
+    eval_every: int = 200
+    eval_n: int = 250
+    eval_seed: int = 0
+    eval_steps: int | None = None  # supervision steps at test time (default N_sup)
+    checkpoint_minutes: float = 5.0
+    seed: int = 0
+    device: str | None = None  # default: cuda if available, else cpu
+    progress: bool = True
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown training options: {sorted(unknown)}")
+        return cls(**d)
+
+
+# -- loss ---------------------------------------------------------------------------------
+
+
+def _log_stablemax(x: torch.Tensor) -> torch.Tensor:
+    """log of stablemax: s(x) = x + 1 for x >= 0, 1 / (1 - x) below; normalised."""
+    x = x.double()
+    s = torch.where(x >= 0, x + 1, 1 / (1 - x))
+    return torch.log(s / s.sum(-1, keepdim=True))
+
+
+def token_loss(logits: torch.Tensor, labels: torch.Tensor, kind: str) -> torch.Tensor:
+    """Per-sequence mean cross-entropy over labelled tokens, shape (B,)."""
+    mask = labels != IGNORE
+    safe = labels.clamp(min=0)
+    if kind == "stablemax":
+        logp = _log_stablemax(logits).gather(-1, safe.unsqueeze(-1)).squeeze(-1)
+        per_tok = -logp.float()
+    else:
+        per_tok = F.cross_entropy(logits.float().transpose(1, 2), safe, reduction="none")
+    per_tok = per_tok * mask
+    return per_tok.sum(-1) / mask.sum(-1).clamp(min=1)
+
+
+def exact_rows(logits_or_preds: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    preds = logits_or_preds.argmax(-1) if logits_or_preds.dim() == 3 else logits_or_preds
+    mask = labels != IGNORE
+    return ((preds == labels) | ~mask).all(-1)
+
+
+def mask_labels(inputs: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """No loss on padding outside the puzzle (input token 0)."""
+    return np.where(inputs == 0, IGNORE, labels)
+
+
+# -- evaluation ---------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def evaluate(
+    model: TRM,
+    spec: TaskSpec,
+    heldout: Sequence,
+    *,
+    steps: int | None = None,
+    batch: int = 256,
+) -> EvalResult:
+    """Exact and per-token accuracy on held-out puzzles, plus the verifier's acceptance."""
+    device = next(model.parameters()).device
+    model.eval()
+    exact = cells = total_cells = verified = 0
+    for start in range(0, len(heldout), batch):
+        chunk = heldout[start : start + batch]
+        x = np.stack([spec.encode(p) for p, _ in chunk])
+        y = mask_labels(x, np.stack([_label(spec, p, a) for p, a in chunk]))
+        preds, _, _ = model.predict(torch.from_numpy(x).to(device), steps=steps)
+        yt = torch.from_numpy(y).to(device)
+        exact += int(exact_rows(preds, yt).sum())
+        mask = yt != IGNORE
+        cells += int(((preds == yt) & mask).sum())
+        total_cells += int(mask.sum())
+        for (p, _), row in zip(chunk, preds.cpu().numpy(), strict=True):
+            verified += bool(spec.verify(p, spec.decode(p, row)))
+    n = len(heldout)
+    return EvalResult(
+        n=n,
+        seed=-1,
+        exact=exact / n,
+        cell=cells / max(total_cells, 1),
+        steps=steps or model.cfg.halt_max_steps,
+        verified=verified / n,
+    )
+
+
+def _label(spec: TaskSpec, problem, answer) -> np.ndarray:
+    if spec.family == "maze":
+        return spec.codec.encode_path(problem, answer)
+    return spec.codec.encode(answer)
+
+
+# -- training -----------------------------------------------------------------------------
+
+
+def _ema_update(ema: TRM, model: TRM, decay: float) -> None:
+    with torch.no_grad():
+        for e, p in zip(ema.parameters(), model.parameters(), strict=True):
+            e.lerp_(p.detach().to(e.dtype), 1 - decay)
+
+
+def _device(requested: str | None) -> str:
+    if requested:
+        return requested
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class Run:
+    """One training run writing to `out` (checkpoint, card, metrics.jsonl)."""
+
+    def __init__(
+        self,
+        model_cfg: TRMConfig,
+        spec: TaskSpec,
+        train_cfg: TrainConfig,
+        out: str | Path,
+        *,
+        preset: str | None = None,
+        command: str = "",
+        resume: bool = False,
+        log: Callable[[str], None] = print,
+    ):
+        from accelerate import Accelerator
+
+        if model_cfg.seq_len != spec.codec.seq_len or model_cfg.vocab_size != spec.codec.vocab_size:
+            raise ValueError(
+                f"model expects seq_len {model_cfg.seq_len}, vocab {model_cfg.vocab_size}; the "
+                f"task {spec.name} has seq_len {spec.codec.seq_len}, vocab {spec.codec.vocab_size}"
+            )
+        self.cfg, self.spec, self.tc = model_cfg, spec, train_cfg
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.preset, self.command, self.log = preset, command, log
+        device = _device(train_cfg.device)
+        self.acc = Accelerator(
+            cpu=device == "cpu", mixed_precision="bf16" if device.startswith("cuda") else "no"
+        )
+        torch.manual_seed(train_cfg.seed)
+        model = TRM(model_cfg)
+        self.ema = copy.deepcopy(model).eval()
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+        decay, no_decay = [], []
+        for name, p in model.named_parameters():
+            (no_decay if p.dim() < 2 or name.endswith("bias") else decay).append(p)
+        opt = torch.optim.AdamW(
+            [
+                {"params": decay, "weight_decay": train_cfg.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=train_cfg.lr,
+            betas=(train_cfg.beta1, train_cfg.beta2),
+        )
+        self.step = self.samples = 0
+        self.wall_s = 0.0
+        if resume:
+            info = checkpoint.load_state(self.out, model, opt)
+            checkpoint.load_weights(
+                self.ema, checkpoint._load_tensors(self.out / "model.safetensors"), "EMA weights"
+            )
+            self.step, self.samples, self.wall_s = info["step"], info["samples"], info["wall_s"]
+            log(f"resumed from {self.out} at step {self.step}")
+        self.model, self.opt = self.acc.prepare(model, opt)
+        self.ema.to(self.acc.device)
+        self.raw: TRM = self.acc.unwrap_model(self.model)
+        self.heldout = spec.heldout(train_cfg.eval_n, train_cfg.eval_seed)
+        self.source = spec.training_source(train_cfg.seed + 1000 * self.acc.process_index)
+        self.best: EvalResult | None = None
+
+    def _lr(self) -> float:
+        return self.tc.lr * min(1.0, (self.step + 1) / max(1, self.tc.warmup))
+
+    def train(self) -> EvalResult:
+        tc, B, N = self.tc, self.tc.batch, self.cfg.halt_max_steps
+        dev = self.acc.device
+        inputs = torch.zeros(B, self.cfg.seq_len, dtype=torch.long, device=dev)
+        labels = torch.full_like(inputs, IGNORE)
+        steps = torch.zeros(B, dtype=torch.long, device=dev)
+        halted = torch.ones(B, dtype=torch.bool, device=dev)
+        carry = self.raw.initial_carry(B)
+        start, last_ckpt = time.monotonic(), time.monotonic()
+        wall0 = self.wall_s
+        metrics = open(self.out / "metrics.jsonl", "a")
+        progress = _Progress(tc.progress and self.acc.is_main_process, tc.max_steps)
+        try:
+            while True:
+                elapsed = wall0 + time.monotonic() - start
+                if tc.max_steps is not None and self.step >= tc.max_steps:
+                    break
+                if tc.minutes is not None and elapsed >= 60 * tc.minutes:
+                    break
+                # Data and exploration noise are derived from (seed, step): a resumed run
+                # continues the same stream.
+                rng = random.Random(f"{tc.seed}:{self.acc.process_index}:{self.step}")
+                n_new = int(halted.sum())
+                if n_new:
+                    x, y = self.source.sample(n_new, rng)
+                    inputs[halted] = torch.from_numpy(x).to(dev)
+                    labels[halted] = torch.from_numpy(mask_labels(x, y)).to(dev)
+                    steps[halted] = 0
+                    carry = self.raw.reset_carry(carry, halted)
+                for g in self.opt.param_groups:
+                    g["lr"] = self._lr()
+                self.model.train()
+                with self.acc.autocast():
+                    carry, logits, q = self.model(carry, inputs)
+                    lm = token_loss(logits, labels, tc.loss)
+                    right = exact_rows(logits.detach(), labels)
+                    q_loss = F.binary_cross_entropy_with_logits(
+                        q.float(), right.float(), reduction="none"
+                    )
+                    loss = (lm + tc.q_weight * q_loss).mean()
+                self.opt.zero_grad(set_to_none=True)
+                self.acc.backward(loss)
+                if tc.grad_clip:
+                    self.acc.clip_grad_norm_(self.model.parameters(), tc.grad_clip)
+                self.opt.step()
+                _ema_update(self.ema, self.raw, tc.ema)
+                self.step += 1
+                self.samples += B
+                with torch.no_grad():
+                    steps += 1
+                    halted = steps >= N
+                    if N > 1:
+                        halted |= q.detach() > 0
+                        gen = torch.Generator().manual_seed(rng.randrange(2**63))
+                        explore = torch.rand(B, generator=gen) < tc.halt_explore
+                        min_steps = torch.randint(2, N + 1, (B,), generator=gen)
+                        halted &= ~explore.to(dev) | (steps >= min_steps.to(dev))
+                record = {
+                    "step": self.step,
+                    "loss": float(loss.detach()),
+                    "lm": float(lm.detach().mean()),
+                    "q": float(q_loss.detach().mean()),
+                    "train_exact": float(right.float().mean()),
+                    "lr": self._lr(),
+                    "wall_s": wall0 + time.monotonic() - start,
+                }
+                if self.acc.is_main_process and (self.step % tc.eval_every == 0):
+                    result = self.evaluate()
+                    record |= {"eval_exact": result.exact, "eval_cell": result.cell}
+                    self.log(
+                        f"step {self.step}: held-out exact {result.exact:.3f}, "
+                        f"cell {result.cell:.3f}"
+                    )
+                metrics.write(json.dumps(record) + "\n")
+                progress.update(self.step, record)
+                if time.monotonic() - last_ckpt >= 60 * tc.checkpoint_minutes:
+                    self.wall_s = wall0 + time.monotonic() - start
+                    self.save(final=False)
+                    last_ckpt = time.monotonic()
+        finally:
+            progress.close()
+            metrics.close()
+        self.wall_s = wall0 + time.monotonic() - start
+        result = self.evaluate()
+        self.save(final=True, result=result)
+        return result
+
+    def evaluate(self) -> EvalResult:
+        r = evaluate(self.ema, self.spec, self.heldout, steps=self.tc.eval_steps)
+        return r.model_copy(update={"seed": self.tc.eval_seed})
+
+    def save(self, *, final: bool, result: EvalResult | None = None) -> None:
+        if not self.acc.is_main_process:
+            return
+        card = Card(
+            name=self.spec.name,
+            task=self.spec.model_dump(),
+            model=self.cfg.to_dict(),
+            params=self.raw.num_params(),
+            preset=self.preset,
+            seed=self.tc.seed,
+            steps=self.step,
+            samples=self.samples,
+            wall_s=round(self.wall_s, 1),
+            heldout=result,
+            command=self.command,
+            notes="" if final else "intermediate checkpoint; training was still running",
+        )
+        checkpoint.save(self.out, self.ema, self.spec, card)
+        info = {
+            "step": self.step,
+            "samples": self.samples,
+            "wall_s": self.wall_s,
+            "train": asdict(self.tc),
+        }
+        checkpoint.save_state(self.out, self.raw, self.opt, info)
+
+
+class _Progress:
+    """A rich progress bar with loss, training accuracy and steps/s (or nothing)."""
+
+    def __init__(self, enabled: bool, total: int | None):
+        self.bar = None
+        if enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("train"),
+                BarColumn(),
+                TextColumn("{task.completed} steps"),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+            )
+            self.task = self.bar.add_task("train", total=total, info="")
+            self.bar.start()
+            self.t0, self.s0 = time.monotonic(), None
+
+    def update(self, step: int, rec: dict) -> None:
+        if self.bar is None:
+            return
+        if self.s0 is None:
+            self.s0, self.t0 = step, time.monotonic()
+        rate = (step - self.s0) / max(time.monotonic() - self.t0, 1e-9)
+        info = f"loss {rec['loss']:.3f}  train-exact {rec['train_exact']:.2f}  {rate:.2f} steps/s"
+        self.bar.update(self.task, completed=step, info=info)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+# -- command line -------------------------------------------------------------------------
+
+
+def build_run(
+    task: str,
+    *,
+    preset: str | None,
+    out: str | Path,
+    resume: bool = False,
+    overrides: dict | None = None,
+    command: str = "",
+    log: Callable[[str], None] = print,
+) -> Run:
+    """Resolve preset + overrides (`model.X`, `task.X`, or training option names)."""
+    out = Path(out)
+    overrides = dict(overrides or {})
+    if resume:
+        model_cfg, spec = checkpoint.load_config(out)
+        state = json.loads((out / "train_state" / "state.json").read_text())
+        train = {**state["info"]["train"], **overrides}
+        return Run(
+            model_cfg,
+            spec,
+            TrainConfig.from_dict(train),
+            out,
+            preset=preset,
+            command=command,
+            resume=True,
+            log=log,
+        )
+    if preset is None:
+        preset = {"sudoku": "sudoku6-cpu", "maze": "maze-cpu"}.get(task)
+        if preset is None:
+            raise ValueError(f"no default preset for task {task!r}; give --preset")
+    if preset not in PRESETS:
+        raise ValueError(f"no preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
+    p = PRESETS[preset]
+    if p.task["family"] != task:
+        raise ValueError(f"preset {preset!r} trains {p.task['family']}, not {task}")
+    model_over = {k[6:]: v for k, v in overrides.items() if k.startswith("model.")}
+    task_over = {k[5:]: v for k, v in overrides.items() if k.startswith("task.")}
+    train_over = {k: v for k, v in overrides.items() if "." not in k}
+    spec = spec_from_dict({**p.task, **task_over})
+    model_cfg = TRMConfig(**{**p.model, **model_over})
+    train_cfg = TrainConfig.from_dict({**p.train, **train_over})
+    return Run(model_cfg, spec, train_cfg, out, preset=preset, command=command, log=log)
+
+
+def run_from_args(args: argparse.Namespace) -> EvalResult:
+    command = "orchestra train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    run = build_run(
+        args.task,
+        preset=args.preset,
+        out=args.out,
+        resume=args.resume,
+        overrides=options.overrides(args),
+        command=command,
+    )
+    result = run.train()
+    print(
+        f"held-out exact {result.exact:.4f} (cell {result.cell:.4f}, {result.n} puzzles, "
+        f"{result.steps} supervision steps); checkpoint in {args.out}"
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m specialists.trm.train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    options.add_arguments(p)
+    run_from_args(p.parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""A TRM checkpoint bound to its task codec and a device, as an orchestra specialist.
+
+Loaded once, kept resident. `solve_batch` encodes a batch, runs the supervision steps,
+decodes, and reports confidence (sigmoid of the halting logit) and the steps used.
+
+Verifier-guided multi-trajectory inference (beyond the paper): `trajectories=K` runs K
+copies of each puzzle in the same batch, diversified by noise on the latent (the
+probabilistic-TRM idea) or by solving a random symmetric view and mapping the answer back;
+the first answer the task's verifier accepts wins, else the most confident one.
+
+torch is imported on first use only, so listing specialists stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from orchestra.specialist import BaseSpecialist
+from orchestra.tasks import maze, sudoku
+from orchestra.tasks.base import Problem
+from orchestra.tasks.dihedral import dihedral, inverse_dihedral
+from orchestra.types import SpecialistAnswer
+
+from .catalog import checkpoints
+
+Diversify = Literal["noise", "augment"]
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def random_view(problem: Problem, rng: random.Random) -> tuple[Problem, Any]:
+    """A random symmetric copy of the puzzle and the function mapping its answer back."""
+    if isinstance(problem, sudoku.SudokuProblem):
+        t = sudoku.random_transform(problem.size, rng)
+        inv = t.inverse()
+        return t.apply_problem(problem), inv.apply
+    if isinstance(problem, maze.MazeProblem):
+        k = rng.randrange(8)
+
+        def undo(rows: list[str]) -> list[str]:
+            a = dihedral(np.array([list(r) for r in rows]), inverse_dihedral(k))
+            return ["".join(r) for r in a.tolist()]
+
+        return maze.transform(problem, k), undo
+    return problem, lambda answer: answer
+
+
+class TRMSpecialist(BaseSpecialist):
+    """One TRM checkpoint."""
+
+    kinds: ClassVar[tuple[str, ...]] = ()
+    priority: ClassVar[int] = 50
+
+    def __init__(
+        self,
+        model: Any,
+        spec: Any,
+        *,
+        name: str | None = None,
+        steps: int | None = None,
+        early_halt: bool = False,
+        trajectories: int = 1,
+        diversify: Diversify = "noise",
+        noise: float = 0.2,
+        seed: int = 0,
+        card: Any = None,
+        max_batch: int = 256,
+    ):
+        if trajectories < 1:
+            raise ValueError("trajectories must be >= 1")
+        if diversify not in ("noise", "augment"):
+            raise ValueError(f"diversify must be 'noise' or 'augment', got {diversify!r}")
+        self.model, self.spec, self.card = model, spec, card
+        self.name = name or f"trm-{spec.name}"
+        self.kinds = (spec.kind,)  # type: ignore[misc]
+        self.device = str(next(model.parameters()).device)
+        self.steps, self.early_halt = steps, early_halt
+        self.trajectories, self.diversify, self.noise = trajectories, diversify, noise
+        self.max_batch = max_batch
+        self._rng = random.Random(seed)
+
+    @classmethod
+    def from_checkpoint(
+        cls, directory: str | Path, *, device: str | None = None, **options: Any
+    ) -> TRMSpecialist:
+        from .trm import checkpoint
+
+        model, spec = checkpoint.load(directory, device or _default_device())
+        return cls(model, spec, card=checkpoint.load_card(directory), **options)
+
+    def supports(self, problem: Problem) -> bool:
+        return self.spec.supports(problem)
+
+    def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
+        import torch
+
+        K = self.trajectories
+        views, undos = [], []
+        for p in problems:
+            for k in range(K):
+                if k > 0 and self.diversify == "augment":
+                    view, undo = random_view(p, self._rng)
+                else:
+                    view, undo = p, None
+                views.append(view)
+                undos.append(undo)
+        x = torch.from_numpy(np.stack([self.spec.encode(v) for v in views])).to(self.device)
+        noise = self.noise if (K > 1 and self.diversify == "noise") else 0.0
+        preds, q, used = self._predict(x, noise, K)
+        preds, q, used = preds.cpu().numpy(), q.cpu().tolist(), used.cpu().tolist()
+        out = []
+        for i, p in enumerate(problems):
+            best = None
+            for j in range(i * K, (i + 1) * K):
+                answer = self.spec.decode(views[j], preds[j])
+                if undos[j] is not None:
+                    answer = undos[j](answer)
+                conf = 1 / (1 + math.exp(-q[j])) if math.isfinite(q[j]) else 0.0
+                cand = SpecialistAnswer(answer=answer, confidence=conf, steps=int(used[j]))
+                if K > 1 and bool(self.spec.verify(p, answer)):
+                    best = cand
+                    break
+                if best is None or conf > (best.confidence or 0.0):
+                    best = cand
+            out.append(best)
+        return out
+
+    def _predict(self, x: Any, noise: float, K: int) -> tuple[Any, Any, Any]:
+        import torch
+
+        scale: Any = noise
+        if noise > 0:  # trajectory 0 of each puzzle runs clean, the others with noise
+            rows = torch.arange(x.shape[0], device=x.device)
+            scale = torch.where(rows % K == 0, 0.0, noise)
+        return self.model.predict(
+            x, steps=self.steps, early_halt=self.early_halt, latent_noise=scale
+        )
+
+
+class TRMFamily(BaseSpecialist):
+    """Every TRM checkpoint of one family found on the search path, as one specialist:
+    each problem goes to the first checkpoint that accepts it (e.g. by Sudoku size)."""
+
+    family: ClassVar[str] = ""
+    priority: ClassVar[int] = 50  # tried before the exact solvers; the verifier backs it up
+
+    def __init__(self, device: str | None = None, **options: Any):
+        dirs = checkpoints(self.family)
+        self.members: list[TRMSpecialist] = []
+        seen = set()
+        for d in dirs:
+            member = TRMSpecialist.from_checkpoint(d, device=device, **options)
+            if member.spec.name in seen:  # an earlier search path overrides a shipped one
+                continue
+            seen.add(member.spec.name)
+            self.members.append(member)
+        self.device = self.members[0].device if self.members else "cpu"
+
+    def _member(self, problem: Problem) -> TRMSpecialist | None:
+        return next((m for m in self.members if m.supports(problem)), None)
+
+    def supports(self, problem: Problem) -> bool:
+        return self._member(problem) is not None
+
+    def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
+        groups: dict[int, list[int]] = {}
+        for i, p in enumerate(problems):
+            m = self._member(p)
+            if m is None:
+                raise ValueError(f"no {self.family} checkpoint accepts this problem")
+            groups.setdefault(self.members.index(m), []).append(i)
+        out: list[Any] = [None] * len(problems)
+        for mi, idx in groups.items():
+            for i, ans in zip(
+                idx, self.members[mi].solve_batch([problems[i] for i in idx]), strict=True
+            ):
+                out[i] = ans
+        return out
+
+
+class TRMSudoku(TRMFamily):
+    """TRM checkpoints for Sudoku (one per size)."""
+
+    name = "trm-sudoku"
+    kinds = ("sudoku",)
+    family = "sudoku"
+
+
+class TRMMaze(TRMFamily):
+    """TRM checkpoints for mazes (any maze up to the checkpoint's canvas)."""
+
+    name = "trm-maze"
+    kinds = ("maze",)
+    family = "maze"

@@ -1,0 +1,254 @@
+"""The Tiny Recursive Model: architecture, recursion, training, checkpoints, specialist."""
+
+import json
+import random
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import orchestra
+from orchestra import registry
+from orchestra.tasks import maze, sudoku
+from specialists.trm import TRM, TRMConfig, checkpoint
+from specialists.trm.checkpoint import CheckpointError
+from specialists.trm.tasks import SudokuSpec
+from specialists.trm.train import Run, TrainConfig
+from specialists.trm_specialist import TRMSpecialist, random_view
+
+TINY = TRMConfig(
+    vocab_size=6,
+    seq_len=16,
+    hidden=64,
+    H_cycles=2,
+    L_cycles=2,
+    mlp_t=True,
+    pos_encoding="none",
+    halt_max_steps=4,
+)
+
+
+class FixedSource:
+    """A handful of puzzles, drawn over and over: for overfitting tests."""
+
+    def __init__(self, spec, held):
+        self.pairs = [(spec.encode(p), spec.codec.encode(s)) for p, s in held]
+
+    def sample(self, n, rng):
+        idx = [rng.randrange(len(self.pairs)) for _ in range(n)]
+        return np.stack([self.pairs[i][0] for i in idx]), np.stack([self.pairs[i][1] for i in idx])
+
+
+def make_run(out, steps, seed=0, **kw):
+    spec = SudokuSpec(size=4, tier="minimal", pool=8)
+    tc = TrainConfig(
+        batch=32,
+        lr=3e-3,
+        warmup=10,
+        weight_decay=0.0,
+        ema=0.9,
+        max_steps=steps,
+        eval_n=8,
+        eval_every=10_000,
+        progress=False,
+        seed=seed,
+        **kw,
+    )
+    run = Run(TINY, spec, tc, out, log=lambda s: None)
+    run.heldout = spec.heldout(8, seed=123)
+    run.source = FixedSource(spec, run.heldout)
+    return run
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny TRM overfitted on 8 puzzles of 4x4 (about ten CPU seconds)."""
+    out = tmp_path_factory.mktemp("trained")
+    run = make_run(out, steps=250)
+    result = run.train()
+    return run, result, out
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"), [("sudoku-paper-att", 6.83e6), ("sudoku-paper-mlp", 5.03e6)]
+)
+def test_paper_parameter_counts(preset, expected):
+    n = TRM(TRMConfig.preset(preset)).num_params()
+    assert abs(n - expected) / expected < 0.03
+
+
+def test_gradient_flows_only_through_the_last_cycle():
+    torch.manual_seed(0)
+    cfg = TRMConfig(vocab_size=6, seq_len=16, hidden=32, heads=4, H_cycles=3, L_cycles=2)
+    model = TRM(cfg)
+    grad_modes = []
+    inner = model.net.forward
+
+    def spy(h, injection):
+        grad_modes.append(torch.is_grad_enabled())
+        return inner(h, injection)
+
+    model.net.forward = spy
+    tokens = torch.randint(1, 6, (2, 16))
+    carry, logits, q = model(model.initial_carry(2), tokens)
+    n = cfg.L_cycles + 1
+    assert grad_modes == [False] * (cfg.H_cycles - 1) * n + [True] * n
+    assert carry.y.grad_fn is None and carry.z.grad_fn is None  # detached between steps
+    assert not carry.y.requires_grad
+    (logits.sum() + q.sum()).backward()
+    assert all(p.grad is not None for p in model.net.parameters())
+
+
+def test_halting_head_starts_at_minus_five():
+    model = TRM(TINY)
+    _, q, _ = model.predict(torch.randint(1, 6, (3, 16)), steps=1)
+    assert torch.allclose(q, torch.full((3,), -5.0))
+
+
+def test_a_tiny_model_overfits_and_learns_to_halt(trained):
+    run, result, _ = trained
+    assert result.exact == 1.0 and result.verified == 1.0
+    x = torch.from_numpy(np.stack([run.spec.encode(p) for p, _ in run.heldout]))
+    preds, q, used = run.ema.predict(x, early_halt=True)
+    assert (q > 0).all()  # it knows these are solved
+    assert (used == 1).all()  # so early halting stops after the first step
+
+
+def test_ema_is_what_gets_saved(trained):
+    run, _, out = trained
+    raw = dict(run.raw.named_parameters())
+    ema = dict(run.ema.named_parameters())
+    assert any(not torch.equal(raw[k], ema[k]) for k in raw)
+    loaded, _ = checkpoint.load(out)
+    for k, v in loaded.named_parameters():
+        assert torch.equal(v, ema[k])
+
+
+def test_save_load_round_trip_gives_identical_outputs(trained, tmp_path):
+    run, _, out = trained
+    x = torch.from_numpy(np.stack([run.spec.encode(p) for p, _ in run.heldout]))
+    before = run.ema.predict(x)
+    loaded, spec = checkpoint.load(out)
+    after = loaded.predict(x)
+    for a, b in zip(before, after, strict=True):
+        assert torch.equal(a, b)
+    assert spec == run.spec
+    card = checkpoint.load_card(out)
+    assert card.heldout.exact == 1.0 and card.steps == 250 and card.params == run.raw.num_params()
+
+
+def test_same_seed_same_result(tmp_path):
+    a = make_run(tmp_path / "a", steps=15, seed=3)
+    b = make_run(tmp_path / "b", steps=15, seed=3)
+    a.train()
+    b.train()
+    for pa, pb in zip(a.raw.parameters(), b.raw.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def test_resume_continues_the_run(tmp_path):
+    run = make_run(tmp_path, steps=10)
+    run.train()
+    resumed = Run(
+        TINY,
+        run.spec,
+        TrainConfig(**{**run.tc.__dict__, "max_steps": 20}),
+        tmp_path,
+        resume=True,
+        log=lambda s: None,
+    )
+    resumed.heldout, resumed.source = run.heldout, run.source
+    assert resumed.step == 10
+    for pa, pb in zip(resumed.raw.parameters(), run.raw.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+    resumed.train()
+    assert checkpoint.load_card(tmp_path).steps == 20
+    lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == list(range(1, 21))
+
+
+def test_broken_checkpoints_give_clear_errors(trained, tmp_path):
+    _, _, out = trained
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad)
+    (bad / "model.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        checkpoint.load(bad)
+    shutil.copy(out / "model.safetensors", bad / "model.safetensors")
+    cfg = json.loads((bad / "config.json").read_text())
+    cfg["model"]["hidden"] = 48
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match="has shape"):
+        checkpoint.load(bad)
+    (bad / "config.json").unlink()
+    with pytest.raises(CheckpointError, match="missing config.json"):
+        checkpoint.load(bad)
+    with pytest.raises(CheckpointError, match="no checkpoint directory"):
+        checkpoint.load(tmp_path / "nowhere")
+
+
+class CorruptFirstTrajectory(torch.nn.Module):
+    """The real trained model, except that trajectory 0 of every puzzle is replaced by a
+    confident wrong answer: the selection must still return a verified one."""
+
+    def __init__(self, model, k):
+        super().__init__()
+        self.model, self.k = model, k
+
+    def predict(self, x, **kw):
+        preds, q, used = self.model.predict(x, **kw)
+        first = torch.arange(len(x)) % self.k == 0
+        preds = preds.clone()
+        preds[first] = 2  # every cell the digit 1: fails the verifier
+        q = torch.where(first, torch.full_like(q, 10.0), q - 20.0)
+        return preds, q, used
+
+
+def test_multi_trajectory_prefers_a_verified_answer(trained):
+    run, _, _ = trained
+    problems = [p for p, _ in run.heldout]
+    spec = TRMSpecialist(
+        CorruptFirstTrajectory(run.ema, 4), run.spec, trajectories=4, diversify="noise", noise=0.05
+    )
+    answers = spec.solve_batch(problems)
+    assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
+    single = TRMSpecialist(CorruptFirstTrajectory(run.ema, 1), run.spec, trajectories=1)
+    assert not any(
+        sudoku.verify(p, a.answer)
+        for p, a in zip(problems, single.solve_batch(problems), strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: sudoku.generate(6, seed=2), lambda: maze.generate(9, 13, seed=2)]
+)
+def test_augmented_views_map_answers_back(make):
+    inst = make()
+    rng = random.Random(0)
+    for _ in range(8):
+        view, undo = random_view(inst.problem, rng)
+        if isinstance(view, sudoku.SudokuProblem):
+            assert undo(sudoku.solve(view)) == inst.solution
+        else:
+            marked = maze.mark_path(view, maze.solve(view))
+            assert maze.verify(inst.problem, undo(marked))
+
+
+def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
+    run, _, out = trained
+    monkeypatch.setenv("ORCHESTRA_CHECKPOINTS", str(out))
+    registry.refresh()
+    try:
+        assert "trm-sudoku" in registry.names()
+        engine = orchestra.Orchestra()
+        assert engine.chain("sudoku")[:2] == ["trm-sudoku", "exact-sudoku"]
+        trained_puzzle = run.heldout[0][0]
+        unseen_9x9 = sudoku.generate(9, seed=5).problem
+        a, b = engine.solve_many([trained_puzzle, unseen_9x9])
+        assert a.route == "trm-sudoku" and a.verified and a.steps == 4 and a.confidence > 0.5
+        assert b.route == "exact-sudoku"  # the 4x4 checkpoint does not take 9x9
+        assert b.trace.attempts[0].reason == "skipped: not supported"
+    finally:
+        monkeypatch.delenv("ORCHESTRA_CHECKPOINTS")
+        registry.refresh()
