@@ -90,13 +90,13 @@ PRESETS: dict[str, Preset] = {
             pos_encoding="none",
         ),
         task=dict(family="sudoku", size=6, tier="minimal", pool=2000),
-        train=dict(batch=128, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995),
+        train=dict(batch=128, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995, compile=True),
         about="6x6 minimal Sudoku on 2 CPU cores (tens of minutes)",
     ),
     "sudoku9-cpu": Preset(
         model=dict(**_SUDOKU9, hidden=128, H_cycles=2, L_cycles=3, mlp_t=True, pos_encoding="none"),
         task=dict(family="sudoku", size=9, tier="medium", pool=4000),
-        train=dict(batch=128, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995),
+        train=dict(batch=128, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995, compile=True),
         about="9x9 Sudoku (about 45 blanks) on 2 CPU cores (hours)",
     ),
     "maze-cpu": Preset(
@@ -110,7 +110,7 @@ PRESETS: dict[str, Preset] = {
             pos_encoding="rope",
         ),
         task=dict(family="maze", canvas=21, height=21, width=21),
-        train=dict(batch=32, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995),
+        train=dict(batch=32, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995, compile=True),
         about="perfect mazes on a 21x21 grid, any smaller maze accepted (hours on CPU)",
     ),
     "tiny": Preset(

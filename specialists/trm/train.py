@@ -60,6 +60,7 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0
     seed: int = 0
     device: str | None = None  # default: cuda if available, else cpu
+    compile: bool = False  # torch.compile the training step (about 1.4x on this CPU)
     progress: bool = True
 
     @classmethod
@@ -221,8 +222,10 @@ class Run:
             self.step, self.samples, self.wall_s = info["step"], info["samples"], info["wall_s"]
             log(f"resumed from {self.out} at step {self.step}")
         self.model, self.opt = self.acc.prepare(model, opt)
-        self.ema.to(self.acc.device)
         self.raw: TRM = self.acc.unwrap_model(self.model)
+        if train_cfg.compile:
+            self.model = torch.compile(self.model)
+        self.ema.to(self.acc.device)
         self.heldout = spec.heldout(train_cfg.eval_n, train_cfg.eval_seed)
         self.source = spec.training_source(train_cfg.seed + 1000 * self.acc.process_index)
         self.best: EvalResult | None = None
