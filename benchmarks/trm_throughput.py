@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name in args.configs.split(","):
             cfg = TRMConfig.preset(name)
             for batch in [int(b) for b in args.batches.split(",")]:
-                for comp in ([False, True] if args.compile else [False]):
+                for comp in [False, True] if args.compile else [False]:
                     r = measure(cfg, batch, comp)
                     rows.append(
                         f"| {name} | {r['params'] / 1e6:.2f}M | {threads} | {batch} | "

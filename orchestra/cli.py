@@ -55,12 +55,30 @@ def _solution_report(sol: Solution) -> None:
         out.print(f"fell back from: {', '.join(sol.fallback_from)}")
     if sol.answer is not None:
         out.print(answer_text(sol.problem, sol.answer), markup=False)
+    if sol.text:
+        out.print(sol.text, markup=False)
+
+
+def _engine(args: argparse.Namespace):
+    """The default engine, or one with the LLM chosen on the command line."""
+    from .engine import Orchestra, default
+
+    if args.llm is None and args.llm_api_base is None:
+        return default()
+    import os
+
+    from .llm.base import LLMError
+    from .llm.select import ENV, from_spec
+
+    try:
+        llm = from_spec(args.llm or os.environ.get(ENV, "local"), api_base=args.llm_api_base)
+    except LLMError as e:
+        raise CLIError(str(e)) from None
+    return Orchestra(llm=llm)
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from .engine import solve
-
-    sol = solve(_read_input(args.text, args.file), kind=args.kind)
+    sol = _engine(args).solve(_read_input(args.text, args.file), kind=args.kind)
     if args.json:
         _print_json(sol.model_dump(mode="json"))
     elif sol.problem is not None:
@@ -150,10 +168,9 @@ def split_table(split: WorkloadSplit) -> Table:
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import registry
     from .demo import workload
-    from .engine import Orchestra
     from .render import summary
 
-    engine = Orchestra()
+    engine = _engine(args)
     with out.status("generating the demo workload…"):
         items = workload(seed=args.seed)
     with out.status(f"solving {len(items)} problems…"):
@@ -201,6 +218,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _llm_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--llm",
+        help="local (default), none, hf:/path/to/model, litellm:provider/model "
+        "(overrides $ORCHESTRA_LLM)",
+    )
+    p.add_argument("--llm-api-base", help="base URL for an OpenAI-compatible server")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="orchestra",
@@ -213,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-f", "--file", help="read the problem from FILE (- for stdin)")
     s.add_argument("--kind", choices=["sudoku", "maze", "arc", "text"], help="force a family")
     s.add_argument("--json", action="store_true", help="print the Solution as JSON")
+    _llm_options(s)
     s.set_defaults(func=cmd_solve)
 
     r = sub.add_parser("route", help='route each {"prompt": ...} line of a JSONL file')
@@ -232,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="a mixed workload and its workload split")
     d.add_argument("--json", action="store_true")
     d.add_argument("--seed", type=int, default=0)
+    _llm_options(d)
     d.set_defaults(func=cmd_demo)
     return p
 

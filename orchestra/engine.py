@@ -19,8 +19,10 @@ from typing import Any
 from . import registry
 from .accounting import Accounting
 from .energy import power_w
-from .llm.base import LLM
+from .llm.base import LLM, Message
+from .llm.puzzles import asks_more_than_the_answer, hybrid_prompt
 from .problems import parse
+from .render import answer_text
 from .tasks import arc, maze, sudoku
 from .tasks.base import Problem, Verdict
 from .types import (
@@ -56,6 +58,7 @@ class _Item:
     error: str | None = None
     prep_s: float = 0.0
     done: bool = False
+    hybrid: Attempt | None = None  # the LLM's answer to the prose around a solved puzzle
 
     @property
     def next_processor(self) -> str:
@@ -66,15 +69,18 @@ class Orchestra:
     """A router, a set of specialists and an optional LLM, with their accounting.
 
     `specialists`: names from the registry and/or specialist instances (default: every
-    registered specialist). `fallback`: per kind, the chain of processor names to try in
-    order (default: the kind's specialists by priority, then "llm").
+    registered specialist). `llm`: an `LLM`, a spec string ("local", "none",
+    "hf:/path", "litellm:openai/gpt-4o-mini"), or "auto" for `$ORCHESTRA_LLM` (default
+    local, the embedded SmolLM2; nothing loads until the first prose problem).
+    `fallback`: per kind, the chain of processor names to try in order (default: the
+    kind's specialists by priority, then "llm").
     """
 
     def __init__(
         self,
         router: Any = None,
         specialists: Iterable[str | Any] | None = None,
-        llm: LLM | None = None,
+        llm: LLM | str | None = "auto",
         *,
         fallback: Mapping[str, Sequence[str]] | None = None,
         max_batch: int = 64,
@@ -82,6 +88,10 @@ class Orchestra:
     ) -> None:
         if max_batch < 1 or llm_concurrency < 1:
             raise ValueError("max_batch and llm_concurrency must be >= 1")
+        if isinstance(llm, str):
+            from .llm.select import from_env, from_spec
+
+            llm = from_env() if llm == "auto" else from_spec(llm)
         self.llm = llm
         self.max_batch = max_batch
         self.llm_concurrency = llm_concurrency
@@ -156,6 +166,9 @@ class Orchestra:
                 last = it.attempts[-1]
                 if last.accepted or it.position >= len(it.chain):
                     it.done = True
+        hybrid = [it for it in items if self._wants_hybrid(it)]
+        if hybrid:
+            self._run_hybrid(hybrid)
         return [self._solution(it) for it in items]
 
     def _prepare(self, index: int, x: Any, kind: str | None) -> _Item:
@@ -280,6 +293,12 @@ class Orchestra:
         llm = self.llm
         device = str(getattr(llm, "device", "remote"))
         name = f"{LLM_TARGET}:{getattr(llm, 'name', type(llm).__name__)}"
+        try:
+            llm.warm_up()  # a one-time load is not any one problem's latency
+        except Exception as e:
+            for it in items:
+                it.attempts.append(Attempt(processor=name, device=device, error=_error_text(e)))
+            return
 
         def one(it: _Item) -> None:
             t0 = time.perf_counter()
@@ -288,9 +307,14 @@ class Orchestra:
             try:
                 answer, result = llm.answer(it.problem)
                 att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
-                verdict = self._verify(it.problem, answer, VERIFIERS.get(it.problem.kind))
-                if verdict is not None:
-                    att.verified, att.reason = verdict.correct, verdict.reason
+                verifier = VERIFIERS.get(it.problem.kind)
+                if answer is None:  # an unparseable reply is scored wrong
+                    att.verified = False if verifier else None
+                    att.reason = "no answer could be parsed from the reply"
+                else:
+                    verdict = self._verify(it.problem, answer, verifier)
+                    if verdict is not None:
+                        att.verified, att.reason = verdict.correct, verdict.reason
             except Exception as e:
                 att.error = _error_text(e)
             att.latency_s = time.perf_counter() - t0
@@ -308,20 +332,78 @@ class Orchestra:
                 energy_j=att.energy_j,
             )
 
-        with ThreadPoolExecutor(max_workers=self.llm_concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=self._llm_workers()) as pool:
+            list(pool.map(one, items))
+
+    def _llm_workers(self) -> int:
+        own = getattr(self.llm, "max_concurrency", None)
+        return min(self.llm_concurrency, own) if own else self.llm_concurrency
+
+    def _wants_hybrid(self, it: _Item) -> bool:
+        """A verified puzzle answer inside prose that asks more than "solve this"."""
+        if self.llm is None or it.problem is None or not it.attempts:
+            return False
+        last = it.attempts[-1]
+        return (
+            last.accepted
+            and last.verified is True
+            and not last.processor.startswith("llm")
+            and asks_more_than_the_answer(it.problem)
+        )
+
+    def _run_hybrid(self, items: list[_Item]) -> None:
+        """Let the LLM answer the prose, with the verified solution in its context."""
+        llm = self.llm
+        assert llm is not None
+        device = str(getattr(llm, "device", "remote"))
+        name = f"{LLM_TARGET}:{getattr(llm, 'name', type(llm).__name__)}"
+
+        def one(it: _Item) -> None:
+            solved = it.attempts[-1]
+            t0 = time.perf_counter()
+            att = Attempt(
+                processor=name,
+                device=device,
+                reason="hybrid: answered the prose "
+                f"with the solution verified by {solved.processor}",
+            )
+            try:
+                messages: list[Message] = hybrid_prompt(
+                    it.problem, answer_text(it.problem, solved.answer)
+                )
+                result = llm.complete(messages)
+                att.answer, att.tokens, att.cost_usd = result.text, result.tokens, result.cost_usd
+            except Exception as e:
+                att.error = _error_text(e)
+            att.latency_s = time.perf_counter() - t0
+            att.energy_j = att.latency_s * power_w(device)
+            it.hybrid = att
+            self.accounting.record(
+                name,
+                device,
+                busy_s=att.latency_s,
+                latencies=[att.latency_s],
+                errors=int(att.error is not None),
+                cost_usd=att.cost_usd,
+                energy_j=att.energy_j,
+            )
+
+        with ThreadPoolExecutor(max_workers=self._llm_workers()) as pool:
             list(pool.map(one, items))
 
     def _solution(self, it: _Item) -> Solution:
         kind = it.problem.kind if it.problem is not None else "unknown"
-        trace = Trace(decision=it.decision, attempts=it.attempts)
+        every = it.attempts + ([it.hybrid] if it.hybrid else [])
+        trace = Trace(decision=it.decision, attempts=every)
         tried = [a for a in it.attempts if not a.reason.startswith("skipped")]
         common = dict(
             kind=kind,
             problem=it.problem,
             trace=trace,
-            latency_s=it.prep_s + sum(a.latency_s for a in it.attempts),
-            cost_usd=sum(a.cost_usd for a in it.attempts),
-            energy_j=sum(a.energy_j for a in it.attempts),
+            latency_s=it.prep_s + sum(a.latency_s for a in every),
+            cost_usd=sum(a.cost_usd for a in every),
+            energy_j=sum(a.energy_j for a in every),
+            text=it.hybrid.answer if it.hybrid and it.hybrid.error is None else None,
         )
         if it.error is not None:
             return Solution(error=it.error, **common)

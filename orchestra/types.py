@@ -85,6 +85,7 @@ class Solution(BaseModel):
     tokens: int | None = None
     steps: int | None = None
     error: str | None = None
+    text: str | None = None  # the LLM's reply to the prose around a puzzle (hybrid answers)
     trace: Trace = Field(default_factory=Trace)
 
     @property

@@ -44,8 +44,10 @@ def test_solve_bad_inputs():
     assert r.returncode == 2 and "no such file" in r.stderr
     r = run("solve")
     assert r.returncode == 2 and "give the problem" in r.stderr
-    r = run("solve", "Tell me a joke")
+    r = run("solve", "--llm", "none", "Tell me a joke")
     assert r.returncode == 1 and "no LLM backend configured" in r.stderr
+    r = run("solve", "--llm", "gpt4", "Tell me a joke")
+    assert r.returncode == 2 and "unknown LLM spec" in r.stderr
     r = run("frobnicate")
     assert r.returncode == 2
 
@@ -86,7 +88,7 @@ def test_specialists_listing():
 
 
 def test_demo_runs_the_mixed_workload():
-    r = run("demo", "--json")
+    r = run("demo", "--json", "--llm", "none")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     results = report["results"]
@@ -99,5 +101,5 @@ def test_demo_runs_the_mixed_workload():
     procs = {p["name"]: p for p in report["workload_split"]["processors"]}
     assert procs["exact-sudoku"]["items"] == sum(x["kind"] == "sudoku" for x in results)
     assert any("LLM" in m for m in report["missing"])
-    table = run("demo")
+    table = run("demo", "--llm", "none")
     assert "workload split" in table.stdout and "exact-sudoku" in table.stdout

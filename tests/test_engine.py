@@ -166,7 +166,7 @@ def test_llm_calls_run_concurrently_within_the_bound():
 
 
 def test_without_an_llm_prose_gets_a_clear_error():
-    sol = Orchestra().solve("Tell me a joke")
+    sol = Orchestra(llm=None).solve("Tell me a joke")
     assert sol.kind == "text" and sol.answer is None
     assert "no LLM backend configured" in sol.error
     assert sol.trace.decision.abstained

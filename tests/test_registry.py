@@ -50,7 +50,7 @@ def test_decorator_registers_and_guards_names():
         assert inst.name == "test-upper"
         with pytest.raises(orchestra.RegistryError, match="already registered"):
             orchestra.register_specialist("test-upper")(Upper)
-        engine = orchestra.Orchestra(specialists=["test-upper"])
+        engine = orchestra.Orchestra(specialists=["test-upper"], llm=None)
         assert engine.solve("shout this").answer == "SHOUT THIS"
     finally:
         registry.unregister_specialist("test-upper")
@@ -86,7 +86,7 @@ def test_broken_plugin_reference_gives_a_clear_error():
         with pytest.raises(orchestra.RegistryError, match="cannot be loaded from 'no_such_mod"):
             registry.get_specialist("broken")
         # In the engine, a processor that cannot load is one failed attempt, not a crash.
-        engine = orchestra.Orchestra(fallback={"sudoku": ["broken", "exact-sudoku"]})
+        engine = orchestra.Orchestra(fallback={"sudoku": ["broken", "exact-sudoku"]}, llm=None)
         sol = engine.solve(PUZZLE)
         assert sol.route == "exact-sudoku" and "cannot load" in sol.trace.attempts[0].error
     finally:

@@ -1,14 +1,18 @@
-"""The LLM contract the engine talks to."""
+"""The LLM contract: one small base class the local and remote backends share."""
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from ..tasks.base import Problem
-from ..tasks.text import TextProblem
+
+
+class LLMError(RuntimeError):
+    """A backend that cannot answer: missing key or model, timeout, a broken reply."""
 
 
 class Message(BaseModel):
@@ -31,20 +35,33 @@ class LLMResult(BaseModel):
 
 
 class LLM(ABC):
-    """A chat model. Subclasses implement `complete`; `answer` turns a problem into a
-    prompt and the reply into an answer (prose only here; puzzle prompts and answer
-    parsers belong to the backends that support them)."""
+    """A chat model. Backends implement `complete`; `answer` turns any problem into a
+    prompt and the reply into an answer (for puzzles, through `orchestra.llm.puzzles`)."""
 
     name: str = "llm"
     device: str = "remote"
+    max_concurrency: int | None = None  # calls the backend can serve at once (None: many)
 
     @abstractmethod
-    def complete(self, messages: list[Message], **options: Any) -> LLMResult: ...
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        timeout: float | None = None,
+    ) -> LLMResult: ...
+
+    def warm_up(self) -> None:
+        """Load whatever the first call would load (weights, clients), outside any timing."""
+
+    async def acomplete(self, messages: list[Message], **options: Any) -> LLMResult:
+        return await asyncio.to_thread(self.complete, messages, **options)
 
     def answer(self, problem: Problem) -> tuple[Any, LLMResult]:
-        if isinstance(problem, TextProblem):
-            result = self.complete([Message(role="user", content=problem.text)])
-            return result.text, result
-        raise NotImplementedError(
-            f"{type(self).__name__} has no prompt and answer parser for {problem.kind} problems"
-        )
+        """The LLM's answer to a problem (None where its reply could not be parsed)."""
+        from .puzzles import parse_reply, prompt_for
+
+        result = self.complete(prompt_for(problem))
+        return parse_reply(problem, result.text), result
