@@ -53,7 +53,7 @@ class LLM(ABC):
         timeout: float | None = None,
     ) -> LLMResult: ...
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> None:  # noqa: B027  (optional hook: most backends need nothing)
         """Load whatever the first call would load (weights, clients), outside any timing."""
 
     async def acomplete(self, messages: list[Message], **options: Any) -> LLMResult:
