@@ -90,13 +90,21 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
-    from .engine import default
-
     path = Path(args.file)
     if args.file != "-" and not path.is_file():
         raise CLIError(f"no such file: {args.file}")
     lines = sys.stdin.read().splitlines() if args.file == "-" else path.read_text().splitlines()
-    router = default().router
+    engine = _engine(args)
+    router = engine.router
+    if args.router:
+        from routers.registry import make_router
+
+        try:
+            router = make_router(args.router, targets=lambda k: engine.chain(k)[0], llm=engine.llm)
+        except (ValueError, FileNotFoundError) as e:
+            raise CLIError(str(e)) from None
+    if args.eval:
+        return _route_eval(router, lines)
     failures = 0
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -113,6 +121,29 @@ def cmd_route(args: argparse.Namespace) -> int:
     if failures:
         err.print(f"orchestra route: {failures} line(s) could not be routed")
         return 1
+    return 0
+
+
+def _route_eval(router, lines: list[str]) -> int:
+    from routers.evaluate import evaluate
+
+    examples = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            examples.append({"prompt": record["prompt"], "target": record["target"]})
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise CLIError(
+                f'line {n}: --eval needs {{"prompt": ..., "target": ...}} lines'
+            ) from None
+    report = evaluate(router, examples)
+    out.print(report.table(), markup=False)
+    for m in report.mistakes[:10]:
+        out.print(
+            f"  expected {m['target']}, got {m['predicted']}: {m['prompt'][:80]!r}", markup=False
+        )
     return 0
 
 
@@ -208,6 +239,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.task == "router":
+        from routers.train import train_router
+        from specialists.trm.options import overrides
+
+        opts = overrides(args)
+        train_router(
+            args.out,
+            n=int(opts.get("n", 6000)),
+            n_eval=int(opts.get("n_eval", 2000)),
+            seed=int(opts.get("seed", 0)),
+        )
+        return 0
     from specialists.trm.checkpoint import CheckpointError
     from specialists.trm.train import run_from_args
 
@@ -244,6 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("route", help='route each {"prompt": ...} line of a JSONL file')
     r.add_argument("file", help="JSONL file (- for stdin)")
+    r.add_argument(
+        "--router", help="rules, learned, llm, cascade (default), cascade+llm, or a plug-in"
+    )
+    r.add_argument(
+        "--eval",
+        action="store_true",
+        help='lines carry "target": print accuracy, confusion matrix, latency',
+    )
+    _llm_options(r)
     r.set_defaults(func=cmd_route)
 
     sp = sub.add_parser("specialists", help="list the available specialists")

@@ -68,6 +68,8 @@ class _Item:
 class Orchestra:
     """A router, a set of specialists and an optional LLM, with their accounting.
 
+    `router`: a router or a router name ("cascade", the default: rules, then the learned
+    router; "rules", "learned", "llm", "cascade+llm", or a plug-in's name).
     `specialists`: names from the registry and/or specialist instances (default: every
     registered specialist). `llm`: an `LLM`, a spec string ("local", "none",
     "hf:/path", "litellm:openai/gpt-4o-mini"), or "auto" for `$ORCHESTRA_LLM` (default
@@ -78,7 +80,7 @@ class Orchestra:
 
     def __init__(
         self,
-        router: Any = None,
+        router: Any = "cascade",
         specialists: Iterable[str | Any] | None = None,
         llm: LLM | str | None = "auto",
         *,
@@ -109,10 +111,12 @@ class Orchestra:
                     self._local[s.name] = s
                     self._allowed.add(s.name)
         self._fallback = {k: list(v) for k, v in (fallback or {}).items()}
-        if router is None:
-            from routers.rules import RulesRouter  # routers sit beside the engine, not under it
+        if router is None or isinstance(router, str):
+            from routers.registry import make_router  # routers sit beside the engine
 
-            router = RulesRouter(targets=lambda kind: self.chain(kind)[0])
+            router = make_router(
+                router or "cascade", targets=lambda kind: self.chain(kind)[0], llm=self.llm
+            )
         self.router = router
         self.accounting = Accounting()
 
@@ -175,8 +179,12 @@ class Orchestra:
         t0 = time.perf_counter()
         item = _Item(index=index)
         try:
-            item.problem = parse(x, kind=kind)
-            item.decision = self.router.route(item.problem)
+            if kind is not None or not isinstance(x, str):
+                item.problem = parse(x, kind=kind)
+                item.decision = self.router.route(item.problem)
+            else:  # the router reads the raw text: it may tell a trap from a broken puzzle
+                item.decision = self.router.route(x)
+                item.problem = parse(x, kind=item.decision.kind)
             head = LLM_TARGET if item.decision.abstained else item.decision.target
             rest = [p for p in self.chain(item.problem.kind) if p != head]
             item.chain = [head, *rest]

@@ -25,7 +25,8 @@ AnyProblem = Annotated[
     SudokuProblem | MazeProblem | ArcProblem | TextProblem, Field(discriminator="kind")
 ]
 _ADAPTER: TypeAdapter[Problem] = TypeAdapter(AnyProblem)
-_TEXT_PARSERS = {"sudoku": sudoku.parse_text, "maze": maze.parse_text}
+# Mazes first: their `#` walls are unambiguous, while a row of dots could pass for blanks.
+_TEXT_PARSERS = {"maze": maze.parse_text, "sudoku": sudoku.parse_text}
 
 
 def _from_object(obj: Any, *, prompt: str | None) -> Problem | None:
@@ -65,28 +66,30 @@ def _is_maze_rows(x: Any) -> bool:
     )
 
 
+def _arc_json_error(e: json.JSONDecodeError) -> ParseError:
+    return ParseError(
+        f"invalid JSON in the ARC task: {e.msg} at line {e.lineno}, column {e.colno}", kind="arc"
+    )
+
+
 def _json_in(text: str) -> tuple[Any, bool] | None:
-    """(object, whole input?) for JSON that is the input or an object inside prose."""
+    """(object, whole input?) for JSON that is the input, or an object or nested array that
+    starts somewhere in it (prose before or after)."""
     stripped = text.strip()
     if stripped[:1] in "{[":
         try:
             return json.loads(stripped), True
         except json.JSONDecodeError as e:
             if stripped[0] == "{" and ('"train"' in stripped or '"test"' in stripped):
-                raise ParseError(
-                    f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}", kind="arc"
-                ) from None
-    start = text.find("{")
-    if start > 0:
+                raise _arc_json_error(e) from None
+    decoder = json.JSONDecoder()
+    for start in sorted(i for i in (text.find("{"), text.find("[[")) if i >= 0):
         try:
-            obj, _ = json.JSONDecoder().raw_decode(text, start)
+            obj, _ = decoder.raw_decode(text, start)
         except json.JSONDecodeError as e:
-            if '"train"' in text[start:]:
-                raise ParseError(
-                    f"invalid JSON in the ARC task: {e.msg} at line {e.lineno}, column {e.colno}",
-                    kind="arc",
-                ) from None
-            return None
+            if text[start] == "{" and '"train"' in text[start:]:
+                raise _arc_json_error(e) from None
+            continue
         return obj, False
     return None
 

@@ -70,7 +70,7 @@ def test_route_jsonl(tmp_path):
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["kind"] for x in rows] == ["sudoku", "maze", "text", "arc"]
     assert [x["target"] for x in rows] == ["exact-sudoku", "bfs-maze", "llm", "llm"]
-    assert rows[0]["scores"]["sudoku"] == 1.0 and rows[2]["abstained"] is True
+    assert rows[0]["scores"]["sudoku"] == 1.0 and rows[2]["router"] == "cascade/learned"
     f.write_text('{"prompt": "hi"}\nnot json\n{"text": "x"}\n{"prompt": "55' + PUZZLE[2:] + '"}\n')
     r = run("route", str(f))
     assert r.returncode == 1 and "3 line(s)" in r.stderr

@@ -169,7 +169,7 @@ def test_without_an_llm_prose_gets_a_clear_error():
     sol = Orchestra(llm=None).solve("Tell me a joke")
     assert sol.kind == "text" and sol.answer is None
     assert "no LLM backend configured" in sol.error
-    assert sol.trace.decision.abstained
+    assert sol.trace.decision.kind == "text" and sol.trace.decision.target == "llm"
 
 
 def test_accounting_matches_the_work_done():

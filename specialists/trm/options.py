@@ -9,7 +9,11 @@ from .presets import PRESETS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("task", choices=["sudoku", "maze"], help="problem family to learn")
+    p.add_argument(
+        "task",
+        choices=["sudoku", "maze", "router"],
+        help="problem family to learn, or the learned router",
+    )
     p.add_argument("--preset", help=f"one of: {', '.join(sorted(PRESETS))}")
     p.add_argument("--out", required=True, help="run directory (checkpoint, card, metrics)")
     p.add_argument("--minutes", type=float, help="stop after this much training time")

@@ -36,6 +36,14 @@ def _cells(line: str) -> list[str] | None:
     return None
 
 
+def _tail_cells(line: str) -> list[str]:
+    """The cells a prose line ends with, after its last word."""
+    i = len(line)
+    while i > 0 and (line[i - 1] in CELL_CHARS or line[i - 1] in SEPARATORS):
+        i -= 1
+    return [ch for ch in line[i:] if ch in CELL_CHARS]
+
+
 def _to_grid(cells: list[list[str]]) -> list[list[int]]:
     return [[0 if ch in "._" else int(ch) for ch in row] for row in cells]
 
@@ -51,13 +59,18 @@ def _blocks(lines: list[str]) -> list[tuple[list[list[str]], bool]]:
     blocks: list[tuple[list[list[str]], bool]] = []
     rows: list[list[str]] = []
     ruled = False
+    lead: list[str] = []  # grid cells at the end of a prose line ("puzzle: 53..7....")
     for line in lines:
         cells = _cells(line)
         if cells is None:  # prose ends a run
             if rows:
                 blocks.append((rows, ruled))
             rows, ruled = [], False
+            lead = _tail_cells(line)
         elif cells:
+            if not rows and len(lead) == len(cells):
+                rows.append(lead)
+            lead = []
             rows.append(cells)
             ruled = ruled or "|" in line
         elif line.strip() and not line.lstrip().startswith("```"):
@@ -100,9 +113,22 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
         if attempt and (strict or mentioned or ruled or blanks or not prose):
             _raise_shape(rows)
 
-    # A compact puzzle inside a sentence: "Solve this: 53..7....6..195....98....6.8...".
+    # A compact puzzle inside a sentence: "Solve this: 53..7....6..195....98....6.8...",
+    # or spaced out after the prose: "puzzle -> 5 3 . . 7 . . . . 6 . . 1 9 5 ...".
+    for line in lines:
+        tail = _tail_cells(line) if _cells(line) is None else []
+        if len(tail) in _CELL_COUNTS and any(ch.isdigit() for ch in tail):
+            n = _CELL_COUNTS[len(tail)]
+            flat = _to_grid([tail])[0]
+            try:
+                return _build([flat[r * n : (r + 1) * n] for r in range(n)], text.strip())
+            except ParseError:
+                if strict or mentioned:
+                    raise
     for match in _COMPACT.finditer(text):
         token = match.group(0)
+        if not any(ch.isdigit() for ch in token):
+            continue  # a row of dots is no puzzle (a maze corridor, an ellipsis)
         if len(token) not in _CELL_COUNTS:
             if strict or mentioned or any(ch in "._" for ch in token):
                 raise ParseError(
