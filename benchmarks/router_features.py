@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     mini = _minilm(fit, held)
     if mini is not None:
         rows.append(("all-MiniLM-L6-v2 mean-pooled embedding", *mini))
-    print(f"Measured with `python -m benchmarks.router_features --n {args.n} --n-eval "
-          f"{args.n_eval}` on {machine()}; one prompt at a time, no thresholds.\n")
+    print(
+        f"Measured with `python -m benchmarks.router_features --n {args.n} --n-eval "
+        f"{args.n_eval}` on {machine()}; one prompt at a time, no thresholds.\n"
+    )
     print("| features | eval accuracy | ms / prompt | accuracy per ms |\n|---|---:|---:|---:|")
     for name, acc, ms in rows:
         print(f"| {name} | {acc:.4f} | {ms:.2f} | {acc / ms:.2f} |")

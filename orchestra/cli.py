@@ -230,7 +230,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for i, ((label, _), s) in enumerate(zip(items, sols, strict=True), start=1):
         v = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[s.verified]
         note = summary(s.problem, s.answer) if s.error is None else f"[yellow]{s.error}[/]"
-        table.add_row(str(i), label, s.kind, s.route or "-", v, f"{s.latency_s * 1000:.1f}", note)
+        route = s.route or "-"
+        if s.steps is not None and s.confidence is not None:
+            route += f" ({s.steps} steps, conf {s.confidence:.2f})"
+        table.add_row(str(i), label, s.kind, route, v, f"{s.latency_s * 1000:.1f}", note)
     out.print(table)
     out.print(split_table(split))
     for line in missing:

@@ -1,0 +1,107 @@
+"""Measure a TRM checkpoint on held-out puzzles, the way its card reports it.
+
+    python -m specialists.trm.evaluate DIR [--n 1000] [--seed 0] [--steps 1,4,16]
+                                           [--trajectories 1,4] [--update-card]
+
+Held-out puzzles come from generator seeds that training never uses (see
+`specialists/trm/tasks.py`). Exact accuracy is per puzzle (every token right); with
+several trajectories a puzzle counts as solved when the returned answer passes the
+verifier, and the cost column says how many puzzle-steps that took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from . import checkpoint
+from .train import evaluate
+
+
+def measure(
+    directory: str | Path,
+    *,
+    n: int = 1000,
+    seed: int = 0,
+    steps: Sequence[int] = (16,),
+    trajectories: Sequence[int] = (1,),
+    diversify: str = "noise",
+) -> dict:
+    from ..trm_specialist import TRMSpecialist
+
+    model, spec = checkpoint.load(directory)
+    heldout = spec.heldout(n, seed)
+    out: dict = {"n": n, "seed": seed, "by_steps": {}, "by_trajectories": {}}
+    for s in steps:
+        t0 = time.perf_counter()
+        r = evaluate(model, spec, heldout, steps=s)
+        out["by_steps"][s] = {
+            "exact": r.exact,
+            "cell": r.cell,
+            "verified": r.verified,
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+    problems = [p for p, _ in heldout]
+    for k in trajectories:
+        specialist = TRMSpecialist(model, spec, trajectories=k, diversify=diversify)
+        t0 = time.perf_counter()
+        answers = []
+        for i in range(0, len(problems), 128):
+            answers += specialist.solve_batch(problems[i : i + 128])
+        solved = sum(bool(spec.verify(p, a.answer)) for p, a in zip(problems, answers, strict=True))
+        out["by_trajectories"][k] = {
+            "verified": solved / n,
+            "puzzle_steps": k * n * model.cfg.halt_max_steps,
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("directory")
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", default="16", help="comma-separated test-time supervision steps")
+    p.add_argument("--trajectories", default="1", help="comma-separated K values")
+    p.add_argument("--diversify", choices=["noise", "augment"], default="noise")
+    p.add_argument(
+        "--update-card",
+        action="store_true",
+        help="write the result for the largest --steps into card.json",
+    )
+    args = p.parse_args(argv)
+    torch.set_grad_enabled(False)
+    steps = [int(s) for s in args.steps.split(",")]
+    result = measure(
+        args.directory,
+        n=args.n,
+        seed=args.seed,
+        steps=steps,
+        trajectories=[int(k) for k in args.trajectories.split(",")],
+        diversify=args.diversify,
+    )
+    print(json.dumps(result, indent=2))
+    if args.update_card:
+        card = checkpoint.load_card(args.directory)
+        if card is None:
+            raise SystemExit(f"{args.directory} has no card.json")
+        best = result["by_steps"][max(steps)]
+        card.heldout = checkpoint.EvalResult(
+            n=args.n,
+            seed=args.seed,
+            exact=best["exact"],
+            cell=best["cell"],
+            steps=max(steps),
+            verified=best["verified"],
+        )
+        Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
