@@ -273,6 +273,16 @@ def _llm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--llm-api-base", help="base URL for an OpenAI-compatible server")
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from benchmarks.bench.run import run_from_args
+
+    try:
+        run_from_args(args, _engine(args).llm)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="orchestra",
@@ -310,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(t)
     t.set_defaults(func=cmd_train)
+
+    b = sub.add_parser("bench", help="benchmark TRM, LLMs, exact solvers and the orchestra")
+    from benchmarks.bench.run import add_arguments as bench_arguments
+
+    bench_arguments(b)
+    _llm_options(b)
+    b.set_defaults(func=cmd_bench)
 
     d = sub.add_parser("demo", help="a mixed workload and its workload split")
     d.add_argument("--json", action="store_true")

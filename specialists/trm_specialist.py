@@ -101,6 +101,10 @@ class TRMSpecialist(BaseSpecialist):
     def supports(self, problem: Problem) -> bool:
         return self.spec.supports(problem)
 
+    def model_info(self, problem: Problem) -> tuple[int, float]:
+        """(parameters, forward FLOPs of one supervision step for one trajectory)."""
+        return self.model.num_params(), self.model.flops_per_step(1)[0]
+
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         import torch
 
@@ -171,6 +175,16 @@ class TRMFamily(BaseSpecialist):
 
     def supports(self, problem: Problem) -> bool:
         return self._member(problem) is not None
+
+    def model_info(self, problem: Problem) -> tuple[int, float]:
+        member = self._member(problem)
+        if member is None:
+            raise ValueError(f"no {self.family} checkpoint accepts this problem")
+        return member.model_info(problem)
+
+    @property
+    def trajectories(self) -> int:
+        return self.members[0].trajectories if self.members else 1
 
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         groups: dict[int, list[int]] = {}

@@ -1,0 +1,1 @@
+"""`orchestra bench`: the benchmark suite."""

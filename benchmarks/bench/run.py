@@ -1,0 +1,220 @@
+"""`orchestra bench`: tasks x solvers x metrics into one run directory.
+
+    orchestra bench --quick                       # a few minutes on a 2-core CPU
+    orchestra bench --tasks sudoku9-minimal,maze-30 --solvers exact,trm,llm --limit 200
+    orchestra bench --tasks file:sudoku-extreme.csv --solvers trm,trm-k4 --limit 1000
+
+Writes `samples.jsonl` (every problem for every solver), `summary.json`, `report.md` and
+PNG plots under `--out`. Finished samples are never re-run: run the same command again to
+resume, or add solvers and tasks to an existing run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from orchestra import registry
+
+from . import report
+from .scoring import score
+from .solvers import LLMSolver, OrchestraSolver, SpecialistSolver
+from .tasks import build
+
+QUICK = {
+    "tasks": ["sudoku6-minimal", "sudoku9-medium", "maze-21", "arc1-eval", "mixed"],
+    "solvers": ["exact", "trm", "trm-k4", "llm", "orchestra"],
+    "limit": 20,
+    "llm_limit": 3,
+}
+ALL_SOLVERS = ("exact", "trm", "trm-k4", "llm", "orchestra")
+
+
+def make_solvers(names: Sequence[str], *, llm: Any, batch: int) -> list[Any]:
+    out: list[Any] = []
+    for name in names:
+        if name == "exact":
+            for spec in ("exact-sudoku", "bfs-maze"):
+                out.append(SpecialistSolver(spec, registry.get_specialist(spec), batch))
+        elif name in ("trm", "trm-k4"):
+            from specialists.trm_specialist import TRMMaze, TRMSudoku
+
+            k = 4 if name == "trm-k4" else 1
+            for cls in (TRMSudoku, TRMMaze):
+                fam = cls(trajectories=k)
+                if fam.members:
+                    label = cls.name + ("-k4" if k > 1 else "")
+                    out.append(SpecialistSolver(label, fam, batch))
+        elif name == "llm":
+            if llm is not None:
+                out.append(LLMSolver(llm))
+        elif name == "orchestra":
+            from orchestra import Orchestra
+
+            out.append(OrchestraSolver(Orchestra(llm=llm if llm is not None else "none")))
+        else:
+            raise ValueError(f"no solver {name!r}; known: {', '.join(ALL_SOLVERS)}")
+    return out
+
+
+def _load(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def run(
+    out: str | Path,
+    *,
+    tasks: Sequence[str],
+    solvers: Sequence[str],
+    limit: int,
+    llm_limit: int | None = None,
+    seed: int = 0,
+    llm: Any = None,
+    batch: int = 32,
+    command: str = "orchestra bench",
+    progress: bool = True,
+) -> report.Summary:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    samples_path, walls_path = out / "samples.jsonl", out / "walls.jsonl"
+    done = {(s["task"], s["solver"], s["id"]) for s in _load(samples_path)}
+    engines = make_solvers(solvers, llm=llm, batch=batch)
+    split = None
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not progress,
+    )
+    with bar, open(samples_path, "a") as samples, open(walls_path, "a") as walls:
+        for task in tasks:
+            items = build(task, limit, seed)
+            for solver in engines:
+                cap = llm_limit if isinstance(solver, LLMSolver) and llm_limit else limit
+                todo = [it for it in items if solver.applies(it)][:cap]
+                todo = [it for it in todo if (task, solver.name, it.id) not in done]
+                if not todo:
+                    continue
+                job = bar.add_task(f"{task} / {solver.name}", total=len(todo))
+                for i in range(0, len(todo), batch):
+                    chunk = todo[i : i + batch]
+                    t0 = time.perf_counter()
+                    outcomes = solver.run(chunk)
+                    walls.write(
+                        json.dumps(
+                            {
+                                "task": task,
+                                "solver": solver.name,
+                                "wall_s": time.perf_counter() - t0,
+                            }
+                        )
+                        + "\n"
+                    )
+                    for it, o in zip(chunk, outcomes, strict=True):
+                        sc = score(it, o.answer)
+                        samples.write(
+                            json.dumps(
+                                {
+                                    "task": task,
+                                    "solver": solver.name,
+                                    "id": it.id,
+                                    "kind": it.problem.kind,
+                                    "answer": o.answer,
+                                    "correct": sc.correct,
+                                    "cell": sc.cell,
+                                    "valid": sc.valid,
+                                    "latency_s": o.latency_s,
+                                    "tokens": o.tokens,
+                                    "cost_usd": o.cost_usd,
+                                    "energy_j": o.energy_j,
+                                    "flops": o.flops,
+                                    "steps": o.steps,
+                                    "params": getattr(solver, "params", None),
+                                    "route": o.route,
+                                    "routed_kind": o.routed_kind,
+                                    "error": o.error,
+                                },
+                                default=str,
+                            )
+                            + "\n"
+                        )
+                    samples.flush()
+                    bar.advance(job, len(chunk))
+            for solver in engines:
+                if isinstance(solver, OrchestraSolver):
+                    split = solver.engine.stats().model_dump()
+    from orchestra.energy import power_note
+
+    walls_by: dict[tuple[str, str], float] = {}
+    for w in _load(walls_path):
+        key = (w["task"], w["solver"])
+        walls_by[key] = walls_by.get(key, 0.0) + w["wall_s"]
+    summary = report.Summary(
+        rows=report.summarise(_load(samples_path), walls_by),
+        workload_split=split,
+        note=power_note(),
+    )
+    (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
+    from benchmarks.classical import machine
+
+    (out / "report.md").write_text(report.markdown(summary, command, machine()))
+    report.plots(summary, out)
+    return summary
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quick", action="store_true", help="the small suite (a few CPU minutes)")
+    p.add_argument(
+        "--tasks",
+        help="comma-separated: sudoku4-minimal, sudoku6-minimal, "
+        "sudoku9-medium, sudoku9-minimal, maze-21, maze-30, arc1-eval, arc2-eval, "
+        "mixed, file:PATH.csv",
+    )
+    p.add_argument("--solvers", help=f"comma-separated: {', '.join(ALL_SOLVERS)}")
+    p.add_argument("--limit", type=int, help="problems per task (default 100; quick 20)")
+    p.add_argument("--llm-limit", type=int, help="problems per task for LLM baselines")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--out", default="runs/bench", help="run directory (default runs/bench)")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary:
+    base = (
+        QUICK
+        if args.quick
+        else {
+            "tasks": ["sudoku6-minimal", "sudoku9-minimal", "maze-30", "arc1-eval", "mixed"],
+            "solvers": list(ALL_SOLVERS),
+            "limit": 100,
+            "llm_limit": 20,
+        }
+    )
+    tasks = args.tasks.split(",") if args.tasks else base["tasks"]
+    solvers = args.solvers.split(",") if args.solvers else base["solvers"]
+    command = "orchestra bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    summary = run(
+        args.out,
+        tasks=tasks,
+        solvers=solvers,
+        limit=args.limit or base["limit"],
+        llm_limit=args.llm_limit or base["llm_limit"],
+        seed=args.seed,
+        llm=llm,
+        batch=args.batch,
+        command=command.strip(),
+        progress=not args.no_progress,
+    )
+    print((Path(args.out) / "report.md").read_text())
+    return summary

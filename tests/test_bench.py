@@ -1,0 +1,103 @@
+"""The benchmark suite: scorers, resume, the report's separation of reported figures, and a
+tiny suite end to end."""
+
+import json
+
+from conftest import PUZZLE, SOLUTION, rows
+
+from benchmarks.bench import reference
+from benchmarks.bench.run import run
+from benchmarks.bench.scoring import score
+from benchmarks.bench.tasks import Item, build
+from orchestra.tasks import arc, maze, sudoku
+from orchestra.tasks.text import TextProblem
+
+
+def test_sudoku_scores():
+    item = Item(
+        id="s", task="t", problem=sudoku.SudokuProblem(grid=rows(PUZZLE)), expected=rows(SOLUTION)
+    )
+    right = score(item, rows(SOLUTION))
+    assert right.correct and right.cell == 1.0 and right.valid
+    wrong = rows(SOLUTION)
+    wrong[0][2], wrong[0][3] = wrong[0][3], wrong[0][2]
+    s = score(item, wrong)
+    assert s.correct is False and s.valid and 0.9 < s.cell < 1.0
+    assert score(item, None).correct is False and not score(item, None).valid
+    assert not score(item, [[1]]).valid
+
+
+def test_maze_scores_accept_any_shortest_path():
+    m = maze.MazeProblem(rows=["#####", "#S..#", "#...#", "#..G#", "#####"])
+    item = Item(id="m", task="t", problem=m, expected=[(1, 1), (1, 2), (1, 3), (2, 3), (3, 3)])
+    other = [(1, 1), (2, 1), (3, 1), (3, 2), (3, 3)]
+    assert score(item, other).correct and score(item, other).cell == 1.0
+    detour = [(1, 1), (2, 1), (2, 2), (1, 2), (1, 3), (2, 3), (3, 3)]
+    s = score(item, detour)
+    assert s.correct is False and 0 < s.cell < 1
+
+
+def test_arc_scores_are_pass_at_2():
+    task = arc.load(1, "evaluation")[0]
+    item = Item(id="a", task="t", problem=task.without_outputs(), expected=task.test_outputs)
+    wrong = [[[(v + 1) % 10 for v in row] for row in g] for g in task.test_outputs]
+    assert score(item, task.test_outputs).correct
+    assert not score(item, wrong).correct
+    assert score(item, [wrong, task.test_outputs]).correct  # the second attempt counts
+    assert score(item, None).correct is False
+
+
+def test_prose_has_no_ground_truth():
+    s = score(Item(id="p", task="t", problem=TextProblem(text="hi")), "hello")
+    assert s.correct is None and s.valid and s.cell is None
+
+
+def test_tiny_suite_end_to_end_and_resume(tmp_path):
+    kw = dict(
+        tasks=["sudoku4-minimal", "maze-21", "mixed"],
+        solvers=["exact", "orchestra"],
+        limit=4,
+        llm=None,
+        progress=False,
+    )
+    summary = run(tmp_path, **kw)
+    by = {(r.task, r.solver): r for r in summary.rows}
+    assert by[("sudoku4-minimal", "exact-sudoku")].exact == 1.0
+    assert by[("maze-21", "orchestra")].routing_accuracy == 1.0
+    assert by[("mixed", "orchestra")].n == 4
+    for name in (
+        "samples.jsonl",
+        "summary.json",
+        "report.md",
+        "accuracy_vs_cost.png",
+        "accuracy_vs_latency.png",
+        "workload_split.png",
+    ):
+        assert (tmp_path / name).is_file(), name
+    lines = (tmp_path / "samples.jsonl").read_text().splitlines()
+    sample = json.loads(lines[0])
+    assert {"id", "answer", "correct", "latency_s", "tokens", "cost_usd"} <= set(sample)
+    # Resume: nothing finished is run again; a larger limit adds only the new problems.
+    run(tmp_path, **kw)
+    assert len((tmp_path / "samples.jsonl").read_text().splitlines()) == len(lines)
+    run(tmp_path, **{**kw, "limit": 5, "tasks": ["sudoku4-minimal"]})
+    after = [json.loads(x) for x in (tmp_path / "samples.jsonl").read_text().splitlines()]
+    assert len(after) == len(lines) + 2  # one more Sudoku for each of the two solvers
+    keys = [(s["task"], s["solver"], s["id"]) for s in after]
+    assert len(keys) == len(set(keys))
+
+
+def test_report_keeps_reported_figures_apart(tmp_path):
+    run(tmp_path, tasks=["sudoku4-minimal"], solvers=["exact"], limit=2, llm=None, progress=False)
+    text = (tmp_path / "report.md").read_text()
+    measured, _, reported = text.partition("## Reported in the papers")
+    assert reported and "not measured here" in reported
+    for row in reference.REPORTED:
+        assert row.method not in measured
+        assert f"| {row.method} |" in reported
+
+
+def test_task_sets_are_seeded_and_disjoint_from_training():
+    a, b = build("sudoku6-minimal", 3, seed=0), build("sudoku6-minimal", 3, seed=0)
+    assert [x.problem for x in a] == [x.problem for x in b]
+    assert [x.problem for x in build("sudoku6-minimal", 3, seed=1)] != [x.problem for x in a]
