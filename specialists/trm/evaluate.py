@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,6 +102,41 @@ def main(argv: Sequence[str] | None = None) -> None:
             verified=best["verified"],
         )
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
+        command = "python -m specialists.trm.evaluate " + " ".join(argv or sys.argv[1:])
+        Path(args.directory, "card.md").write_text(card_markdown(card, result, command))
+
+
+def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
+    """The human-readable model card: how it was trained and what was measured."""
+    from benchmarks.classical import machine
+
+    lines = [
+        f"# TRM specialist: {card.name}",
+        "",
+        f"{card.params:,} parameters ({'mlp_t' if card.model.get('mlp_t') else 'attention'}, "
+        f"hidden {card.model['hidden']}, T={card.model['H_cycles']}, n={card.model['L_cycles']}, "
+        f"{card.model['halt_max_steps']} supervision steps), trained by `{card.command}` "
+        f"(preset {card.preset}, seed {card.seed}): {card.steps:,} optimizer steps, "
+        f"{card.samples:,} puzzle x supervision-step samples, {card.wall_s / 60:.0f} minutes "
+        f"on {card.machine}, torch {card.torch}, fp32, EMA weights.",
+        "",
+        f"Measured by `{command}` on {machine()}: {result['n']} held-out puzzles from generator "
+        f"seed {result['seed']} onwards, which training never uses (training draws from seeds "
+        ">= 10**9).",
+        "",
+        "| test-time supervision steps | exact | cells | verified | seconds |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for s, r in sorted(result["by_steps"].items(), key=lambda kv: int(kv[0])):
+        lines.append(f"| {s} | {r['exact']:.4f} | {r['cell']:.4f} | {r['verified']:.4f} | "
+                     f"{r['seconds']} |")
+    lines += ["", "| trajectories K (verifier-guided) | verified | puzzle-steps | seconds |",
+              "|---:|---:|---:|---:|"]
+    for k, r in sorted(result["by_trajectories"].items(), key=lambda kv: int(kv[0])):
+        lines.append(f"| {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |")
+    lines += ["", "Task spec (what the codec and the data were): `" + json.dumps(card.task) + "`",
+              ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -404,6 +404,11 @@ def build_run(
         model_cfg, spec = checkpoint.load_config(out)
         state = json.loads((out / "train_state" / "state.json").read_text())
         train = {**state["info"]["train"], **overrides}
+        card = checkpoint.load_card(out)
+        if card is not None:  # the card keeps the original command and preset
+            preset = preset or card.preset
+            first = card.command.split("; resumed")[0]
+            command = f"{first}; resumed with {command}" if first else command
         return Run(
             model_cfg,
             spec,
