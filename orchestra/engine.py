@@ -196,10 +196,16 @@ class Orchestra:
         return item
 
     def _run(self, name: str, items: list[_Item]) -> None:
-        if name == LLM_TARGET:
-            self._run_llm(items)
-        else:
-            self._run_specialist(name, items)
+        before = [len(it.attempts) for it in items]
+        try:
+            if name == LLM_TARGET:
+                self._run_llm(items)
+            else:
+                self._run_specialist(name, items)
+        except Exception as e:  # a processor that breaks fails this round's items, not the call
+            for it, n in zip(items, before, strict=True):
+                if len(it.attempts) == n:
+                    it.attempts.append(Attempt(processor=name, device="?", error=_error_text(e)))
 
     def _verify(self, problem: Problem, answer: Any, verifier: Verifier | None) -> Verdict | None:
         if verifier is None:
@@ -222,12 +228,15 @@ class Orchestra:
         supports = getattr(spec, "supports", lambda p: p.kind in getattr(spec, "kinds", ()))
         ready = []
         for it in items:
-            if supports(it.problem):
+            try:
+                ok = bool(supports(it.problem))
+                reason = "skipped: not supported"
+            except Exception as e:
+                ok, reason = False, f"skipped: supports() failed: {_error_text(e)}"
+            if ok:
                 ready.append(it)
             else:
-                it.attempts.append(
-                    Attempt(processor=name, device=device, reason="skipped: not supported")
-                )
+                it.attempts.append(Attempt(processor=name, device=device, reason=reason))
         size = max(1, min(self.max_batch, int(getattr(spec, "max_batch", self.max_batch))))
         own_verify = getattr(spec, "verify", None)
         for start in range(0, len(ready), size):

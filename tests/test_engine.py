@@ -205,3 +205,15 @@ def test_solution_carries_the_design_fields():
 def test_unknown_specialist_names_fail_at_construction():
     with pytest.raises(RegistryError, match="no specialist named 'nope'"):
         Orchestra(specialists=["nope"])
+
+
+def test_a_specialist_whose_supports_raises_is_skipped_not_fatal():
+    class Broken(BaseSpecialist):
+        name, kinds, priority = "broken-supports", ("sudoku",), 99
+
+        def supports(self, problem):
+            raise RuntimeError("boom")
+
+    sol = Orchestra(specialists=[Broken(), "exact-sudoku"], llm=None).solve(PUZZLE)
+    assert sol.route == "exact-sudoku" and sol.verified
+    assert "supports() failed" in sol.trace.attempts[0].reason

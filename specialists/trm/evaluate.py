@@ -128,14 +128,21 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         "|---:|---:|---:|---:|---:|",
     ]
     for s, r in sorted(result["by_steps"].items(), key=lambda kv: int(kv[0])):
-        lines.append(f"| {s} | {r['exact']:.4f} | {r['cell']:.4f} | {r['verified']:.4f} | "
-                     f"{r['seconds']} |")
-    lines += ["", "| trajectories K (verifier-guided) | verified | puzzle-steps | seconds |",
-              "|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {s} | {r['exact']:.4f} | {r['cell']:.4f} | {r['verified']:.4f} | {r['seconds']} |"
+        )
+    lines += [
+        "",
+        "| trajectories K (verifier-guided) | verified | puzzle-steps | seconds |",
+        "|---:|---:|---:|---:|",
+    ]
     for k, r in sorted(result["by_trajectories"].items(), key=lambda kv: int(kv[0])):
         lines.append(f"| {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |")
-    lines += ["", "Task spec (what the codec and the data were): `" + json.dumps(card.task) + "`",
-              ""]
+    lines += [
+        "",
+        "Task spec (what the codec and the data were): `" + json.dumps(card.task) + "`",
+        "",
+    ]
     return "\n".join(lines)
 
 
