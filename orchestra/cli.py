@@ -283,6 +283,30 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .serve.app import Settings, create_app
+
+    settings = Settings(
+        max_batch=args.max_batch,
+        max_wait_ms=args.max_wait_ms,
+        max_queue=args.max_queue,
+        timeout_s=args.timeout,
+        llm_concurrency=args.llm_concurrency,
+    )
+    app = create_app(_engine(args), settings)
+    err.print(f"orchestra serving on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(settings.timeout_s),
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="orchestra",
@@ -327,6 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_arguments(b)
     _llm_options(b)
     b.set_defaults(func=cmd_bench)
+
+    sv = sub.add_parser("serve", help="an OpenAI-compatible HTTP server with micro-batching")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--max-batch", type=int, default=64, help="micro-batch size cap")
+    sv.add_argument("--max-wait-ms", type=float, default=5.0, help="micro-batch gathering time")
+    sv.add_argument("--max-queue", type=int, default=1024, help="waiting requests before 429")
+    sv.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
+    sv.add_argument("--llm-concurrency", type=int, default=4)
+    _llm_options(sv)
+    sv.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="a mixed workload and its workload split")
     d.add_argument("--json", action="store_true")

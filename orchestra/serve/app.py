@@ -1,0 +1,251 @@
+"""The HTTP API.
+
+    POST /v1/chat/completions   OpenAI-compatible: model "orchestra" sends the last user
+                                message through orchestra.solve; the name of the configured
+                                LLM passes the conversation straight to it
+    POST /v1/solve              {"problem": text or JSON, "kind"?: ...} -> a Solution
+    GET  /v1/specialists        what is installed
+    GET  /metrics               the workload split, Prometheus text format
+    GET  /healthz
+
+Puzzles are micro-batched (see `batcher.py`); prose goes to the LLM under a concurrency
+bound. Limits: a request body cap (413), a per-request timeout (504), a queue cap (429),
+and 400 with the parser's message for bad input. The reply to a chat completion carries
+the answer as text and the route, verification and latency in an `orchestra` field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+
+from ..engine import Orchestra
+from ..render import answer_text
+from ..tasks.base import ParseError
+from ..types import Solution
+from .batcher import MicroBatcher, QueueFull
+
+
+class Settings(BaseModel):
+    max_batch: int = 64
+    max_wait_ms: float = 5.0
+    max_queue: int = 1024
+    llm_concurrency: int = 4
+    timeout_s: float = 120.0
+    max_body_bytes: int = 1 << 20
+
+
+class SolveRequest(BaseModel):
+    problem: Any
+    kind: str | None = None
+
+
+class ChatMessage(BaseModel):
+    role: str
+    content: str | list | None = None
+
+
+class ChatRequest(BaseModel):
+    model: str = "orchestra"
+    messages: list[ChatMessage] = Field(min_length=1)
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+def _error(status: int, message: str, kind: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"message": message, "type": kind}})
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):  # OpenAI's content parts
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content or ""
+
+
+def create_app(engine: Orchestra | None = None, settings: Settings | None = None) -> FastAPI:
+    engine = engine or Orchestra()
+    settings = settings or Settings()
+    batcher = MicroBatcher(
+        lambda inputs: engine.solve_many(inputs),
+        max_batch=settings.max_batch,
+        max_wait_ms=settings.max_wait_ms,
+        max_queue=settings.max_queue,
+    )
+    llm_slots = asyncio.Semaphore(settings.llm_concurrency)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        batcher.start()
+        yield
+        await batcher.stop()  # graceful: finish what was accepted
+
+    app = FastAPI(title="orchestra", lifespan=lifespan)
+    app.state.engine, app.state.batcher, app.state.settings = engine, batcher, settings
+
+    @app.middleware("http")
+    async def cap_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and int(length) > settings.max_body_bytes:
+            return _error(
+                413,
+                f"request body is {int(length):,} bytes; the limit is {settings.max_body_bytes:,}",
+                "request_too_large",
+            )
+        return await call_next(request)
+
+    async def solve(x: Any, kind: str | None = None) -> Solution:
+        """Prose to the LLM under its bound; everything else through the micro-batcher."""
+        if kind is None and isinstance(x, str):
+            try:
+                decision = engine.router.route(x)
+            except ParseError:
+                decision = None  # the engine reports the parse error itself
+            if decision is not None and decision.kind == "text":
+                async with llm_slots:
+                    return await asyncio.to_thread(engine.solve, x)
+        if kind is not None:
+            return await asyncio.to_thread(engine.solve, x, kind=kind)
+        return await batcher.submit(x)
+
+    async def guarded(x: Any, kind: str | None = None) -> Solution | JSONResponse:
+        try:
+            return await asyncio.wait_for(solve(x, kind), settings.timeout_s)
+        except QueueFull as e:
+            return _error(429, f"server busy: {e}; retry later", "rate_limit")
+        except TimeoutError:
+            return _error(504, f"no answer within {settings.timeout_s:g} s", "timeout")
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/v1/specialists")
+    async def specialists() -> list[dict]:
+        from ..registry import specialists as listing
+
+        return [s.model_dump() for s in listing()]
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> str:
+        return prometheus(engine, batcher)
+
+    @app.post("/v1/solve")
+    async def solve_endpoint(req: SolveRequest):
+        result = await guarded(req.problem, req.kind)
+        if isinstance(result, JSONResponse):
+            return result
+        if result.problem is None and result.error:  # the input itself was bad
+            return _error(400, result.error, "invalid_problem")
+        return JSONResponse(result.model_dump(mode="json"))
+
+    @app.post("/v1/chat/completions")
+    async def chat(req: ChatRequest):
+        llm = engine.llm
+        t0 = time.perf_counter()
+        if req.model != "orchestra":
+            if llm is None or req.model not in (llm.name, f"llm:{llm.name}"):
+                names = ["orchestra"] + ([llm.name] if llm is not None else [])
+                return _error(
+                    404, f"no model {req.model!r}; available: {', '.join(names)}", "model_not_found"
+                )
+            from ..llm.base import Message
+
+            msgs = [
+                Message(role=m.role, content=_text(m.content))
+                for m in req.messages
+                if m.role in ("system", "user", "assistant")
+            ]
+            async with llm_slots:
+                r = await asyncio.to_thread(llm.complete, msgs, max_tokens=req.max_tokens)
+            return _completion(req.model, r.text, r.prompt_tokens, r.completion_tokens, None)
+        users = [m for m in req.messages if m.role == "user"]
+        if not users or not _text(users[-1].content).strip():
+            return _error(400, "the conversation has no user message to answer", "invalid_request")
+        result = await guarded(_text(users[-1].content))
+        if isinstance(result, JSONResponse):
+            return result
+        if result.error and result.answer is None:
+            content = f"orchestra could not answer: {result.error}"
+        else:
+            content = answer_text(result.problem, result.answer)
+            if result.text:
+                content += "\n\n" + result.text
+        ext = {
+            "kind": result.kind,
+            "route": result.route,
+            "verified": result.verified,
+            "confidence": result.confidence,
+            "steps": result.steps,
+            "latency_s": result.latency_s,
+            "server_s": time.perf_counter() - t0,
+            "fallback_from": result.fallback_from,
+            "error": result.error,
+        }
+        tokens = result.tokens or 0
+        return _completion("orchestra", content, 0, tokens, ext)
+
+    return app
+
+
+def _completion(
+    model: str, content: str, prompt_tokens: int, completion_tokens: int, ext: dict | None
+) -> dict:
+    body = {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    if ext is not None:
+        body["orchestra"] = ext
+    return body
+
+
+def prometheus(engine: Orchestra, batcher: MicroBatcher) -> str:
+    lines = []
+    metrics = (
+        ("items_total", "counter", "problems handled", lambda p: p.items),
+        ("busy_seconds_total", "counter", "seconds spent working", lambda p: p.busy_s),
+        ("verified_total", "counter", "answers the verifier accepted", lambda p: p.verified),
+        ("rejected_total", "counter", "answers the verifier rejected", lambda p: p.rejected),
+        ("errors_total", "counter", "failed attempts", lambda p: p.errors),
+        ("cost_usd_total", "counter", "money spent", lambda p: p.cost_usd),
+        ("energy_joules_total", "counter", "energy (estimate)", lambda p: p.energy_j),
+        ("latency_p95_seconds", "gauge", "95th percentile latency", lambda p: p.p95_latency_s),
+    )
+    split = engine.stats()
+    for name, kind, help_text, get in metrics:
+        lines += [
+            f"# HELP orchestra_processor_{name} {help_text}",
+            f"# TYPE orchestra_processor_{name} {kind}",
+        ]
+        for p in split.processors:
+            lines.append(
+                f'orchestra_processor_{name}{{processor="{p.name}",device="{p.device}"}} {get(p)}'
+            )
+    lines += [
+        "# HELP orchestra_batch_size_total micro-batches by size",
+        "# TYPE orchestra_batch_size_total counter",
+    ]
+    for size, count in sorted(batcher.batch_sizes.items()):
+        lines.append(f'orchestra_batch_size_total{{size="{size}"}} {count}')
+    return "\n".join(lines) + "\n"

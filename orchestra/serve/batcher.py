@@ -1,0 +1,92 @@
+"""Micro-batching: concurrent requests are gathered for up to `max_wait_ms` or until
+`max_batch` are waiting, then processed as one batch in a worker thread; every caller gets
+its own result back. A bounded queue turns overload into a clear refusal (429), not
+unbounded memory."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class QueueFull(RuntimeError):
+    pass
+
+
+class MicroBatcher:
+    def __init__(
+        self,
+        process: Callable[[Sequence[Any]], Sequence[Any]],
+        *,
+        max_batch: int = 64,
+        max_wait_ms: float = 5.0,
+        max_queue: int = 1024,
+    ):
+        if max_batch < 1 or max_queue < 1 or max_wait_ms < 0:
+            raise ValueError("max_batch and max_queue must be >= 1, max_wait_ms >= 0")
+        self.process = process
+        self.max_batch, self.max_wait_s, self.max_queue = max_batch, max_wait_ms / 1000, max_queue
+        self._queue: asyncio.Queue[tuple[Any, asyncio.Future]] | None = None
+        self._task: asyncio.Task | None = None
+        self.batch_sizes: Counter[int] = Counter()
+        self.in_flight = 0
+
+    def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        """Finish everything already accepted, then stop."""
+        if self._queue is not None:
+            await self._queue.join()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def submit(self, item: Any) -> Any:
+        if self._queue is None:
+            raise RuntimeError("the batcher is not running")
+        if self._queue.qsize() + self.in_flight >= self.max_queue:
+            raise QueueFull(f"{self.max_queue} requests are already waiting")
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        await self._queue.put((item, future))
+        return await future
+
+    async def _loop(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            deadline = time.monotonic() + self.max_wait_s
+            while len(batch) < self.max_batch:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            self.in_flight = len(batch)
+            self.batch_sizes[len(batch)] += 1
+            try:
+                results = await loop.run_in_executor(None, self.process, [x for x, _ in batch])
+                if len(results) != len(batch):
+                    raise RuntimeError(f"{len(results)} results for {len(batch)} requests")
+                for (_, fut), res in zip(batch, results, strict=True):
+                    if not fut.done():
+                        fut.set_result(res)
+            except Exception as e:  # the batch failed as a whole: every caller hears why
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(e)
+            finally:
+                self.in_flight = 0
+                for _ in batch:
+                    self._queue.task_done()

@@ -1,0 +1,201 @@
+"""`orchestra serve` over real HTTP: endpoints, error paths, micro-batching, litellm as a
+client. The LLM behind the server is litellm talking to the loopback stub (a stand-in
+for a paid API)."""
+
+import asyncio
+import threading
+import time
+
+import httpx
+import pytest
+from conftest import PUZZLE
+from openai_stub_server import StubServer
+from serving import LiveServer
+
+from orchestra import BaseSpecialist, Orchestra
+from orchestra.llm import RemoteLLM
+from orchestra.serve.app import Settings, create_app
+from orchestra.serve.batcher import MicroBatcher, QueueFull
+from orchestra.tasks import sudoku
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-000000")
+    with StubServer() as s:
+        yield s
+
+
+@pytest.fixture
+def live(stub):
+    engine = Orchestra(llm=RemoteLLM("openai/stub", api_base=stub.base, max_retries=0))
+    with LiveServer(create_app(engine, Settings(max_body_bytes=200_000))) as server:
+        yield server
+
+
+def test_health_specialists_and_metrics(live):
+    with httpx.Client(base_url=live.url) as c:
+        assert c.get("/healthz").json() == {"status": "ok"}
+        names = {s["name"] for s in c.get("/v1/specialists").json()}
+        assert {"exact-sudoku", "bfs-maze"} <= names
+        c.post("/v1/solve", json={"problem": PUZZLE})
+        text = c.get("/metrics").text
+        assert 'orchestra_processor_items_total{processor="exact-sudoku",device="cpu"} 1' in text
+        assert "orchestra_batch_size_total" in text
+
+
+def test_solve_endpoint_and_its_errors(live):
+    with httpx.Client(base_url=live.url) as c:
+        r = c.post("/v1/solve", json={"problem": PUZZLE})
+        assert r.status_code == 200 and r.json()["verified"] is True
+        assert r.json()["route"] == "exact-sudoku"
+        r = c.post("/v1/solve", json={"problem": "55" + PUZZLE[2:]})
+        assert r.status_code == 400 and "appears twice" in r.json()["error"]["message"]
+        r = c.post("/v1/solve", json={"problem": PUZZLE, "kind": "maze"})
+        assert r.status_code == 400 and "no maze found" in r.json()["error"]["message"]
+        r = c.post("/v1/solve", content=b"{not json", headers={"content-type": "application/json"})
+        assert r.status_code == 422
+        r = c.post("/v1/solve", json={"problem": "x" * 300_000})
+        assert r.status_code == 413 and "limit" in r.json()["error"]["message"]
+
+
+def test_chat_completions(live, stub):
+    with httpx.Client(base_url=live.url) as c:
+        body = {"model": "orchestra", "messages": [{"role": "user", "content": PUZZLE}]}
+        r = c.post("/v1/chat/completions", json=body).json()
+        assert "5 3 4 | 6 7 8 | 9 1 2" in r["choices"][0]["message"]["content"]
+        assert r["orchestra"]["route"] == "exact-sudoku" and r["orchestra"]["verified"] is True
+        stub.reply = "Paris."
+        prose = {
+            "model": "orchestra",
+            "messages": [{"role": "user", "content": "Capital of France?"}],
+        }
+        r = c.post("/v1/chat/completions", json=prose).json()
+        assert r["choices"][0]["message"]["content"] == "Paris."
+        assert r["orchestra"]["route"] == "llm:openai/stub"
+        passthrough = {**prose, "model": "openai/stub"}
+        assert c.post("/v1/chat/completions", json=passthrough).json()["model"] == "openai/stub"
+        r = c.post("/v1/chat/completions", json={**prose, "model": "gpt-9"})
+        assert r.status_code == 404 and "available: orchestra" in r.json()["error"]["message"]
+        r = c.post("/v1/chat/completions", json={"model": "orchestra", "messages": []})
+        assert r.status_code == 422
+        r = c.post(
+            "/v1/chat/completions", json={"messages": [{"role": "system", "content": "be nice"}]}
+        )
+        assert r.status_code == 400 and "no user message" in r.json()["error"]["message"]
+
+
+def test_litellm_as_a_client(live, monkeypatch):
+    import os
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    r = litellm.completion(
+        model="openai/orchestra",
+        api_base=f"{live.url}/v1",
+        api_key="none",
+        messages=[{"role": "user", "content": PUZZLE}],
+    )
+    assert "9 1 2" in r.choices[0].message.content
+
+
+class Slow(BaseSpecialist):
+    name, kinds, priority = "slow-sudoku", ("sudoku",), 99
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.batches = []
+
+    def solve_batch(self, problems):
+        self.batches.append(len(problems))
+        time.sleep(self.seconds)
+        return [sudoku.solve(p) for p in problems]
+
+
+def test_concurrent_requests_are_micro_batched_and_kept_apart():
+    slow = Slow(0.3)
+    engine = Orchestra(specialists=[slow], llm=None)
+    puzzles = [sudoku.generate(4, seed=i).problem for i in range(12)]
+    with LiveServer(create_app(engine, Settings(max_batch=8, max_wait_ms=100))) as server:
+        results = [None] * len(puzzles)
+
+        def call(i):
+            with httpx.Client(base_url=server.url, timeout=30) as c:
+                results[i] = c.post("/v1/solve", json={"problem": puzzles[i].to_string()}).json()
+
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(puzzles))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert max(slow.batches) > 1 and max(slow.batches) <= 8 and sum(slow.batches) == 12
+    for p, r in zip(puzzles, results, strict=True):  # each caller got its own answer
+        assert r["problem"]["grid"] == p.grid and sudoku.verify(p, r["answer"])
+
+
+def test_queue_cap_and_timeout():
+    engine = Orchestra(specialists=[Slow(1.0)], llm=None)
+    settings = Settings(max_batch=1, max_wait_ms=0, max_queue=1, timeout_s=0.5)
+    with LiveServer(create_app(engine, settings)) as server:
+        codes = []
+
+        def call():
+            with httpx.Client(base_url=server.url, timeout=30) as c:
+                codes.append(c.post("/v1/solve", json={"problem": "4.1.....3.4...3."}).status_code)
+
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for t in threads:
+            t.start()
+            time.sleep(0.05)
+        for t in threads:
+            t.join()
+    assert 429 in codes and 504 in codes
+
+
+def test_batcher_keeps_order_and_ownership():
+    seen = []
+
+    def process(items):
+        seen.append(list(items))
+        return [x * 10 for x in items]
+
+    async def main():
+        b = MicroBatcher(process, max_batch=4, max_wait_ms=50, max_queue=100)
+        b.start()
+        out = await asyncio.gather(*(b.submit(i) for i in range(10)))
+        await b.stop()
+        return out, b
+
+    out, b = asyncio.run(main())
+    assert out == [i * 10 for i in range(10)]
+    assert all(len(batch) <= 4 for batch in seen) and sum(map(len, seen)) == 10
+    assert sum(size * n for size, n in b.batch_sizes.items()) == 10
+
+    async def full():
+        b = MicroBatcher(
+            lambda xs: (time.sleep(0.2), xs)[1], max_batch=1, max_wait_ms=0, max_queue=1
+        )
+        b.start()
+        first = asyncio.ensure_future(b.submit(1))
+        await asyncio.sleep(0.05)
+        with pytest.raises(QueueFull):
+            await b.submit(2)
+        assert await first == 1
+        await b.stop()
+
+    asyncio.run(full())
+
+
+def test_a_failing_batch_reaches_every_caller():
+    def process(items):
+        raise ValueError("exploded")
+
+    async def main():
+        b = MicroBatcher(process, max_batch=4, max_wait_ms=20)
+        b.start()
+        results = await asyncio.gather(*(b.submit(i) for i in range(3)), return_exceptions=True)
+        await b.stop()
+        return results
+
+    assert all(isinstance(r, ValueError) for r in asyncio.run(main()))
