@@ -283,7 +283,36 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_ray(args: argparse.Namespace) -> int:
+    import time
+
+    try:
+        import ray
+        from ray import serve
+    except ImportError:
+        raise CLIError("--ray needs the ray extra: pip install 'orchestra[ray]'") from None
+    from .serve.ray_app import build_app
+
+    ray.init(address=args.ray_address, include_dashboard=False)
+    serve.start(http_options={"host": args.host, "port": args.port})
+    serve.run(
+        build_app(llm=args.llm or "none", trm_gpus=args.trm_gpus, max_batch=args.max_batch),
+        route_prefix="/",
+    )
+    err.print(
+        f"orchestra on Ray Serve at http://{args.host}:{args.port}/v1/solve (Ctrl-C stops it)"
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        serve.shutdown()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.ray:
+        return _serve_ray(args)
     import uvicorn
 
     from .serve.app import Settings, create_app
@@ -360,6 +389,18 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-queue", type=int, default=1024, help="waiting requests before 429")
     sv.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
     sv.add_argument("--llm-concurrency", type=int, default=4)
+    sv.add_argument(
+        "--ray",
+        action="store_true",
+        help="run on Ray Serve: one deployment per specialist, a CPU gateway",
+    )
+    sv.add_argument("--ray-address", default=None, help="an existing cluster (default: local)")
+    sv.add_argument(
+        "--trm-gpus",
+        type=float,
+        default=0.0,
+        help="GPUs per TRM specialist replica on Ray (fractions allowed)",
+    )
     _llm_options(sv)
     sv.set_defaults(func=cmd_serve)
 
