@@ -1,4 +1,4 @@
-"""`orchestra` on the command line: solve, route, specialists, demo."""
+"""`orchestra` on the command line: solve, route, specialists, train, bench, serve, demo."""
 
 from __future__ import annotations
 
@@ -61,18 +61,17 @@ def _solution_report(sol: Solution) -> None:
 
 def _engine(args: argparse.Namespace):
     """The default engine, or one with the LLM chosen on the command line."""
-    from .engine import Orchestra, default
-
-    if args.llm is None and args.llm_api_base is None:
-        return default()
     import os
 
+    from .engine import Orchestra, default
     from .llm.base import LLMError
     from .llm.select import ENV, from_spec
 
     try:
+        if args.llm is None and args.llm_api_base is None:
+            return default()
         llm = from_spec(args.llm or os.environ.get(ENV, "local"), api_base=args.llm_api_base)
-    except LLMError as e:
+    except LLMError as e:  # a bad --llm or $ORCHESTRA_LLM: one clear line
         raise CLIError(str(e)) from None
     return Orchestra(llm=llm)
 

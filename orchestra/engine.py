@@ -115,7 +115,9 @@ class Orchestra:
             from routers.registry import make_router  # routers sit beside the engine
 
             router = make_router(
-                router or "cascade", targets=lambda kind: self.chain(kind)[0], llm=self.llm
+                router or "cascade",
+                targets=lambda kind, problem=None: self.chain(kind, problem)[0],
+                llm=self.llm,
             )
         self.router = router
         self.accounting = Accounting()
@@ -137,13 +139,24 @@ class Orchestra:
             return int(getattr(self._local[name], "priority", 0))
         return registry.info(name).priority
 
-    def chain(self, kind: str) -> list[str]:
-        """The processors a problem of `kind` goes through, in order."""
+    def chain(self, kind: str, problem: Problem | None = None) -> list[str]:
+        """The processors a problem of `kind` goes through, in order. Given the problem,
+        specialists that cannot take it (a 6x6 checkpoint for a 9x9 grid) are left out of
+        the default chain; an explicit `fallback` chain is kept as configured."""
         if kind in self._fallback:
             return list(self._fallback[kind])
         names = [n for n in self.specialist_names() if kind in self._kinds_of(n)]
         names.sort(key=lambda n: (-self._priority_of(n), n))
+        if problem is not None:
+            names = [n for n in names if self._may_support(n, problem)]
         return [*names, LLM_TARGET]
+
+    def _may_support(self, name: str, problem: Problem) -> bool:
+        try:
+            supports = getattr(self._specialist(name), "supports", None)
+            return True if supports is None else bool(supports(problem))
+        except Exception:  # keep it: its attempt will record why it failed
+            return True
 
     def _specialist(self, name: str) -> Any:
         if name in self._local:
@@ -186,7 +199,7 @@ class Orchestra:
                 item.decision = self.router.route(x)
                 item.problem = parse(x, kind=item.decision.kind)
             head = LLM_TARGET if item.decision.abstained else item.decision.target
-            rest = [p for p in self.chain(item.problem.kind) if p != head]
+            rest = [p for p in self.chain(item.problem.kind, item.problem) if p != head]
             item.chain = [head, *rest]
         except ValueError as e:  # ParseError and friends: the input's fault, said plainly
             item.error, item.done = str(e), True

@@ -92,12 +92,13 @@ def _discover() -> None:
 
 
 def refresh() -> None:
-    """Look for newly installed plug-ins (entry points are read once, on first use)."""
+    """Look again for plug-ins and checkpoints (both are read once, on first use): after a
+    `pip install` of a plug-in or a new checkpoint on the search path. Built-in and plug-in
+    specialists are rebuilt on their next use; those registered in code are kept."""
     global _discovered
     with _lock:
         for name in [n for n, e in _entries.items() if e.source != "code"]:
-            if _entries[name].instance is None:
-                del _entries[name]
+            del _entries[name]
         _discovered = False
     importlib.invalidate_caches()
 

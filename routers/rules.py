@@ -12,7 +12,7 @@ from orchestra.tasks.base import Problem
 from orchestra.types import LLM_TARGET, RouteDecision
 
 
-def _registry_target(kind: str) -> str:
+def _registry_target(kind: str, problem: Problem | None = None) -> str:
     found = registry.for_kind(kind)
     return found[0] if found else LLM_TARGET
 
@@ -20,16 +20,16 @@ def _registry_target(kind: str) -> str:
 class RulesRouter:
     name = "rules"
 
-    def __init__(self, targets: Mapping[str, str] | Callable[[str], str] | None = None):
-        """`targets` maps a kind to its processor (default: the highest-priority registered
-        specialist for the kind, else the LLM)."""
+    def __init__(self, targets: Mapping[str, str] | Callable[..., str] | None = None):
+        """`targets` maps a kind (and the parsed problem) to its processor (default: the
+        highest-priority registered specialist for the kind, else the LLM)."""
         if targets is None:
-            self._target: Callable[[str], str] = _registry_target
+            self._target: Callable[..., str] = _registry_target
         elif callable(targets):
             self._target = targets
         else:
             table = dict(targets)
-            self._target = lambda kind: table.get(kind, LLM_TARGET)
+            self._target = lambda kind, problem=None: table.get(kind, LLM_TARGET)
 
     def route(self, problem_or_text: Any) -> RouteDecision:
         problem = (
@@ -49,7 +49,7 @@ class RulesRouter:
             )
         return RouteDecision(
             kind=kind,
-            target=self._target(kind),
+            target=self._target(kind, problem),
             scores=scores,
             router=self.name,
             reason=f"parsed as a {kind} problem",

@@ -1,6 +1,7 @@
 """The `orchestra` command on real inputs and on bad ones (clear message, non-zero exit)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,9 @@ def test_solve_bad_inputs():
     assert r.returncode == 1 and "no LLM backend configured" in r.stderr
     r = run("solve", "--llm", "gpt4", "Tell me a joke")
     assert r.returncode == 2 and "unknown LLM spec" in r.stderr
+    env = {**os.environ, "ORCHESTRA_LLM": "bogus"}
+    r = subprocess.run([ORCHESTRA, "solve", PUZZLE], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "unknown LLM spec 'bogus'" in r.stderr
     r = run("frobnicate")
     assert r.returncode == 2
 
@@ -99,7 +103,10 @@ def test_demo_runs_the_mixed_workload():
         else:  # no LLM yet: said plainly, never a made-up answer
             assert x["answer"] is None and "no LLM backend" in x["error"]
     procs = {p["name"]: p for p in report["workload_split"]["processors"]}
-    assert procs["exact-sudoku"]["items"] == sum(x["kind"] == "sudoku" for x in results)
+    sudoku_items = sum(p["items"] for n, p in procs.items() if n in ("exact-sudoku", "trm-sudoku"))
+    assert sudoku_items == sum(x["kind"] == "sudoku" for x in results)
+    six = next(x for x in results if x["label"].startswith("sudoku 6x6"))
+    assert six["route"] == "trm-sudoku" and six["steps"] and six["confidence"] is not None
     assert any("LLM" in m for m in report["missing"])
     table = run("demo", "--llm", "none")
     assert "workload split" in table.stdout and "exact-sudoku" in table.stdout

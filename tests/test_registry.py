@@ -30,7 +30,8 @@ def test_listing_does_not_instantiate():
         "print(registry.info('exact-sudoku').loaded)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[:2] == ["[False, False]", "True"]
+    listed, loaded = out.stdout.split("\n")[:2]
+    assert set(eval(listed)) == {False} and loaded == "True"  # noqa: S307  (our own output)
 
 
 def test_decorator_registers_and_guards_names():

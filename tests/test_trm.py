@@ -247,8 +247,9 @@ def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
         unseen_9x9 = sudoku.generate(9, seed=5).problem
         a, b = engine.solve_many([trained_puzzle, unseen_9x9])
         assert a.route == "trm-sudoku" and a.verified and a.steps == 4 and a.confidence > 0.5
-        assert b.route == "exact-sudoku"  # the 4x4 checkpoint does not take 9x9
-        assert b.trace.attempts[0].reason == "skipped: not supported"
+        assert b.route == "exact-sudoku" and b.fallback_from == []  # 4x4 TRM skips 9x9
+        assert engine.chain("sudoku", unseen_9x9)[0] == "exact-sudoku"
+        assert b.trace.decision.target == "exact-sudoku"
     finally:
         monkeypatch.delenv("ORCHESTRA_CHECKPOINTS")
         registry.refresh()

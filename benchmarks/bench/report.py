@@ -136,6 +136,7 @@ def plots(summary: Summary, out: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     made = []
     rows = [r for r in summary.rows if r.exact is not None]
@@ -143,16 +144,29 @@ def plots(summary: Summary, out: Path) -> list[Path]:
         ("accuracy_vs_cost.png", lambda r: max(r.usd_per_problem, 1e-12), "$ per problem (log)"),
         ("accuracy_vs_latency.png", lambda r: max(r.p50_latency_s, 1e-6), "p50 latency, s (log)"),
     ):
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        for r in rows:
-            ax.scatter(x_of(r), r.exact * 100)
-            ax.annotate(
-                f"{r.solver} / {r.task}",
-                (x_of(r), r.exact * 100),
-                fontsize=7,
-                xytext=(3, 3),
-                textcoords="offset points",
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        solvers = sorted({r.solver for r in rows})
+        tasks = sorted({r.task for r in rows})
+        colours = plt.get_cmap("tab10")
+        markers = "osD^vP*X"
+        for r in rows:  # colour = solver, marker = task; both in the legends
+            ax.scatter(
+                x_of(r),
+                r.exact * 100,
+                color=colours(solvers.index(r.solver) % 10),
+                marker=markers[tasks.index(r.task) % len(markers)],
+                s=45,
+                alpha=0.85,
             )
+        handles = [
+            Line2D([], [], color=colours(i % 10), marker="o", linestyle="", label=s)
+            for i, s in enumerate(solvers)
+        ]
+        handles += [
+            Line2D([], [], color="grey", marker=markers[i % len(markers)], linestyle="", label=t)
+            for i, t in enumerate(tasks)
+        ]
+        ax.legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
         ax.set_xscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("exact accuracy, %")
