@@ -101,3 +101,21 @@ def test_task_sets_are_seeded_and_disjoint_from_training():
     a, b = build("sudoku6-minimal", 3, seed=0), build("sudoku6-minimal", 3, seed=0)
     assert [x.problem for x in a] == [x.problem for x in b]
     assert [x.problem for x in build("sudoku6-minimal", 3, seed=1)] != [x.problem for x in a]
+
+
+def test_paper_csv_importer(tmp_path):
+    inst = sudoku.generate(9, seed=3)
+    grid = inst.problem.to_string()
+    answer = "".join(str(v) for row in inst.solution for v in row)
+    m = maze.generate(30, seed=2, min_path=110)
+    question = "".join(row.replace(".", " ") for row in m.problem.rows)
+    marked = "".join(
+        r.replace(".", " ").replace("*", "o") for r in maze.mark_path(m.problem, m.path)
+    )
+    path = tmp_path / "paper.csv"
+    path.write_text(
+        f"source,question,answer,rating\nx,{grid},{answer},3\ny,{question},{marked},0\n"
+    )
+    s_item, m_item = build(f"file:{path}", 10)
+    assert s_item.problem == inst.problem and score(s_item, inst.solution).correct
+    assert m_item.problem == m.problem and score(m_item, m.path).correct

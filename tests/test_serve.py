@@ -199,3 +199,21 @@ def test_a_failing_batch_reaches_every_caller():
         return results
 
     assert all(isinstance(r, ValueError) for r in asyncio.run(main()))
+
+
+def test_shutdown_finishes_requests_in_flight():
+    engine = Orchestra(specialists=[Slow(1.0)], llm=None)
+    server = LiveServer(create_app(engine, Settings(max_wait_ms=0)))
+    server.__enter__()
+    result = {}
+
+    def call():
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            result["r"] = c.post("/v1/solve", json={"problem": "4.1.....3.4...3."})
+
+    t = threading.Thread(target=call)
+    t.start()
+    time.sleep(0.3)  # the request is being solved now
+    server.__exit__(None, None, None)  # ask the server to stop
+    t.join()
+    assert result["r"].status_code == 200 and result["r"].json()["verified"] is True
