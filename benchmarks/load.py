@@ -23,6 +23,7 @@ import uvicorn
 
 from benchmarks.classical import machine
 from orchestra import Orchestra
+from orchestra.accounting import percentile
 from orchestra.serve.app import Settings, create_app
 from orchestra.tasks import maze, sudoku
 
@@ -40,11 +41,6 @@ def workload(n: int) -> list[tuple[str, object]]:
             p = maze.generate(15, seed=900_000 + i).problem
             out.append(("\n".join(p.rows), p))
     return out
-
-
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else 0.0
 
 
 def run_once(max_batch: int, clients: int, jobs: list) -> dict:
@@ -105,9 +101,9 @@ def run_once(max_batch: int, clients: int, jobs: list) -> dict:
         "max_batch": max_batch,
         "requests": len(jobs),
         "throughput": len(jobs) / wall,
-        "p50": _pct(latencies, 0.5),
-        "p95": _pct(latencies, 0.95),
-        "p99": _pct(latencies, 0.99),
+        "p50": percentile(latencies, 0.5),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
         "errors": dict(errors),
         "batches": batches,
         "exactly_once": exactly_once,

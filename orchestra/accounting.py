@@ -9,14 +9,10 @@ from .energy import power_note, power_w
 from .types import ProcessorStats, WorkloadSplit
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (0 for no values): the one definition every report uses."""
     s = sorted(values)
-    k = (len(s) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+    return s[min(len(s) - 1, int(q * len(s)))] if s else 0.0
 
 
 @dataclass
@@ -78,8 +74,8 @@ class Accounting:
                         batches=t.batches,
                         busy_s=t.busy_s,
                         items_per_s=t.items / t.busy_s if t.busy_s > 0 else 0.0,
-                        p50_latency_s=_percentile(t.latencies, 0.50),
-                        p95_latency_s=_percentile(t.latencies, 0.95),
+                        p50_latency_s=percentile(t.latencies, 0.50),
+                        p95_latency_s=percentile(t.latencies, 0.95),
                         verified=t.verified,
                         rejected=t.rejected,
                         errors=t.errors,

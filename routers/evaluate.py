@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from orchestra.accounting import percentile
 from orchestra.tasks.base import ParseError
 
 ERROR = "error"  # the router raised (a puzzle it judged broken)
@@ -56,11 +57,6 @@ class RoutingReport(BaseModel):
         return "\n".join(lines)
 
 
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else 0.0
-
-
 def evaluate(router: Any, examples: Iterable[Any], *, keep_mistakes: int = 20) -> RoutingReport:
     """`examples`: objects or dicts with `prompt` and `target` (the expected kind)."""
     rows = [
@@ -103,7 +99,7 @@ def evaluate(router: Any, examples: Iterable[Any], *, keep_mistakes: int = 20) -
         abstained=abstained,
         per_class=per_class,
         confusion=confusion,
-        p50_ms=_pct(latencies, 0.5),
-        p95_ms=_pct(latencies, 0.95),
+        p50_ms=percentile(latencies, 0.5),
+        p95_ms=percentile(latencies, 0.95),
         mistakes=mistakes,
     )

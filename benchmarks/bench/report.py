@@ -8,12 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from orchestra.accounting import percentile
+
 from . import reference
-
-
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * len(s)))] if s else 0.0
 
 
 class Row(BaseModel):
@@ -63,8 +60,8 @@ def summarise(samples: list[dict], walls: dict[tuple[str, str], float]) -> list[
                 exact=solved / len(judged) if judged else None,
                 cell=sum(cells) / len(cells) if cells else None,
                 valid=sum(bool(s["valid"]) for s in ss) / len(ss),
-                p50_latency_s=_pct([s["latency_s"] for s in ss], 0.5),
-                p95_latency_s=_pct([s["latency_s"] for s in ss], 0.95),
+                p50_latency_s=percentile([s["latency_s"] for s in ss], 0.5),
+                p95_latency_s=percentile([s["latency_s"] for s in ss], 0.95),
                 items_per_s=len(ss) / wall if wall else None,
                 params=next((s["params"] for s in ss if s.get("params")), None),
                 flops_per_problem=sum(flops) / len(flops) if flops else None,
