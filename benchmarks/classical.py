@@ -9,11 +9,10 @@ even when absolute speeds drift on a shared host.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 
+from orchestra.machine import machine
 from orchestra.tasks import maze, sudoku
 
 # Published "hardest" 9x9 puzzles (AI Escargot, Inkala 2012, two from Norvig's essay).
@@ -24,18 +23,6 @@ FAMOUS_HARD = (
     "85...24..72......9..4.........1.7..23.5...9...4...........8..7..17..........36.4.",
     "..53.....8......2..7..1.5..4....53...1..7...6..32...8..6.5....9..4....3......97..",
 )
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(
-                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def _rate(fn: Callable[[], object], items: int, repeat: int = 3) -> float:

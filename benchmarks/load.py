@@ -21,9 +21,9 @@ from collections import Counter
 import httpx
 import uvicorn
 
-from benchmarks.classical import machine
 from orchestra import Orchestra
 from orchestra.accounting import percentile
+from orchestra.machine import machine
 from orchestra.serve.app import Settings, create_app
 from orchestra.tasks import maze, sudoku
 

@@ -18,7 +18,7 @@ import time
 import torch
 from torch import nn
 
-from benchmarks.classical import machine
+from orchestra.machine import machine
 from routers.corpus import LABELS, generate
 from routers.ngram import NgramConfig, train
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from benchmarks.classical import machine
+from orchestra.machine import machine
 from specialists.trm import TRM, TRMConfig
 
 WARMUP, MIN_SECONDS = 2, 3.0

@@ -170,7 +170,7 @@ def run(
         note=power_note(),
     )
     (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
-    from benchmarks.classical import machine
+    from orchestra.machine import machine
 
     (out / "report.md").write_text(report.markdown(summary, command, machine()))
     report.plots(summary, out)

@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     """The human-readable model card: how it was trained and what was measured."""
-    from benchmarks.classical import machine
+    from orchestra.machine import machine
 
     lines = [
         f"# TRM specialist: {card.name}",
