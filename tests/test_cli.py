@@ -20,11 +20,11 @@ def run(*args, stdin=None):
 def test_solve_text_and_json():
     r = run("solve", PUZZLE)
     assert r.returncode == 0, r.stderr
-    assert "route: exact-sudoku" in r.stdout and "verified" in r.stdout
+    assert "route: trm-sudoku" in r.stdout and "verified" in r.stdout
     assert " 5 3 4 | 6 7 8 | 9 1 2" in r.stdout
     r = run("solve", "--json", PUZZLE)
     sol = json.loads(r.stdout)
-    assert sol["route"] == "exact-sudoku" and sol["verified"] is True
+    assert sol["route"] == "trm-sudoku" and sol["verified"] is True
     assert sol["answer"][0] == [5, 3, 4, 6, 7, 8, 9, 1, 2]
 
 
@@ -34,7 +34,7 @@ def test_solve_from_file_and_stdin(tmp_path):
     r = run("solve", "-f", str(f))
     assert r.returncode == 0 and "route: bfs-maze" in r.stdout and "*" in r.stdout
     r = run("solve", "-f", "-", stdin=PUZZLE)
-    assert r.returncode == 0 and "exact-sudoku" in r.stdout
+    assert r.returncode == 0 and "trm-sudoku" in r.stdout
 
 
 def test_solve_bad_inputs():
@@ -73,7 +73,7 @@ def test_route_jsonl(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["kind"] for x in rows] == ["sudoku", "maze", "text", "arc"]
-    assert [x["target"] for x in rows] == ["exact-sudoku", "bfs-maze", "llm", "llm"]
+    assert [x["target"] for x in rows] == ["trm-sudoku", "bfs-maze", "llm", "llm"]
     assert rows[0]["scores"]["sudoku"] == 1.0 and rows[2]["router"] == "cascade/learned"
     f.write_text('{"prompt": "hi"}\nnot json\n{"text": "x"}\n{"prompt": "55' + PUZZLE[2:] + '"}\n')
     r = run("route", str(f))

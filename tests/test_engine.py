@@ -74,7 +74,7 @@ def mixed_inputs():
 
 
 def test_solve_many_keeps_order_and_answers_each_input():
-    engine = Orchestra(llm=EchoLLM())
+    engine = Orchestra(specialists=["exact-sudoku", "bfs-maze"], llm=EchoLLM())
     inputs = mixed_inputs()
     sols = engine.solve_many(inputs)
     assert len(sols) == len(inputs)

@@ -67,7 +67,7 @@ def test_hybrid_answer_uses_the_verified_solution(local):
     sol = engine.solve(
         f"Here is my sudoku {PUZZLE} - what digit is in the top-left corner of the solution?"
     )
-    assert sol.route == "exact-sudoku" and sol.verified is True
+    assert sol.route == "trm-sudoku" and sol.verified is True
     assert sol.text  # the LLM's reply to the question
     hybrid = sol.trace.attempts[-1]
     assert hybrid.processor == "llm:SmolLM2-135M-Instruct" and hybrid.reason.startswith("hybrid")

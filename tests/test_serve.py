@@ -40,7 +40,7 @@ def test_health_specialists_and_metrics(live):
         assert {"exact-sudoku", "bfs-maze"} <= names
         c.post("/v1/solve", json={"problem": PUZZLE})
         text = c.get("/metrics").text
-        assert 'orchestra_processor_items_total{processor="exact-sudoku",device="cpu"} 1' in text
+        assert 'orchestra_processor_items_total{processor="trm-sudoku",device="cpu"} 1' in text
         assert "orchestra_batch_size_total" in text
 
 
@@ -48,7 +48,7 @@ def test_solve_endpoint_and_its_errors(live):
     with httpx.Client(base_url=live.url) as c:
         r = c.post("/v1/solve", json={"problem": PUZZLE})
         assert r.status_code == 200 and r.json()["verified"] is True
-        assert r.json()["route"] == "exact-sudoku"
+        assert r.json()["route"] == "trm-sudoku"
         r = c.post("/v1/solve", json={"problem": "55" + PUZZLE[2:]})
         assert r.status_code == 400 and "appears twice" in r.json()["error"]["message"]
         r = c.post("/v1/solve", json={"problem": PUZZLE, "kind": "maze"})
@@ -64,7 +64,7 @@ def test_chat_completions(live, stub):
         body = {"model": "orchestra", "messages": [{"role": "user", "content": PUZZLE}]}
         r = c.post("/v1/chat/completions", json=body).json()
         assert "5 3 4 | 6 7 8 | 9 1 2" in r["choices"][0]["message"]["content"]
-        assert r["orchestra"]["route"] == "exact-sudoku" and r["orchestra"]["verified"] is True
+        assert r["orchestra"]["route"] == "trm-sudoku" and r["orchestra"]["verified"] is True
         stub.reply = "Paris."
         prose = {
             "model": "orchestra",

@@ -11,6 +11,7 @@ import torch
 import orchestra
 from orchestra import registry
 from orchestra.tasks import maze, sudoku
+from specialists import catalog
 from specialists.trm import TRM, TRMConfig, checkpoint
 from specialists.trm.checkpoint import CheckpointError
 from specialists.trm.tasks import SudokuSpec
@@ -238,6 +239,7 @@ def test_augmented_views_map_answers_back(make):
 def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
     run, _, out = trained
     monkeypatch.setenv("ORCHESTRA_CHECKPOINTS", str(out))
+    monkeypatch.setattr(catalog, "SHIPPED", out / "no-shipped-checkpoints")  # only the 4x4 one
     registry.refresh()
     try:
         assert "trm-sudoku" in registry.names()
@@ -251,5 +253,5 @@ def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
         assert engine.chain("sudoku", unseen_9x9)[0] == "exact-sudoku"
         assert b.trace.decision.target == "exact-sudoku"
     finally:
-        monkeypatch.delenv("ORCHESTRA_CHECKPOINTS")
+        monkeypatch.undo()
         registry.refresh()

