@@ -1,13 +1,14 @@
 """Held-out exact accuracy against training minutes, for several TRM settings side by side,
 and the recursion ablation (the paper's central claim) at CPU scale.
 
-    python -m benchmarks.learning_curves --out runs/curves [--minutes 4] [--only a,b]
+    python -m benchmarks.learning_curves --out runs/curves [--cpu-minutes 10] [--only a,b]
                                          [--report docs/learning-curves.md]
 
 Each setting is one `orchestra train` run (a subprocess, so a crash or Ctrl-C loses one
-setting, and a finished setting is skipped on the next call). The x axis is training time
-without the periodic evaluations (`train_s` in metrics.jsonl), so settings that evaluate
-more often are not penalised. Why these settings:
+setting, and a finished setting is skipped on the next call). Budget and x axis are the
+training process's CPU time (both threads counted, evaluations excluded: `cpu_s` in
+metrics.jsonl), so a setting is neither helped nor hurt by whatever else the shared machine
+was doing while it ran. Why these settings:
 
 * ablation: the same 6x6 task and budget for recursion (T=2, n=3), the same network run
   once per supervision step (T=1, n=1: equal parameters, a quarter of the compute), a
@@ -80,7 +81,7 @@ EVAL = ("eval_every=100", "eval_n=200", "eval_steps=16")
 @dataclass
 class Curve:
     setting: Setting
-    points: list[tuple[float, float]] = field(default_factory=list)  # (train minutes, exact)
+    points: list[tuple[float, float]] = field(default_factory=list)  # (CPU minutes, exact)
     card: dict = field(default_factory=dict)
 
     def exact_at(self, minutes: float) -> float | None:
@@ -89,7 +90,7 @@ class Curve:
         return seen[-1] if seen else None
 
 
-def train(s: Setting, out: Path, minutes: float) -> None:
+def train(s: Setting, out: Path, cpu_minutes: float) -> None:
     run_dir = out / s.label
     if (run_dir / "card.json").is_file() and json.loads((run_dir / "card.json").read_text()).get(
         "heldout"
@@ -105,9 +106,9 @@ def train(s: Setting, out: Path, minutes: float) -> None:
         s.preset,
         "--out",
         str(run_dir),
-        "--minutes",
-        str(minutes),
         "--no-progress",
+        "--set",
+        f"cpu_minutes={cpu_minutes}",
     ]
     for o in (*EVAL, *s.overrides):
         cmd += ["--set", o]
@@ -125,7 +126,7 @@ def read(s: Setting, out: Path) -> Curve:
     for line in (run_dir / "metrics.jsonl").read_text().splitlines():
         rec = json.loads(line)
         if "eval_exact" in rec:
-            curve.points.append((rec.get("train_s", rec["wall_s"]) / 60, rec["eval_exact"]))
+            curve.points.append((rec["cpu_s"] / 60, rec["eval_exact"]))
     curve.card = json.loads((run_dir / "card.json").read_text())
     return curve
 
@@ -138,7 +139,7 @@ def table(curves: list[Curve], marks: list[float]) -> str:
     from specialists.trm import TRM, TRMConfig
 
     head = "| setting | what changes | params | fwd MFLOP per puzzle-step | optimizer steps | "
-    head += " | ".join(f"exact @ {m:g} min" for m in marks) + " | final exact |\n"
+    head += " | ".join(f"exact @ {m:g} CPU-min" for m in marks) + " | final exact |\n"
     head += "|---|---|---:|---:|---:|" + "---:|" * len(marks) + "---:|\n"
     rows = []
     for c in curves:
@@ -174,7 +175,7 @@ def plot(curves: list[Curve], path: Path) -> None:
                 xs, ys = zip(*c.points, strict=True)
                 ax.plot(xs, ys, marker=".", label=c.setting.label)
         ax.set_title(title)
-        ax.set_xlabel("training minutes (2 CPU cores, evaluations excluded)")
+        ax.set_xlabel("training CPU minutes (both threads, evaluations excluded)")
         ax.grid(alpha=0.3)
         if ax.lines:
             ax.legend()
@@ -186,7 +187,7 @@ def plot(curves: list[Curve], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="runs/curves", help="run directories, one per setting")
-    p.add_argument("--minutes", type=float, default=4.0, help="wall-clock budget per setting")
+    p.add_argument("--cpu-minutes", type=float, default=10.0, help="CPU-time budget per setting")
     p.add_argument("--only", help="comma-separated setting labels (default: all)")
     p.add_argument("--report", help="also write the markdown report (and its .png) here")
     p.add_argument("--no-train", action="store_true", help="report on the runs already in --out")
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if not args.no_train:
         for s in chosen:
-            train(s, out, args.minutes)
+            train(s, out, args.cpu_minutes)
     curves = [read(s, out) for s in chosen if (out / s.label / "card.json").is_file()]
     if not curves:
         p.error(f"no finished runs in {out}")
@@ -210,8 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     marks = [round(span * f, 1) for f in (0.25, 0.5, 1.0)]
     report = (
         f"# TRM learning curves\n\nMeasured by `python -m benchmarks.learning_curves "
-        f"--minutes {args.minutes:g}` on {machine()}: one run per setting, one after the "
-        f"other; held-out exact on 200 puzzles at 16 supervision steps, EMA weights.\n\n"
+        f"--cpu-minutes {args.cpu_minutes:g}` on {machine()}: one run per setting, one after "
+        "the other; held-out exact on 200 puzzles at 16 supervision steps (one-shot: 1), EMA "
+        "weights; minutes are the training process's CPU time, both threads counted.\n\n"
         + table(curves, marks)
     )
     (out / "report.md").write_text(report)

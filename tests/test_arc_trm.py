@@ -13,11 +13,11 @@ import pytest
 import torch
 
 import orchestra
-from orchestra import registry
-from orchestra.tasks import arc
 from benchmarks.bench.scoring import score
 from benchmarks.bench.solvers import TestTimeSolver
 from benchmarks.bench.tasks import Item
+from orchestra import registry
+from orchestra.tasks import arc
 from specialists import catalog
 from specialists.trm import checkpoint
 from specialists.trm.arc_task import ArcItem, ArcSpec, arc_digest

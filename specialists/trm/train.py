@@ -56,6 +56,7 @@ class TrainConfig:
     loss: Literal["softmax", "stablemax"] = "softmax"
     max_steps: int | None = None
     minutes: float | None = None
+    cpu_minutes: float | None = None  # stop after this much training CPU time (shared machines)
     eval_every: int = 200
     eval_n: int = 250
     eval_seed: int = 0
@@ -252,6 +253,7 @@ class Run:
         self.step = self.samples = 0
         self.wall_s = 0.0
         self.eval_s = 0.0  # part of wall_s spent on held-out evaluation
+        self.cpu_s = 0.0  # process CPU time spent training (all threads, evaluations excluded)
         if resume:
             info = checkpoint.load_state(self.out, model, opt)
             checkpoint.load_weights(
@@ -259,6 +261,7 @@ class Run:
             )
             self.step, self.samples, self.wall_s = info["step"], info["samples"], info["wall_s"]
             self.eval_s = info.get("eval_s", 0.0)
+            self.cpu_s = info.get("cpu_s", 0.0)
             log(f"resumed from {self.out} at step {self.step}")
         self.model, self.opt = self.acc.prepare(model, opt)
         self.raw: TRM = self.acc.unwrap_model(self.model)
@@ -299,6 +302,7 @@ class Run:
         carry = self.raw.initial_carry(B)
         start, last_ckpt = time.monotonic(), time.monotonic()
         wall0 = self.wall_s
+        cpu_mark = time.process_time()
         metrics = open(self.out / "metrics.jsonl", "a", buffering=1)  # readable while training
         progress = _Progress(tc.progress and self.acc.is_main_process, tc.max_steps)
         try:
@@ -307,6 +311,8 @@ class Run:
                 if tc.max_steps is not None and self.step >= tc.max_steps:
                     break
                 if tc.minutes is not None and elapsed >= 60 * tc.minutes:
+                    break
+                if tc.cpu_minutes is not None and self.cpu_s >= 60 * tc.cpu_minutes:
                     break
                 # Data and exploration noise are derived from (seed, step): a resumed run
                 # continues the same stream.
@@ -358,17 +364,20 @@ class Run:
                     "lr": self._lr(),
                     "wall_s": wall0 + time.monotonic() - start,
                 }
+                self.cpu_s += time.process_time() - cpu_mark
                 if self.acc.is_main_process and (self.step % tc.eval_every == 0):
                     t_eval = time.monotonic()
                     result = self.evaluate()
                     self.eval_s += time.monotonic() - t_eval
                     record |= {"eval_exact": result.exact, "eval_cell": result.cell}
-                    # training time without the evaluations: the x axis of learning curves
+                    # training time without the evaluations: the x axes of learning curves
                     record["train_s"] = wall0 + time.monotonic() - start - self.eval_s
+                    record["cpu_s"] = self.cpu_s
                     self.log(
                         f"step {self.step}: held-out exact {result.exact:.3f}, "
                         f"cell {result.cell:.3f}"
                     )
+                cpu_mark = time.process_time()
                 metrics.write(json.dumps(record) + "\n")
                 progress.update(self.step, record)
                 if time.monotonic() - last_ckpt >= 60 * tc.checkpoint_minutes:
@@ -410,6 +419,7 @@ class Run:
             "samples": self.samples,
             "wall_s": self.wall_s,
             "eval_s": self.eval_s,
+            "cpu_s": self.cpu_s,
             "train": asdict(self.tc),
         }
         checkpoint.save_state(self.out, self.raw, self.opt, info)
