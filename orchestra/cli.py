@@ -212,7 +212,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not any(s.name.startswith("trm") for s in registry.specialists()):
         missing.append("no TRM specialist is installed: puzzles went to the exact solvers")
     if engine.llm is None:
-        missing.append("no LLM backend is configured: prose and ARC tasks get no answer")
+        missing.append(
+            "no LLM backend is configured: prose, and ARC tasks no checkpoint knows, get no answer"
+        )
     if args.json:
         _print_json(
             {

@@ -191,6 +191,9 @@ def test_bench_test_time_solver_scores_pass_at_2(fitted):
         id="mine/1", task="mine", problem=problem, expected=[[[0, 0, 3], [8, 0, 0], [0, 9, 9]]]
     )
     solver = TestTimeSolver(base, seconds=2)
+    assert not solver.applies(item)  # the base checkpoint knows this task already
+    other = Item(id="x/1", task="x", problem=arc.load(1, "training")[0], expected=None)
+    assert solver.applies(other)
     (o,) = solver.run([item])
     assert o.error is None and o.latency_s >= 2 and solver.params
     s = score(item, o.answer)

@@ -106,9 +106,17 @@ class TestTimeSolver:
         self.workdir = workdir or tempfile.mkdtemp(prefix="orchestra-ttt-")
 
     def applies(self, item: Item) -> bool:
+        """ARC tasks the base checkpoint does not already know (those need no training)."""
         from orchestra.tasks import arc
 
-        return isinstance(item.problem, arc.ArcProblem)
+        return isinstance(item.problem, arc.ArcProblem) and not self._known(item.problem)
+
+    def _known(self, problem: Any) -> bool:
+        from specialists.trm.checkpoint import load_config
+
+        if not hasattr(self, "_base_spec"):
+            self._base_spec = load_config(self.base)[1]
+        return self._base_spec.entry(problem) is not None
 
     def _one(self, item: Item) -> Outcome:
         import json

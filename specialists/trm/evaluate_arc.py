@@ -106,8 +106,8 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
             f"{result['seconds']} |",
             "",
             "For scale, as reported (not measured here): the paper's TRM scores 44.6% pass@2 on "
-            "the ARC-AGI-1 evaluation set, trained on about 1,000 views of every task for days "
-            "on GPUs (Jolicoeur-Martineau 2025).",
+            "the ARC-AGI-1 evaluation set, with about 1,000 views of every task and a 30x30 "
+            "canvas (Jolicoeur-Martineau 2025).",
             "",
         ]
     )
