@@ -221,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     marks = [round(span * f, 1) for f in (0.25, 0.5, 1.0)]
     report = (
         f"# TRM learning curves\n\nMeasured by `python -m benchmarks.learning_curves "
-        f"--cpu-minutes {args.cpu_minutes:g}` on {machine()}: one run per setting, one after "
-        "the other; held-out exact on 200 puzzles at 16 supervision steps (one-shot: 1), EMA "
+        f"--cpu-minutes {args.cpu_minutes:g}` on {machine()}: one run per setting, two at a "
+        "time; held-out exact on 200 puzzles at 16 supervision steps (one-shot: 1), EMA "
         "weights; minutes are the training process's CPU time (one thread per run, two runs "
         "side by side).\n\n" + table(curves, marks)
     )
