@@ -25,7 +25,7 @@ def workload(seed: int = 0) -> list[tuple[str, Any]]:
     for h, w, min_path in ((9, 15, 20), (30, 30, 110)):
         inst = maze.generate(h, w, seed=seed, min_path=min_path)
         items.append((f"maze {h}x{w} (path {inst.length})", "\n".join(inst.problem.rows)))
-    small = [t for t in arc.load(1, "training") if _max_side(t) <= 8]
+    small = [t for t in arc.load(1, "training") if t.max_side() <= 8]
     known = small[seed % len(small)]  # one of the tasks the shipped ARC checkpoint learned
     items.append((f"ARC-AGI-1 training {known.id} (8x8 or smaller)", known))
     task = arc.load(1, "evaluation")[seed % 400]
@@ -33,9 +33,3 @@ def workload(seed: int = 0) -> list[tuple[str, Any]]:
     items.append(("prose", "Explain in one sentence why the sky is blue."))
     items.append(("prose with numbers", "1 2 3 4 5 6 7 8 9, what comes next?"))
     return items
-
-
-def _max_side(task: arc.ArcProblem) -> int:
-    grids = [g for p in task.train for g in (p.input, p.output)] + list(task.test_inputs)
-    grids += list(task.test_outputs or [])
-    return max(max(len(g), len(g[0])) for g in grids)

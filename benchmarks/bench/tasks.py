@@ -78,16 +78,7 @@ def _arc(
     def build(name: str, n: int, seed: int) -> list[Item]:
         tasks = arc.load(version, split)  # type: ignore[arg-type]
         if max_side is not None:
-            tasks = tuple(
-                t
-                for t in tasks
-                if all(
-                    len(g) <= max_side and len(g[0]) <= max_side
-                    for g in [x for p in t.train for x in (p.input, p.output)]
-                    + list(t.test_inputs)
-                    + list(t.test_outputs or [])
-                )
-            )
+            tasks = tuple(t for t in tasks if t.max_side() <= max_side)
         tasks = tasks[:n]
         return [
             Item(

@@ -58,10 +58,7 @@ class ArcItem(BaseModel):
 
 
 def _fits(problem: arc.ArcProblem, canvas: int, with_outputs: bool = True) -> bool:
-    grids = [g for p in problem.train for g in (p.input, p.output)] + list(problem.test_inputs)
-    if with_outputs:
-        grids += list(problem.test_outputs or [])
-    return all(len(g) <= canvas and len(g[0]) <= canvas for g in grids)
+    return problem.max_side(with_outputs) <= canvas
 
 
 def small_tasks(version: int, split: str, max_side: int, limit: int | None = None) -> list:

@@ -43,12 +43,13 @@ def measure(directory: str | Path, *, steps: int | None = None) -> dict:
             ]
         }
     )
-    single = TRMArcSpecialist(specialist.model, one_view, steps=steps).candidates(problems)
+    identity = TRMArcSpecialist(specialist.model, one_view, steps=steps)
+    single = identity.candidates(problems)
     demos = [
         p.model_copy(update={"test_inputs": [d.input for d in p.train], "test_outputs": None})
         for p in problems
     ]
-    fitted = TRMArcSpecialist(specialist.model, one_view, steps=steps).candidates(demos)
+    fitted = identity.candidates(demos)
 
     def score(cands: list, truth: list[list], k: int) -> float:
         per_task = [

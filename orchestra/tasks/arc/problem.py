@@ -95,6 +95,14 @@ class ArcProblem(Problem):
     def without_outputs(self) -> ArcProblem:
         return self.model_copy(update={"test_outputs": None})
 
+    def max_side(self, with_outputs: bool = True) -> int:
+        """The longest side of any grid in the task (demonstrations, test inputs and, when
+        asked and known, test outputs): what a fixed canvas must hold."""
+        grids = [g for p in self.train for g in (p.input, p.output)] + list(self.test_inputs)
+        if with_outputs:
+            grids += list(self.test_outputs or [])
+        return max(max(len(g), len(g[0])) for g in grids)
+
     def fingerprint(self) -> str:
         """A task's identity by its demonstrations (not its id, not its test inputs): the
         same task pasted as JSON without an id is still recognised by a trained model."""
