@@ -101,6 +101,40 @@ def test_gradient_flows_only_through_the_last_cycle():
     assert all(p.grad is not None for p in model.net.parameters())
 
 
+def test_conv_mixer_is_local_and_a_config_error_is_clear():
+    """One supervision step of a 1-layer, T=1, n=1 conv TRM is two 3x3 applications: a cell's
+    logits hear tokens up to two cells away and nothing farther (attention would hear all)."""
+    torch.manual_seed(0)
+    cfg = TRMConfig(
+        vocab_size=6,
+        seq_len=49,
+        hidden=16,
+        conv=3,
+        layers=1,
+        H_cycles=1,
+        L_cycles=1,
+        pos_encoding="none",
+    )
+    model = TRM(cfg).eval()
+    tokens = torch.full((1, 49), 2)
+
+    def logits_at(tok: torch.Tensor, cell: int) -> torch.Tensor:
+        _, logits, _ = model(model.initial_carry(1), tok)
+        return logits[0, cell]
+
+    centre = 3 * 7 + 3
+    base = logits_at(tokens, centre)
+    near, far = tokens.clone(), tokens.clone()
+    near[0, 1 * 7 + 3] = 1  # two rows up
+    far[0, 0 * 7 + 3] = 1  # three rows up
+    assert not torch.allclose(logits_at(near, centre), base)
+    assert torch.allclose(logits_at(far, centre), base)
+    with pytest.raises(ValueError, match="square"):
+        TRMConfig(vocab_size=6, seq_len=50, hidden=16, conv=3)
+    with pytest.raises(ValueError, match="choose one"):
+        TRMConfig(vocab_size=6, seq_len=49, hidden=16, conv=3, mlp_t=True)
+
+
 def test_halting_head_starts_at_minus_five():
     model = TRM(TINY)
     _, q, _ = model.predict(torch.randint(1, 6, (3, 16)), steps=1)
@@ -255,3 +289,67 @@ def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
     finally:
         monkeypatch.undo()
         registry.refresh()
+
+
+def test_maze_training_sizes_vary_and_labels_match_their_mazes():
+    """With min_side the source mixes maze sizes on one canvas, so the network meets the
+    padding a smaller maze brings; every label is that maze with a shortest path marked."""
+    from specialists.trm.tasks import MazeSpec
+
+    spec = MazeSpec(canvas=15, height=15, width=15, min_side=5)
+    x, y = spec.training_source(0).sample(24, random.Random(0))
+    pads = (x == 0).sum(1)
+    assert pads.min() < pads.max() and pads.max() > 0  # sizes differ, some leave padding
+    assert ((x == 0) == (y == 0)).all()  # the label pads exactly where the maze does
+    changed = x != y
+    assert (x[changed] == 2).all() and (y[changed] == 5).all()  # only open cells become path
+    for bad in (dict(min_side=1), dict(min_side=16), dict(height=17)):
+        with pytest.raises(ValueError):
+            MazeSpec(canvas=15, **{"height": 15, "width": 15, **bad})
+    # the fixed-size held-out set is unchanged by min_side
+    assert all(p.height == 15 and p.width == 15 for p, _ in spec.heldout(3))
+
+
+def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
+    """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
+    (its weights do not depend on the grid size), and the new card names what it started
+    from, so the card's own step count does not hide the first stage."""
+    from specialists.trm.evaluate import measure
+    from specialists.trm.tasks import MazeSpec
+
+    def cfg(side):
+        return TRMConfig(
+            vocab_size=6,
+            seq_len=side * side,
+            hidden=16,
+            conv=3,
+            H_cycles=1,
+            L_cycles=1,
+            halt_max_steps=2,
+            pos_encoding="none",
+        )
+
+    def tc(**kw):
+        return TrainConfig(batch=4, max_steps=3, warmup=1, eval_n=4, progress=False, **kw)
+
+    quiet = dict(log=lambda s: None)
+    Run(
+        cfg(7),
+        MazeSpec(canvas=7, height=7, width=7),
+        tc(),
+        tmp_path / "s1",
+        command="stage one",
+        **quiet,
+    ).train()
+    big = MazeSpec(canvas=9, height=9, width=9, min_side=5)
+    run = Run(cfg(9), big, tc(init=str(tmp_path / "s1")), tmp_path / "s2", **quiet)
+    first, _ = checkpoint.load(tmp_path / "s1")
+    for a, b in zip(first.parameters(), run.raw.parameters(), strict=True):
+        assert torch.equal(a, b)
+    run.train()
+    card = checkpoint.load_card(tmp_path / "s2")
+    assert "stage one" in card.notes and str(tmp_path / "s1") in card.notes
+    result = measure(tmp_path / "s2", n=4, steps=(2,), sizes=(5, 7), sizes_n=3)
+    assert set(result["by_size"]) == {5, 7} and result["by_size"][5]["n"] == 3
+    with pytest.raises(ValueError, match="does not fit"):
+        measure(tmp_path / "s2", n=2, steps=(1,), sizes=(11,))

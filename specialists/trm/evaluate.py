@@ -32,6 +32,8 @@ def measure(
     steps: Sequence[int] = (16,),
     trajectories: Sequence[int] = (1,),
     diversify: str = "noise",
+    sizes: Sequence[int] = (),
+    sizes_n: int = 200,
 ) -> dict:
     from ..trm_specialist import TRMSpecialist
 
@@ -47,6 +49,16 @@ def measure(
             "verified": r.verified,
             "seconds": round(time.perf_counter() - t0, 2),
         }
+    if sizes:
+        if spec.family != "maze":
+            raise ValueError("--sizes is for maze checkpoints (smaller mazes on the same canvas)")
+        out["by_size"] = {}
+        for side in sizes:
+            if side > spec.canvas:
+                raise ValueError(f"a {side}x{side} maze does not fit the {spec.canvas} canvas")
+            smaller = spec.model_copy(update={"height": side, "width": side, "min_side": None})
+            r = evaluate(model, smaller, smaller.heldout(sizes_n, seed), steps=max(steps))
+            out["by_size"][side] = {"n": sizes_n, "exact": r.exact, "verified": r.verified}
     problems = [p for p, _ in heldout]
     for k in trajectories:
         specialist = TRMSpecialist(model, spec, trajectories=k, diversify=diversify)
@@ -72,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--trajectories", default="1", help="comma-separated K values")
     p.add_argument("--diversify", choices=["noise", "augment"], default="noise")
     p.add_argument(
+        "--sizes",
+        default="",
+        help="maze only: comma-separated sides of smaller square mazes to measure too",
+    )
+    p.add_argument("--sizes-n", type=int, default=200, help="mazes per --sizes entry")
+    p.add_argument(
         "--update-card",
         action="store_true",
         help="write the result for the largest --steps into card.json",
@@ -86,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         steps=steps,
         trajectories=[int(k) for k in args.trajectories.split(",")],
         diversify=args.diversify,
+        sizes=[int(v) for v in args.sizes.split(",") if v],
+        sizes_n=args.sizes_n,
     )
     print(json.dumps(result, indent=2))
     if args.update_card:
@@ -110,16 +130,22 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     """The human-readable model card: how it was trained and what was measured."""
     from orchestra.machine import machine
 
+    mixer = "attention"
+    if card.model.get("mlp_t"):
+        mixer = "mlp_t"
+    elif card.model.get("conv"):
+        mixer = f"{card.model['conv']}x{card.model['conv']} depthwise convolution"
     lines = [
         f"# TRM specialist: {card.name}",
         "",
-        f"{card.params:,} parameters ({'mlp_t' if card.model.get('mlp_t') else 'attention'}, "
+        f"{card.params:,} parameters ({mixer}, "
         f"hidden {card.model['hidden']}, T={card.model['H_cycles']}, n={card.model['L_cycles']}, "
         f"{card.model['halt_max_steps']} supervision steps), trained by `{card.command}` "
         f"(preset {card.preset}, seed {card.seed}): {card.steps:,} optimizer steps, "
         f"{card.samples:,} puzzle x supervision-step samples, {card.wall_s / 60:.0f} minutes "
         f"on {card.machine}, torch {card.torch}, fp32, EMA weights.",
         "",
+        *([card.notes, ""] if card.notes else []),
         f"Measured by `{command}` on {machine()}: {result['n']} held-out puzzles from generator "
         f"seed {result['seed']} onwards, which training never uses (training draws from seeds "
         ">= 10**9).",
@@ -138,6 +164,17 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     ]
     for k, r in sorted(result["by_trajectories"].items(), key=lambda kv: int(kv[0])):
         lines.append(f"| {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |")
+    if result.get("by_size"):
+        lines += [
+            "",
+            f"Smaller mazes on the same {card.task['canvas']}x{card.task['canvas']} canvas "
+            f"({max(result['by_steps'], key=int)} supervision steps):",
+            "",
+            "| maze side | mazes | exact | verified |",
+            "|---:|---:|---:|---:|",
+        ]
+        for side, r in sorted(result["by_size"].items(), key=lambda kv: int(kv[0])):
+            lines.append(f"| {side} | {r['n']} | {r['exact']:.4f} | {r['verified']:.4f} |")
     lines += [
         "",
         "Task spec (what the codec and the data were): `" + json.dumps(card.task) + "`",

@@ -135,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             steps=result["steps"],
             verified=result["pass@2"],
         )
-        card.notes = "ARC: heldout.exact is pass@2 after voting, heldout.cell is pass@1"
+        meaning = "ARC: heldout.exact is pass@2 after voting, heldout.cell is pass@1"
+        if meaning not in card.notes:
+            card.notes = f"{meaning}. {card.notes}".strip()
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
         command = "python -m specialists.trm.evaluate_arc " + " ".join(argv or sys.argv[1:])
         Path(args.directory, "card.md").write_text(card_markdown(card, result, command))

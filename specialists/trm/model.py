@@ -37,6 +37,7 @@ class TRMConfig:
     L_cycles: int = 6  # n
     halt_max_steps: int = 16  # N_sup
     mlp_t: bool = False  # token-mixing MLP across the sequence instead of attention
+    conv: int = 0  # > 0: a depthwise conv x conv convolution over the square grid mixes tokens
     pos_encoding: PosEncoding = "rope"
     rope_theta: float = 10_000.0
     puzzle_emb_len: int = 0  # prefix positions (the paper uses 16); 0 = no puzzle embedding
@@ -46,7 +47,14 @@ class TRMConfig:
     def __post_init__(self) -> None:
         if self.pos_encoding not in ("rope", "learned", "none"):
             raise ValueError(f"pos_encoding must be rope, learned or none: {self.pos_encoding!r}")
-        if not self.mlp_t and self.hidden % self.heads:
+        if self.conv:
+            if self.mlp_t:
+                raise ValueError("conv and mlp_t are two token mixers: choose one")
+            if self.conv % 2 == 0:
+                raise ValueError(f"conv kernel must be odd, got {self.conv}")
+            if math.isqrt(self.seq_len) ** 2 != self.seq_len:
+                raise ValueError(f"conv needs a square grid; seq_len {self.seq_len} is not square")
+        elif not self.mlp_t and self.hidden % self.heads:
             raise ValueError(f"hidden {self.hidden} is not divisible by heads {self.heads}")
         for name in ("hidden", "layers", "H_cycles", "L_cycles", "halt_max_steps", "seq_len"):
             if getattr(self, name) < 1:
@@ -152,9 +160,36 @@ class Attention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(B, L, D))
 
 
+class GridConv(nn.Module):
+    """Depthwise convolution over the grid tokens: each cell hears only its neighbours, so
+    information moves one kernel radius per application. Not in the paper: on CPU it lets a
+    maze be solved by a local rule iterated by the recursion (dead ends fill in from their
+    tips) instead of learning 2D adjacency from flattened positions. Prefix tokens (puzzle
+    embedding) are left unmixed."""
+
+    def __init__(self, cfg: TRMConfig):
+        super().__init__()
+        self.prefix = cfg.puzzle_emb_len
+        self.side = math.isqrt(cfg.seq_len)
+        k = cfg.conv
+        self.conv = nn.Conv2d(
+            cfg.hidden, cfg.hidden, k, padding=k // 2, groups=cfg.hidden, bias=False
+        )
+        _trunc_normal_(self.conv.weight, 1.0 / k)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        B, L, D = h.shape
+        grid = h[:, self.prefix :].transpose(1, 2).reshape(B, D, self.side, self.side)
+        mixed = self.conv(grid).reshape(B, D, -1).transpose(1, 2)
+        if self.prefix:
+            mixed = torch.cat([h.new_zeros(B, self.prefix, D), mixed], dim=1)
+        return mixed
+
+
 class Block(nn.Module):
-    """Post-norm: h = rms(h + mix(h)); h = rms(h + swiglu(h)). `mix` is attention, or with
-    `mlp_t` a SwiGLU across the sequence axis (the paper's best Sudoku variant)."""
+    """Post-norm: h = rms(h + mix(h)); h = rms(h + swiglu(h)). `mix` is attention, with
+    `mlp_t` a SwiGLU across the sequence axis (the paper's best Sudoku variant), or with
+    `conv` a depthwise convolution over the grid (this project's CPU maze variant)."""
 
     def __init__(self, cfg: TRMConfig):
         super().__init__()
@@ -162,6 +197,8 @@ class Block(nn.Module):
         self.mlp_t = cfg.mlp_t
         if cfg.mlp_t:
             self.mix: nn.Module = SwiGLU(cfg.total_len, cfg.expansion)
+        elif cfg.conv:
+            self.mix = GridConv(cfg)
         else:
             self.mix = Attention(cfg)
         self.mlp = SwiGLU(cfg.hidden, cfg.expansion)
@@ -279,7 +316,9 @@ class TRM(nn.Module):
             z = self.net(z, y + x)
         y = self.net(y, z)
         logits = self.head(y[:, self.cfg.puzzle_emb_len :])
-        q_halt = self.q_head(y[:, 0]).squeeze(-1)
+        # A convolution leaves the first token with a local view only; halting is a
+        # whole-answer judgement, so the conv variant reads the mean over all tokens.
+        q_halt = self.q_head(y.mean(1) if self.cfg.conv else y[:, 0]).squeeze(-1)
         return Carry(y=y.detach(), z=z.detach()), logits, q_halt
 
     @torch.no_grad()
@@ -323,6 +362,8 @@ class TRM(nn.Module):
         if cfg.mlp_t:
             inner_t = _swiglu_width(L, cfg.expansion)
             per_call += cfg.layers * 2 * D * (L * 2 * inner_t + inner_t * L)
+        elif cfg.conv:
+            per_call += cfg.layers * 2 * cfg.seq_len * D * cfg.conv**2
         else:
             per_call += cfg.layers * (2 * L * D * 4 * D + 2 * 2 * L * L * D)
         calls = cfg.H_cycles * (cfg.L_cycles + 1)

@@ -13,10 +13,11 @@ import random
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from orchestra.tasks import maze, sudoku
 from orchestra.tasks.base import Problem, Verdict
+from orchestra.tasks.maze.problem import MIN_SIDE as MAZE_MIN_SIDE
 from orchestra.tasks.sudoku.generate import Tier
 
 from .arc_task import ArcSource, ArcSpec
@@ -91,12 +92,26 @@ class SudokuSource:
 class MazeSpec(BaseModel):
     family: Literal["maze"] = "maze"
     canvas: int = 30  # the codec's square canvas; any maze up to this size is accepted
-    height: int = 21  # training mazes
+    height: int = 21  # training and held-out mazes
     width: int = 21
+    min_side: int | None = None  # training mazes vary in size from this up to height x width
     style: Literal["perfect", "open"] = "perfect"
     loops: float = 0.0
     density: float = 0.3
     min_path: int = 0
+
+    @model_validator(mode="after")
+    def _sizes_fit(self) -> MazeSpec:
+        if max(self.height, self.width) > self.canvas:
+            raise ValueError(f"{self.height}x{self.width} mazes do not fit a {self.canvas} canvas")
+        if self.min_side is not None and not (
+            MAZE_MIN_SIDE <= self.min_side <= min(self.height, self.width)
+        ):
+            raise ValueError(
+                f"min_side must be in {MAZE_MIN_SIDE}..{min(self.height, self.width)}, "
+                f"got {self.min_side}"
+            )
+        return self
 
     @property
     def kind(self) -> str:
@@ -126,10 +141,11 @@ class MazeSpec(BaseModel):
     def verify(self, problem: Problem, answer: Any) -> Verdict:
         return maze.verify(problem, answer)  # type: ignore[arg-type]
 
-    def _generate(self, seed: int) -> maze.MazeInstance:
+    def _generate(self, seed: int, size: tuple[int, int] | None = None) -> maze.MazeInstance:
+        height, width = size or (self.height, self.width)
         return maze.generate(
-            self.height,
-            self.width,
+            height,
+            width,
             seed=seed,
             style=self.style,
             loops=self.loops,
@@ -149,16 +165,23 @@ class MazeSpec(BaseModel):
 
 
 class MazeSource:
-    """Fresh mazes on the fly (generation is cheap), each under a random symmetry."""
+    """Fresh mazes on the fly (generation is cheap), each under a random symmetry. With
+    `min_side`, sizes vary so the network also meets the padding a smaller maze brings."""
 
     def __init__(self, spec: MazeSpec):
         self.spec = spec
         self.codec = spec.codec
 
+    def _size(self, rng: random.Random) -> tuple[int, int] | None:
+        low = self.spec.min_side
+        if low is None:
+            return None
+        return rng.randint(low, self.spec.height), rng.randint(low, self.spec.width)
+
     def sample(self, n: int, rng: random.Random) -> Pair:
         xs, ys = [], []
         for _ in range(n):
-            inst = self.spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8))
+            inst = self.spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8), self._size(rng))
             k = rng.randrange(8)
             problem = maze.transform(inst.problem, k)
             path = maze.transform_path(inst.path, (inst.problem.height, inst.problem.width), k)

@@ -193,6 +193,20 @@ def _init_from(model: TRM, directory: str) -> None:
         own[name].copy_(value)
 
 
+def _lineage(directory: str) -> str:
+    """What the starting checkpoint cost, for the card: the steps and minutes of this run
+    alone would understate a curriculum's total."""
+    card = checkpoint.load_card(directory)
+    if card is None:
+        return f"Started from the network in {directory}."
+    return (
+        f"Started from the network in {directory} ({card.name}, {card.steps:,} optimizer "
+        f"steps, {card.wall_s / 60:.0f} minutes, trained by `{card.command}`"
+        + (f"; {card.notes}" if card.notes else "")
+        + ")."
+    )
+
+
 def _device(requested: str | None) -> str:
     if requested:
         return requested
@@ -231,8 +245,10 @@ class Run:
         )
         torch.manual_seed(train_cfg.seed)
         model = TRM(model_cfg)
-        if train_cfg.init:  # test-time training starts from a trained network
+        self.lineage = ""
+        if train_cfg.init:  # test-time training or a curriculum's next stage
             _init_from(model, train_cfg.init)
+            self.lineage = _lineage(train_cfg.init)
         self.ema = copy.deepcopy(model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
@@ -411,7 +427,14 @@ class Run:
             wall_s=round(self.wall_s, 1),
             heldout=result,
             command=self.command,
-            notes="" if final else "intermediate checkpoint; training was still running",
+            notes=" ".join(
+                part
+                for part in (
+                    "" if final else "intermediate checkpoint; training was still running.",
+                    self.lineage,
+                )
+                if part
+            ),
         )
         checkpoint.save(self.out, self.ema, self.spec, card)
         info = {
