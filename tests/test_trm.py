@@ -353,3 +353,19 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     assert set(result["by_size"]) == {5, 7} and result["by_size"][5]["n"] == 3
     with pytest.raises(ValueError, match="does not fit"):
         measure(tmp_path / "s2", n=2, steps=(1,), sizes=(11,))
+
+
+def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):
+    from specialists.trm.train import evaluate, evaluate_steps
+
+    run, _, _ = trained
+    torch.manual_seed(1)
+    model = TRM(TINY)  # untrained: its answers still move from step to step
+    heldout = run.spec.heldout(12, seed=5)
+    together = evaluate_steps(model, run.spec, heldout, [4, 1, 2], batch=5)
+    assert sorted(together) == [1, 2, 4]
+    assert len({r.cell for r in together.values()}) > 1
+    for s, r in together.items():
+        assert r == evaluate(model, run.spec, heldout, steps=s, batch=5)
+    with pytest.raises(ValueError, match=">= 1"):
+        evaluate_steps(model, run.spec, heldout, [0])

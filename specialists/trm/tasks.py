@@ -95,6 +95,7 @@ class MazeSpec(BaseModel):
     height: int = 21  # training and held-out mazes
     width: int = 21
     min_side: int | None = None  # training mazes vary in size from this up to height x width
+    full_share: float = 0.0  # with min_side: this share of training mazes is full size anyway
     style: Literal["perfect", "open"] = "perfect"
     loops: float = 0.0
     density: float = 0.3
@@ -104,6 +105,8 @@ class MazeSpec(BaseModel):
     def _sizes_fit(self) -> MazeSpec:
         if max(self.height, self.width) > self.canvas:
             raise ValueError(f"{self.height}x{self.width} mazes do not fit a {self.canvas} canvas")
+        if not 0.0 <= self.full_share <= 1.0:
+            raise ValueError(f"full_share must be in 0..1, got {self.full_share}")
         if self.min_side is not None and not (
             MAZE_MIN_SIDE <= self.min_side <= min(self.height, self.width)
         ):
@@ -174,7 +177,7 @@ class MazeSource:
 
     def _size(self, rng: random.Random) -> tuple[int, int] | None:
         low = self.spec.min_side
-        if low is None:
+        if low is None or rng.random() < self.spec.full_share:
             return None
         return rng.randint(low, self.spec.height), rng.randint(low, self.spec.width)
 
