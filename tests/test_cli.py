@@ -32,7 +32,8 @@ def test_solve_from_file_and_stdin(tmp_path):
     f = tmp_path / "maze.txt"
     f.write_text("#####\n#S  #\n# # #\n#  G#\n#####\n")
     r = run("solve", "-f", str(f))
-    assert r.returncode == 0 and "route: bfs-maze" in r.stdout and "*" in r.stdout
+    assert r.returncode == 0 and "kind: maze" in r.stdout and "verified" in r.stdout
+    assert "*" in r.stdout
     r = run("solve", "-f", "-", stdin=PUZZLE)
     assert r.returncode == 0 and "trm-sudoku" in r.stdout
 
@@ -73,7 +74,7 @@ def test_route_jsonl(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["kind"] for x in rows] == ["sudoku", "maze", "text", "arc"]
-    assert [x["target"] for x in rows] == ["trm-sudoku", "bfs-maze", "llm", "llm"]
+    assert [x["target"] for x in rows] == ["trm-sudoku", "trm-maze", "llm", "llm"]
     assert rows[0]["scores"]["sudoku"] == 1.0 and rows[2]["router"] == "cascade/learned"
     f.write_text('{"prompt": "hi"}\nnot json\n{"text": "x"}\n{"prompt": "55' + PUZZLE[2:] + '"}\n')
     r = run("route", str(f))

@@ -314,7 +314,7 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
     (its weights do not depend on the grid size), and the new card names what it started
     from, so the card's own step count does not hide the first stage."""
-    from specialists.trm.evaluate import measure
+    from specialists.trm.evaluate import _by_length, measure
     from specialists.trm.tasks import MazeSpec
 
     def cfg(side):
@@ -353,6 +353,16 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     assert set(result["by_size"]) == {5, 7} and result["by_size"][5]["n"] == 3
     with pytest.raises(ValueError, match="does not fit"):
         measure(tmp_path / "s2", n=2, steps=(1,), sizes=(11,))
+    long_only = measure(tmp_path / "s2", n=3, steps=(1,), task={"min_path": 20})
+    assert long_only["heldout_task"]["min_path"] == 20
+    assert sum(b["n"] for b in long_only["by_length"].values()) == 3
+    assert _by_length([61, 5, 31, 35], [True, True, False, True]) == {
+        "0-29": {"n": 1, "verified": 1.0},
+        "30-59": {"n": 2, "verified": 0.5},
+        "60-89": {"n": 1, "verified": 1.0},
+    }
+    with pytest.raises(ValueError, match="no \\['min_pth'\\]"):
+        measure(tmp_path / "s2", n=2, steps=(1,), task={"min_pth": 20})
 
 
 def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):
