@@ -379,3 +379,17 @@ def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):
         assert r == evaluate(model, run.spec, heldout, steps=s, batch=5)
     with pytest.raises(ValueError, match=">= 1"):
         evaluate_steps(model, run.spec, heldout, [0])
+
+
+def test_shipped_maze_checkpoint_solves_mazes_up_to_its_canvas():
+    """The shipped 21x21 maze TRM takes a maze of any size up to its canvas (long paths
+    included); a larger maze goes straight to BFS, the TRM skipped, not failed."""
+    engine = orchestra.Orchestra()
+    assert engine.chain("maze")[:2] == ["trm-maze", "bfs-maze"]
+    long_21 = maze.generate(21, seed=11, min_path=80).problem
+    small = maze.generate(9, 15, seed=3).problem
+    too_big = maze.generate(25, seed=1).problem
+    a, b, c = engine.solve_many([long_21, small, too_big])
+    assert (a.route, b.route) == ("trm-maze", "trm-maze") and a.verified and b.verified
+    assert a.steps and a.confidence is not None
+    assert c.route == "bfs-maze" and c.verified and c.fallback_from == []
