@@ -3,10 +3,12 @@
 Loaded once, kept resident. `solve_batch` encodes a batch, runs the supervision steps,
 decodes, and reports confidence (sigmoid of the halting logit) and the steps used.
 
-Verifier-guided multi-trajectory inference (beyond the paper): `trajectories=K` runs K
-copies of each puzzle in the same batch, diversified by noise on the latent (the
-probabilistic-TRM idea) or by solving a random symmetric view and mapping the answer back;
-the first answer the task's verifier accepts wins, else the most confident one.
+Verifier-guided multi-trajectory inference (beyond the paper): `trajectories=K` allows up
+to K tries per puzzle. The first runs clean; each later one runs only on the puzzles whose
+answers the task's verifier has rejected so far, diversified by noise on the latent (the
+probabilistic-TRM idea) or by solving a random symmetric view and mapping the answer back.
+A verified answer wins, else the most confident one. So K costs extra compute only on the
+puzzles the first try got wrong; `steps` reports every supervision step spent on a puzzle.
 
 torch is imported on first use only, so listing specialists stays cheap.
 """
@@ -108,47 +110,47 @@ class TRMSpecialist(BaseSpecialist):
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         import torch
 
-        K = self.trajectories
-        views, undos = [], []
-        for p in problems:
-            for k in range(K):
+        best: list[SpecialistAnswer | None] = [None] * len(problems)
+        spent = [0] * len(problems)
+        pending = list(range(len(problems)))
+        for k in range(self.trajectories):
+            views, undos = [], []
+            for i in pending:
                 if k > 0 and self.diversify == "augment":
-                    view, undo = random_view(p, self._rng)
+                    view, undo = random_view(problems[i], self._rng)
                 else:
-                    view, undo = p, None
+                    view, undo = problems[i], None
                 views.append(view)
                 undos.append(undo)
-        x = torch.from_numpy(np.stack([self.spec.encode(v) for v in views])).to(self.device)
-        noise = self.noise if (K > 1 and self.diversify == "noise") else 0.0
-        preds, q, used = self._predict(x, noise, K)
-        preds, q, used = preds.cpu().numpy(), q.cpu().tolist(), used.cpu().tolist()
-        out = []
-        for i, p in enumerate(problems):
-            best = None
-            for j in range(i * K, (i + 1) * K):
+            x = torch.from_numpy(np.stack([self.spec.encode(v) for v in views])).to(self.device)
+            noise = self.noise if (k > 0 and self.diversify == "noise") else 0.0
+            preds, q, used = self.model.predict(
+                x, steps=self.steps, early_halt=self.early_halt, latent_noise=noise
+            )
+            preds, q, used = preds.cpu().numpy(), q.cpu().tolist(), used.cpu().tolist()
+            unsolved = []
+            for j, i in enumerate(pending):
                 answer = self.spec.decode(views[j], preds[j])
                 if undos[j] is not None:
                     answer = undos[j](answer)
+                spent[i] += int(used[j])
                 conf = 1 / (1 + math.exp(-q[j])) if math.isfinite(q[j]) else 0.0
-                cand = SpecialistAnswer(answer=answer, confidence=conf, steps=int(used[j]))
-                if K > 1 and bool(self.spec.verify(p, answer)):
-                    best = cand
-                    break
-                if best is None or conf > (best.confidence or 0.0):
-                    best = cand
-            out.append(best)
+                if best[i] is None or conf > (best[i].confidence or 0.0):
+                    best[i] = SpecialistAnswer(answer=answer, confidence=conf)
+                if self.trajectories == 1:
+                    continue
+                if bool(self.spec.verify(problems[i], answer)):
+                    best[i] = SpecialistAnswer(answer=answer, confidence=conf)
+                else:
+                    unsolved.append(i)
+            pending = unsolved
+            if not pending:
+                break
+        out = []
+        for answer, steps in zip(best, spent, strict=True):
+            assert answer is not None
+            out.append(answer.model_copy(update={"steps": steps}))
         return out
-
-    def _predict(self, x: Any, noise: float, K: int) -> tuple[Any, Any, Any]:
-        import torch
-
-        scale: Any = noise
-        if noise > 0:  # trajectory 0 of each puzzle runs clean, the others with noise
-            rows = torch.arange(x.shape[0], device=x.device)
-            scale = torch.where(rows % K == 0, 0.0, noise)
-        return self.model.predict(
-            x, steps=self.steps, early_halt=self.early_halt, latent_noise=scale
-        )
 
 
 class TRMFamily(BaseSpecialist):

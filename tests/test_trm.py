@@ -223,36 +223,51 @@ def test_broken_checkpoints_give_clear_errors(trained, tmp_path):
         checkpoint.load(tmp_path / "nowhere")
 
 
-class CorruptFirstTrajectory(torch.nn.Module):
-    """The real trained model, except that trajectory 0 of every puzzle is replaced by a
-    confident wrong answer: the selection must still return a verified one."""
+class CorruptFirstTry(torch.nn.Module):
+    """The real trained model, except that its first call answers every `every`-th puzzle
+    with a confident wrong grid: the later tries must still find verified answers. It
+    records how many puzzles each call received."""
 
-    def __init__(self, model, k):
+    def __init__(self, model, every=1):
         super().__init__()
-        self.model, self.k = model, k
+        self.model, self.every, self.rows = model, every, []
 
     def predict(self, x, **kw):
         preds, q, used = self.model.predict(x, **kw)
-        first = torch.arange(len(x)) % self.k == 0
-        preds = preds.clone()
-        preds[first] = 2  # every cell the digit 1: fails the verifier
-        q = torch.where(first, torch.full_like(q, 10.0), q - 20.0)
-        return preds, q, used
+        self.rows.append(len(x))
+        if len(self.rows) == 1:
+            bad = torch.arange(len(x)) % self.every == 0
+            preds = torch.where(bad[:, None], 2, preds)  # all digit 1: fails the verifier
+            return preds, torch.where(bad, 10.0, q), used
+        return preds, q - 20.0, used
 
 
 def test_multi_trajectory_prefers_a_verified_answer(trained):
     run, _, _ = trained
     problems = [p for p, _ in run.heldout]
-    spec = TRMSpecialist(
-        CorruptFirstTrajectory(run.ema, 4), run.spec, trajectories=4, diversify="noise", noise=0.05
-    )
+    model = CorruptFirstTry(run.ema)
+    spec = TRMSpecialist(model, run.spec, trajectories=4, diversify="noise", noise=0.05)
     answers = spec.solve_batch(problems)
     assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
-    single = TRMSpecialist(CorruptFirstTrajectory(run.ema, 1), run.spec, trajectories=1)
+    # Later tries run only on what is still unverified, and `steps` counts every try.
+    assert model.rows[0] == model.rows[1] == len(problems) and len(model.rows) <= 4
+    assert all(b <= a for a, b in zip(model.rows, model.rows[1:], strict=False))
+    assert sum(a.steps for a in answers) == sum(model.rows) * run.ema.cfg.halt_max_steps
+    single = TRMSpecialist(CorruptFirstTry(run.ema), run.spec, trajectories=1)
     assert not any(
         sudoku.verify(p, a.answer)
         for p, a in zip(problems, single.solve_batch(problems), strict=True)
     )
+
+
+def test_later_tries_skip_verified_puzzles(trained):
+    run, _, _ = trained
+    problems = [p for p, _ in run.heldout]
+    model = CorruptFirstTry(run.ema, every=2)
+    spec = TRMSpecialist(model, run.spec, trajectories=3, noise=0.05)
+    answers = spec.solve_batch(problems)
+    assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
+    assert model.rows == [len(problems), (len(problems) + 1) // 2]
 
 
 @pytest.mark.parametrize(
@@ -291,6 +306,17 @@ def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
         registry.refresh()
 
 
+def test_hard_sudoku_spec_asks_for_puzzles_that_need_search():
+    """The hard 9x9 tier: minimal puzzles that singles alone do not solve."""
+    easy = SudokuSpec(size=9, tier="minimal").heldout(12, seed=3)
+    hard = SudokuSpec(size=9, tier="minimal", min_nodes=1).heldout(12, seed=3)
+    nodes = [sudoku.solve_with_stats(p.grid).nodes for p, _ in hard]
+    assert min(nodes) >= 1
+    assert min(sudoku.solve_with_stats(p.grid).nodes for p, _ in easy) == 0
+    with pytest.raises(ValueError):
+        SudokuSpec(min_nodes=-1)
+
+
 def test_maze_training_sizes_vary_and_labels_match_their_mazes():
     """With min_side the source mixes maze sizes on one canvas, so the network meets the
     padding a smaller maze brings; every label is that maze with a shortest path marked."""
@@ -314,7 +340,7 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
     (its weights do not depend on the grid size), and the new card names what it started
     from, so the card's own step count does not hide the first stage."""
-    from specialists.trm.evaluate import _by_length, measure
+    from specialists.trm.evaluate import _by_length, measure, on_canvas
     from specialists.trm.tasks import MazeSpec
 
     def cfg(side):
@@ -363,6 +389,13 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     }
     with pytest.raises(ValueError, match="no \\['min_pth'\\]"):
         measure(tmp_path / "s2", n=2, steps=(1,), task={"min_pth": 20})
+    # the same weights measured on a larger canvas than they were trained on
+    larger = measure(
+        tmp_path / "s2", n=3, steps=(1,), task={"canvas": 11, "height": 11, "width": 11}
+    )
+    assert larger["heldout_task"]["canvas"] == 11 and larger["by_steps"][1]["cell"] > 0
+    with pytest.raises(ValueError, match="only a convolutional"):
+        on_canvas(TRM(TINY), 11)
 
 
 def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):

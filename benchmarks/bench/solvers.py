@@ -65,8 +65,8 @@ class SpecialistSolver:
                 steps = getattr(a, "steps", None)
                 flops = None
                 if info is not None and steps:  # analytic: a TRM's matmuls per step x steps
-                    self.params, per_step = info(it.problem)
-                    flops = per_step * steps * getattr(self.specialist, "trajectories", 1)
+                    self.params, per_step = info(it.problem)  # steps: every trajectory's
+                    flops = per_step * steps
                 out.append(
                     Outcome(
                         answer=answer,

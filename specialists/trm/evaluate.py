@@ -12,6 +12,7 @@ verifier, and the cost column says how many puzzle-steps that took.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 import torch
 
 from . import checkpoint
+from .model import TRM
 from .train import evaluate, evaluate_steps
 
 
@@ -37,7 +39,8 @@ def measure(
     task: dict | None = None,
 ) -> dict:
     """`task` overrides the held-out distribution (e.g. `{"min_path": 0}` for a maze
-    checkpoint whose last curriculum stage trained on long paths only)."""
+    checkpoint whose last curriculum stage trained on long paths only, or a larger
+    `canvas` for a convolutional one)."""
     from ..trm_specialist import TRMSpecialist
 
     model, spec = checkpoint.load(directory)
@@ -46,6 +49,8 @@ def measure(
         if unknown:
             raise ValueError(f"the {spec.family} task spec has no {sorted(unknown)}")
         spec = type(spec).model_validate({**spec.model_dump(), **task})
+        if spec.family == "maze" and spec.canvas**2 != model.cfg.seq_len:
+            model = on_canvas(model, spec.canvas)
     heldout = spec.heldout(n, seed)
     out: dict = {"n": n, "seed": seed, "by_steps": {}, "by_trajectories": {}}
     if task:
@@ -78,10 +83,23 @@ def measure(
             out["by_length"] = _by_length([len(path) - 1 for _, path in heldout], ok)
         out["by_trajectories"][k] = {
             "verified": sum(ok) / n,
-            "puzzle_steps": k * n * model.cfg.halt_max_steps,
+            "puzzle_steps": sum(a.steps or 0 for a in answers),
             "seconds": round(time.perf_counter() - t0, 2),
         }
     return out
+
+
+def on_canvas(model: TRM, canvas: int) -> TRM:
+    """The same convolutional network on another square canvas: its weights do not depend
+    on the grid size, so a maze checkpoint can be measured on larger mazes than it saw."""
+    if not model.cfg.conv:
+        raise ValueError(
+            "only a convolutional TRM (model.conv) fits another canvas; this one has "
+            f"{model.cfg.seq_len} positions"
+        )
+    moved = TRM(dataclasses.replace(model.cfg, seq_len=canvas * canvas))
+    moved.load_state_dict(model.state_dict())
+    return moved.to(next(model.parameters()).device).eval()
 
 
 def _by_length(lengths: Sequence[int], ok: Sequence[bool], width: int = 30) -> dict:
@@ -121,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="write the result for the largest --steps into card.json",
     )
     args = p.parse_args(argv)
+    task = dict(_pair(t) for t in args.task)
+    if args.update_card and "canvas" in task:
+        raise SystemExit("a measurement on another canvas is not the card's: drop --update-card")
     torch.set_grad_enabled(False)
     steps = [int(s) for s in args.steps.split(",")]
     result = measure(
@@ -132,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         diversify=args.diversify,
         sizes=[int(v) for v in args.sizes.split(",") if v],
         sizes_n=args.sizes_n,
-        task=dict(_pair(t) for t in args.task),
+        task=task,
     )
     print(json.dumps(result, indent=2))
     if args.update_card:

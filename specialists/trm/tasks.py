@@ -13,7 +13,7 @@ import random
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from orchestra.tasks import maze, sudoku
 from orchestra.tasks.base import Problem, Verdict
@@ -33,6 +33,8 @@ class SudokuSpec(BaseModel):
     tier: Tier | None = "medium"
     clues: int | None = None
     pool: int = 2000  # base puzzles; every draw is a fresh random symmetry of one of them
+    # Ask for puzzles that need search (solver nodes beyond singles); see sudoku.generate.
+    min_nodes: int = Field(default=0, ge=0)
 
     @property
     def kind(self) -> str:
@@ -60,7 +62,13 @@ class SudokuSpec(BaseModel):
 
     def _generate(self, n: int, seed0: int, workers: int | None = None) -> list:
         return sudoku.generate_many(
-            n, self.size, seed=seed0, tier=self.tier, clues=self.clues, workers=workers
+            n,
+            self.size,
+            seed=seed0,
+            tier=self.tier,
+            clues=self.clues,
+            min_nodes=self.min_nodes,
+            workers=workers,
         )
 
     def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
