@@ -47,6 +47,32 @@ def test_arc_scores_are_pass_at_2():
     assert score(item, None).correct is False
 
 
+def test_orchestra_rows_score_both_arc_attempts():
+    """The full orchestra's ARC answer keeps the specialist's second attempt, as the
+    specialist's own row does."""
+    from benchmarks.bench.solvers import OrchestraSolver
+    from orchestra import Orchestra
+    from orchestra.specialist import BaseSpecialist
+    from orchestra.types import SpecialistAnswer
+
+    task = arc.load(1, "evaluation")[0]
+    wrong = [[[(v + 1) % 10 for v in row] for row in g] for g in task.test_outputs]
+
+    class RightOnSecondTry(BaseSpecialist):
+        name = "right-on-second-try"
+        kinds = ("arc",)
+
+        def solve_batch(self, problems):
+            return [
+                SpecialistAnswer(answer=wrong, alternatives=[task.test_outputs]) for _ in problems
+            ]
+
+    item = Item(id="a", task="t", problem=task.without_outputs(), expected=task.test_outputs)
+    [out] = OrchestraSolver(Orchestra(specialists=[RightOnSecondTry()])).run([item])
+    assert out.route == "right-on-second-try"
+    assert score(item, out.answer).correct
+
+
 def test_prose_has_no_ground_truth():
     s = score(Item(id="p", task="t", problem=TextProblem(text="hi")), "hello")
     assert s.correct is None and s.valid and s.cell is None

@@ -87,7 +87,7 @@ def markdown(summary: Summary, command: str, machine: str) -> str:
     lines = [
         "# orchestra benchmark",
         "",
-        f"Measured with `{command}` on {machine}. Energy is an estimate ({summary.note}); "
+        f"Measured with `{command}` on {machine}. The {summary.note}; "
         "local cost is that energy at the stated electricity price.",
         "",
         "| task | solver | n | exact | cell | valid | p50 ms | p95 ms | items/s | params | "
@@ -160,7 +160,15 @@ def plots(summary: Summary, out: Path) -> list[Path]:
             for i, s in enumerate(solvers)
         ]
         handles += [
-            Line2D([], [], color="grey", marker=markers[i % len(markers)], linestyle="", label=t)
+            Line2D(
+                [],
+                [],
+                color="black",
+                marker=markers[i % len(markers)],
+                markerfacecolor="none",
+                linestyle="",
+                label=t,
+            )
             for i, t in enumerate(tasks)
         ]
         ax.legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))

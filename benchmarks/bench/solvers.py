@@ -235,7 +235,7 @@ class OrchestraSolver:
             cost = s.cost_usd + local_cost(s.energy_j)
             out.append(
                 Outcome(
-                    answer=s.answer,
+                    answer=_attempts(s),  # ARC: both attempts, scored pass@2
                     latency_s=s.latency_s,
                     tokens=s.tokens,
                     cost_usd=cost,
