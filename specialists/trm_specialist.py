@@ -110,6 +110,8 @@ class TRMSpecialist(BaseSpecialist):
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         import torch
 
+        if not problems:
+            return []
         best: list[SpecialistAnswer | None] = [None] * len(problems)
         spent = [0] * len(problems)
         pending = list(range(len(problems)))
