@@ -128,6 +128,7 @@ class TRMArc(TRMFamily):
     kinds = ("arc",)
     family = "arc"
     member_cls = TRMArcSpecialist
+    cascade = False  # no verifier can judge an ARC answer; a task has one checkpoint
 
     def why_not(self, problem: Problem) -> str | None:
         if self.supports(problem):

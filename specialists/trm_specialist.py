@@ -157,9 +157,12 @@ class TRMSpecialist(BaseSpecialist):
 
 class TRMFamily(BaseSpecialist):
     """Every TRM checkpoint of one family found on the search path, as one specialist:
-    each problem goes to the first checkpoint that accepts it (e.g. by Sudoku size)."""
+    each problem goes to the first checkpoint that accepts it (e.g. by Sudoku size), and
+    with `cascade`, on to the next one that accepts it while the verifier rejects the answer
+    (a checkpoint trained on harder puzzles backs up a faster one; only failures pay)."""
 
     family: ClassVar[str] = ""
+    cascade: ClassVar[bool] = True
     priority: ClassVar[int] = 50  # tried before the exact solvers; the verifier backs it up
     member_cls: ClassVar[Any] = None  # default TRMSpecialist; ARC has its own
 
@@ -192,18 +195,21 @@ class TRMFamily(BaseSpecialist):
         return self.members[0].trajectories if self.members else 1
 
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
-        groups: dict[int, list[int]] = {}
-        for i, p in enumerate(problems):
-            m = self._member(p)
-            if m is None:
-                raise ValueError(f"no {self.family} checkpoint accepts this problem")
-            groups.setdefault(self.members.index(m), []).append(i)
         out: list[Any] = [None] * len(problems)
-        for mi, idx in groups.items():
-            for i, ans in zip(
-                idx, self.members[mi].solve_batch([problems[i] for i in idx]), strict=True
-            ):
-                out[i] = ans
+        todo = set(range(len(problems)))
+        for m in self.members:
+            mine = sorted(i for i in todo if m.supports(problems[i]))
+            if not mine:
+                continue
+            for i, ans in zip(mine, m.solve_batch([problems[i] for i in mine]), strict=True):
+                spent = (out[i].steps or 0) if out[i] is not None else 0
+                ok = self.cascade and bool(m.spec.verify(problems[i], ans.answer))
+                kept = ans if (out[i] is None or ok) else out[i]
+                out[i] = kept.model_copy(update={"steps": spent + (ans.steps or 0)})
+                if ok or not self.cascade:
+                    todo.discard(i)
+        if any(a is None for a in out):
+            raise ValueError(f"no {self.family} checkpoint accepts this problem")
         return out
 
 

@@ -225,8 +225,8 @@ def test_broken_checkpoints_give_clear_errors(trained, tmp_path):
 
 class CorruptFirstTry(torch.nn.Module):
     """The real trained model, except that its first call answers every `every`-th puzzle
-    with a confident wrong grid: the later tries must still find verified answers. It
-    records how many puzzles each call received."""
+    (none if 0) with a confident wrong grid: the later tries must still find verified
+    answers. It records how many puzzles each call received."""
 
     def __init__(self, model, every=1):
         super().__init__()
@@ -235,7 +235,7 @@ class CorruptFirstTry(torch.nn.Module):
     def predict(self, x, **kw):
         preds, q, used = self.model.predict(x, **kw)
         self.rows.append(len(x))
-        if len(self.rows) == 1:
+        if len(self.rows) == 1 and self.every:
             bad = torch.arange(len(x)) % self.every == 0
             preds = torch.where(bad[:, None], 2, preds)  # all digit 1: fails the verifier
             return preds, torch.where(bad, 10.0, q), used
@@ -268,6 +268,30 @@ def test_later_tries_skip_verified_puzzles(trained):
     answers = spec.solve_batch(problems)
     assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
     assert model.rows == [len(problems), (len(problems) + 1) // 2]
+
+
+def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
+    """Two checkpoints for one Sudoku size: what the first gets wrong goes to the second,
+    and only that."""
+    from specialists.trm_specialist import TRMSudoku
+
+    run, _, _ = trained
+    problems = [p for p, _ in run.heldout]
+    first, second = CorruptFirstTry(run.ema, every=2), CorruptFirstTry(run.ema, every=0)
+    family = TRMSudoku()
+    family.members = [
+        TRMSpecialist(first, run.spec, name="first"),
+        TRMSpecialist(second, run.spec, name="second"),
+    ]
+    answers = family.solve_batch(problems)
+    assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
+    failed = (len(problems) + 1) // 2
+    assert first.rows == [len(problems)] and second.rows == [failed]
+    steps = run.ema.cfg.halt_max_steps
+    assert (
+        sorted(a.steps for a in answers)
+        == [steps] * (len(problems) - failed) + [2 * steps] * failed
+    )
 
 
 @pytest.mark.parametrize(
@@ -315,6 +339,7 @@ def test_hard_sudoku_spec_asks_for_puzzles_that_need_search():
     assert min(sudoku.solve_with_stats(p.grid).nodes for p, _ in easy) == 0
     with pytest.raises(ValueError):
         SudokuSpec(min_nodes=-1)
+    assert SudokuSpec(min_nodes=1).name == "sudoku-9x9-hard"  # beside sudoku-9x9, not over it
 
 
 def test_maze_training_sizes_vary_and_labels_match_their_mazes():

@@ -42,7 +42,8 @@ class SudokuSpec(BaseModel):
 
     @property
     def name(self) -> str:
-        return f"sudoku-{self.size}x{self.size}"
+        # puzzles that need search are the hard tier; its checkpoint sits beside the other
+        return f"sudoku-{self.size}x{self.size}" + ("-hard" if self.min_nodes else "")
 
     @property
     def codec(self) -> sudoku.SudokuCodec:
