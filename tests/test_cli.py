@@ -112,7 +112,7 @@ def test_demo_runs_the_mixed_workload():
     six = next(x for x in results if x["label"].startswith("sudoku 6x6"))
     assert six["route"] == "trm-sudoku" and six["steps"] and six["confidence"] is not None
     routes = {x["label"].split(" (")[0]: x["route"] for x in results if x["kind"] == "maze"}
-    assert routes == {"maze 9x15": "trm-maze", "maze 30x30": "bfs-maze"}  # 21x21 canvas
+    assert routes == {"maze 9x15": "trm-maze", "maze 30x30": "trm-maze"}  # 21 and 30 canvases
     assert any("LLM" in m for m in report["missing"])
     table = run("demo", "--llm", "none")
     assert "workload split" in table.stdout and "exact-sudoku" in table.stdout

@@ -439,15 +439,29 @@ def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):
         evaluate_steps(model, run.spec, heldout, [0])
 
 
-def test_shipped_maze_checkpoint_solves_mazes_up_to_its_canvas():
-    """The shipped 21x21 maze TRM takes a maze of any size up to its canvas (long paths
-    included); a larger maze goes straight to BFS, the TRM skipped, not failed."""
+def test_shipped_maze_checkpoints_solve_mazes_up_to_their_canvas():
+    """The shipped maze TRMs (21x21 and 30x30 canvases) take a maze of any size up to the
+    larger canvas (long paths included), the smallest canvas that fits first; a larger maze
+    goes straight to BFS, the TRM skipped, not failed."""
     engine = orchestra.Orchestra()
     assert engine.chain("maze")[:2] == ["trm-maze", "bfs-maze"]
+    family = registry.get_specialist("trm-maze")
+    assert [m.name for m in family.members][:2] == ["trm-maze-21", "trm-maze-30"]
     long_21 = maze.generate(21, seed=11, min_path=80).problem
     small = maze.generate(9, 15, seed=3).problem
-    too_big = maze.generate(25, seed=1).problem
-    a, b, c = engine.solve_many([long_21, small, too_big])
-    assert (a.route, b.route) == ("trm-maze", "trm-maze") and a.verified and b.verified
-    assert a.steps and a.confidence is not None
-    assert c.route == "bfs-maze" and c.verified and c.fallback_from == []
+    hard_30 = maze.generate(30, 30, seed=5, min_path=110).problem
+    too_big = maze.generate(31, seed=1).problem
+    a, b, c, d = engine.solve_many([long_21, small, hard_30, too_big])
+    for s in (a, b, c):
+        assert s.route == "trm-maze" and s.verified and s.steps and s.confidence is not None
+    assert family._member(hard_30).name == "trm-maze-30"
+    assert family._member(long_21).name == "trm-maze-21"
+    assert d.route == "bfs-maze" and d.verified and d.fallback_from == []
+
+
+def test_shipped_hard_sudoku_checkpoint_backs_up_the_9x9_one():
+    """Both 9x9 checkpoints load: the hard tier's is not shadowed by the other's name, and
+    stands after it, so it only sees the puzzles the first one got wrong."""
+    family = registry.get_specialist("trm-sudoku")
+    names = [m.name for m in family.members]
+    assert names.index("trm-sudoku-9x9") < names.index("trm-sudoku-9x9-hard")
