@@ -144,17 +144,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit("a measurement on another canvas is not the card's: drop --update-card")
     torch.set_grad_enabled(False)
     steps = [int(s) for s in args.steps.split(",")]
-    result = measure(
-        args.directory,
-        n=args.n,
-        seed=args.seed,
-        steps=steps,
-        trajectories=[int(k) for k in args.trajectories.split(",") if k],
-        diversify=args.diversify,
-        sizes=[int(v) for v in args.sizes.split(",") if v],
-        sizes_n=args.sizes_n,
-        task=task,
-    )
+    try:
+        result = measure(
+            args.directory,
+            n=args.n,
+            seed=args.seed,
+            steps=steps,
+            trajectories=[int(k) for k in args.trajectories.split(",") if k],
+            diversify=args.diversify,
+            sizes=[int(v) for v in args.sizes.split(",") if v],
+            sizes_n=args.sizes_n,
+            task=task,
+        )
+    except ValueError as e:  # bad options or a bad checkpoint (CheckpointError), not a crash
+        raise SystemExit(f"error: {e}") from None
     print(json.dumps(result, indent=2))
     if args.update_card:
         card = checkpoint.load_card(args.directory)
