@@ -137,13 +137,10 @@ class TRMSpecialist(BaseSpecialist):
                     answer = undos[j](answer)
                 spent[i] += int(used[j])
                 conf = 1 / (1 + math.exp(-q[j])) if math.isfinite(q[j]) else 0.0
-                if best[i] is None or conf > (best[i].confidence or 0.0):
+                ok = self.trajectories > 1 and bool(self.spec.verify(problems[i], answer))
+                if ok or best[i] is None or conf > (best[i].confidence or 0.0):
                     best[i] = SpecialistAnswer(answer=answer, confidence=conf)
-                if self.trajectories == 1:
-                    continue
-                if bool(self.spec.verify(problems[i], answer)):
-                    best[i] = SpecialistAnswer(answer=answer, confidence=conf)
-                else:
+                if self.trajectories > 1 and not ok:
                     unsolved.append(i)
             pending = unsolved
             if not pending:
