@@ -260,13 +260,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         return 0
     from specialists.trm.checkpoint import CheckpointError
-    from specialists.trm.train import run_from_args
+    from specialists.trm.train import STOPPED, run_from_args
 
     try:
-        run_from_args(args)
+        result = run_from_args(args)
     except (CheckpointError, ValueError, KeyError) as e:
         raise CLIError(str(e)) from None
-    return 0
+    return 0 if result is not None else STOPPED
 
 
 def _llm_options(p: argparse.ArgumentParser) -> None:

@@ -3,6 +3,11 @@
 import json
 import random
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -201,6 +206,52 @@ def test_resume_continues_the_run(tmp_path):
     assert checkpoint.load_card(tmp_path).steps == 20
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(x)["step"] for x in lines] == list(range(1, 21))
+
+
+def test_sigterm_saves_the_run_and_resume_goes_on_from_there(tmp_path):
+    """A real `orchestra train` process killed mid-run: every step it logged is in the
+    saved state (no five-minute checkpoint had come yet), and `--resume` continues."""
+    out = tmp_path / "run"
+    bin_ = str(Path(sys.executable).parent / "orchestra")
+    args = [bin_, "train", "sudoku", "--preset", "tiny", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(
+        [*args, "--minutes", "10"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    metrics = out / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (
+        not metrics.exists() or len(metrics.read_text().splitlines()) < 3
+    ):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    log, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, log
+    assert "stopped at step" in log and "--resume" in log
+    logged = [json.loads(x)["step"] for x in metrics.read_text().splitlines()]
+    state = json.loads((out / "train_state" / "state.json").read_text())["info"]
+    assert state["step"] == logged[-1] >= 3
+    card = checkpoint.load_card(out)
+    assert card.steps == logged[-1] and "intermediate" in card.notes
+
+    done = subprocess.run(
+        [
+            bin_,
+            "train",
+            "sudoku",
+            "--out",
+            str(out),
+            "--resume",
+            "--no-progress",
+            "--set",
+            f"max_steps={logged[-1] + 2}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"resumed from {out} at step {logged[-1]}" in done.stdout
+    assert checkpoint.load_card(out).steps == logged[-1] + 2
 
 
 def test_broken_checkpoints_give_clear_errors(trained, tmp_path):

@@ -10,19 +10,23 @@ take sparse sign-SGD steps at their own learning rate (`Run._puzzle_emb_step`). 
 training (`init`, `train_net`) starts from another checkpoint's network.
 
 Runs on CPU (fp32), one GPU (bf16 autocast) or many through `accelerate launch -m
-specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues.
+specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues. On the
+command line, Ctrl-C or SIGTERM ends the current step, saves, and exits: nothing is lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import random
 import shlex
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Literal
@@ -39,6 +43,7 @@ from .presets import PRESETS
 from .tasks import TaskSpec, spec_from_dict
 
 IGNORE = -100
+STOPPED = 130  # exit status of a run stopped by a signal (saved, not finished): as after Ctrl-C
 
 
 @dataclass
@@ -303,6 +308,7 @@ class Run:
         self.heldout = spec.heldout(train_cfg.eval_n, train_cfg.eval_seed)
         self.source = spec.training_source(train_cfg.seed + 1000 * self.acc.process_index)
         self.best: EvalResult | None = None
+        self.stop_requested = False  # set by `stop_on_signals`; the loop ends at the next step
 
     def _lr(self, base: float | None = None) -> float:
         base = self.tc.lr if base is None else base
@@ -323,7 +329,10 @@ class Run:
             w[rows] = w[rows] * (1 - lr * self.tc.puzzle_weight_decay) - lr * g[rows].sign()
             emb.weight.grad = None
 
-    def train(self) -> EvalResult:
+    def train(self) -> EvalResult | None:
+        """Train to the configured end, evaluate, and save the final checkpoint. Returns
+        None when `stop_requested` ended it early: the state is saved for `--resume`,
+        without the held-out evaluation (minutes on CPU, not what a user stopping wants)."""
         tc, B, N = self.tc, self.tc.batch, self.cfg.halt_max_steps
         dev = self.acc.device
         inputs = torch.zeros(B, self.cfg.seq_len, dtype=torch.long, device=dev)
@@ -338,7 +347,7 @@ class Run:
         metrics = open(self.out / "metrics.jsonl", "a", buffering=1)  # readable while training
         progress = _Progress(tc.progress and self.acc.is_main_process, tc.max_steps)
         try:
-            while True:
+            while not self.stop_requested:
                 elapsed = wall0 + time.monotonic() - start
                 if tc.max_steps is not None and self.step >= tc.max_steps:
                     break
@@ -420,6 +429,9 @@ class Run:
             progress.close()
             metrics.close()
         self.wall_s = wall0 + time.monotonic() - start
+        if self.stop_requested:
+            self.save(final=False)
+            return None
         result = self.evaluate()
         self.save(final=True, result=result)
         return result
@@ -498,6 +510,32 @@ class _Progress:
 
 
 # -- command line -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def stop_on_signals(run: Run, log: Callable[[str], None] = print) -> Iterator[None]:
+    """Ctrl-C or SIGTERM asks `run` to stop after its current step and save, so a killed
+    hours-long CPU run loses nothing; a second Ctrl-C aborts at once. Handlers can only be
+    set from the main thread: elsewhere (a benchmark worker) signals keep their defaults."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    before = {k: signal.getsignal(k) for k in kinds}
+
+    def ask(signum: int, frame: object) -> None:
+        if run.stop_requested:
+            raise KeyboardInterrupt
+        run.stop_requested = True
+        log(f"{signal.Signals(signum).name}: saving after this step (Ctrl-C again aborts)")
+
+    for k in kinds:
+        signal.signal(k, ask)
+    try:
+        yield
+    finally:
+        for k, handler in before.items():
+            signal.signal(k, handler)
 
 
 def build_run(
@@ -590,7 +628,7 @@ def _test_time_defaults(args: argparse.Namespace, over: dict) -> str:
     return str(catalog.user_dir() / name)
 
 
-def run_from_args(args: argparse.Namespace) -> EvalResult:
+def run_from_args(args: argparse.Namespace) -> EvalResult | None:
     # `orchestra train TASK ...` or `python -m specialists.trm.train TASK ...`
     given = sys.argv[2:] if Path(sys.argv[0]).name == "orchestra" else sys.argv[1:]
     command = "orchestra train " + " ".join(shlex.quote(a) for a in given)
@@ -608,7 +646,14 @@ def run_from_args(args: argparse.Namespace) -> EvalResult:
         overrides=over,
         command=command,
     )
-    result = run.train()
+    with stop_on_signals(run):
+        result = run.train()
+    if result is None:
+        print(
+            f"stopped at step {run.step}; checkpoint in {out}. Continue with "
+            f"`orchestra train {args.task} --out {shlex.quote(str(out))} --resume`"
+        )
+        return None
     print(
         f"held-out exact {result.exact:.4f} (cell {result.cell:.4f}, {result.n} puzzles, "
         f"{result.steps} supervision steps); checkpoint in {out}"
@@ -623,8 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     options.add_arguments(p)
-    run_from_args(p.parse_args(argv))
-    return 0
+    return 0 if run_from_args(p.parse_args(argv)) is not None else STOPPED
 
 
 if __name__ == "__main__":
