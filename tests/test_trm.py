@@ -416,7 +416,7 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
     (its weights do not depend on the grid size), and the new card names what it started
     from, so the card's own step count does not hide the first stage."""
-    from specialists.trm.evaluate import _by_length, measure, on_canvas
+    from specialists.trm.evaluate import _by_length, card_markdown, measure, on_canvas
     from specialists.trm.tasks import MazeSpec
 
     def cfg(side):
@@ -450,7 +450,15 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
         assert torch.equal(a, b)
     run.train()
     card = checkpoint.load_card(tmp_path / "s2")
-    assert "stage one" in card.notes and str(tmp_path / "s1") in card.notes
+    assert [(s.directory, s.command, s.steps) for s in card.lineage] == [
+        (str(tmp_path / "s1"), "stage one", 3)
+    ]
+    # a third stage lists both before it, and its card counts all three runs
+    Run(cfg(9), big, tc(init=str(tmp_path / "s2")), tmp_path / "s3", **quiet).train()
+    third = checkpoint.load_card(tmp_path / "s3")
+    assert [s.directory for s in third.lineage] == [str(tmp_path / "s1"), str(tmp_path / "s2")]
+    text = card_markdown(third, measure(tmp_path / "s3", n=2, steps=(1,)), "cmd")
+    assert "Trained in 3 runs" in text and "9 optimizer steps" in text and "`stage one`" in text
     result = measure(tmp_path / "s2", n=4, steps=(2,), sizes=(5, 7), sizes_n=3)
     assert set(result["by_size"]) == {5, 7} and result["by_size"][5]["n"] == 3
     with pytest.raises(ValueError, match="does not fit"):

@@ -38,6 +38,18 @@ class EvalResult(BaseModel):
     verified: float | None = None  # fraction the task verifier accepted
 
 
+class Stage(BaseModel):
+    """An earlier training run this checkpoint's weights started from (`init`): a
+    curriculum's cost is the sum of its stages, not the last run's steps."""
+
+    directory: str
+    name: str
+    steps: int  # optimizer steps of that run alone
+    wall_s: float
+    command: str = ""
+    notes: str = ""
+
+
 class Card(BaseModel):
     name: str
     task: dict
@@ -53,6 +65,7 @@ class Card(BaseModel):
     heldout: EvalResult | None = None
     command: str = ""
     notes: str = ""
+    lineage: list[Stage] = []  # earliest stage first; the run this card describes is not in it
 
 
 def _write_json(path: Path, obj: Any) -> None:

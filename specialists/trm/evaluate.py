@@ -187,6 +187,32 @@ def _pair(text: str) -> tuple[str, object]:
         return key.strip(), value
 
 
+def _lineage_markdown(card: checkpoint.Card) -> list[str]:
+    """The runs whose weights this one started from, oldest first, and what all cost."""
+    if not card.lineage:
+        return []
+    steps = sum(s.steps for s in card.lineage) + card.steps
+    minutes = (sum(s.wall_s for s in card.lineage) + card.wall_s) / 60
+    lines = [
+        f"Trained in {len(card.lineage) + 1} runs, each starting from the weights of the one "
+        f"before: {steps:,} optimizer steps and {minutes:.0f} minutes in all.",
+        "",
+        "| run | checkpoint | optimizer steps | minutes | command |",
+        "|---:|---|---:|---:|---|",
+    ]
+    runs = [*card.lineage, checkpoint.Stage(directory="(this one)", **card.model_dump())]
+    for i, s in enumerate(runs, 1):
+        lines.append(
+            f"| {i} | {s.name} ({s.directory}) | {s.steps:,} | {s.wall_s / 60:.0f} | "
+            f"`{s.command}` |"
+        )
+    lines.append("")
+    for i, s in enumerate(card.lineage, 1):
+        if s.notes:
+            lines += [f"Run {i}: {s.notes}", ""]
+    return lines
+
+
 def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     """The human-readable model card: how it was trained and what was measured."""
     from orchestra.machine import machine
@@ -207,6 +233,7 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         f"on {card.machine}, torch {card.torch}, fp32, EMA weights.",
         "",
         *([card.notes, ""] if card.notes else []),
+        *_lineage_markdown(card),
         f"Measured by `{command}` on {machine()}: {result['n']} held-out puzzles from generator "
         f"seed {result['seed']} onwards, which training never uses (training draws from seeds "
         ">= 10**9).",

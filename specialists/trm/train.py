@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from . import checkpoint, options
 from .arc_task import ArcSpec, spec_from_recipe
-from .checkpoint import Card, EvalResult
+from .checkpoint import Card, EvalResult, Stage
 from .model import TRM, TRMConfig
 from .presets import PRESETS
 from .tasks import TaskSpec, spec_from_dict
@@ -214,18 +214,21 @@ def _init_from(model: TRM, directory: str) -> None:
         own[name].copy_(value)
 
 
-def _lineage(directory: str) -> str:
-    """What the starting checkpoint cost, for the card: the steps and minutes of this run
-    alone would understate a curriculum's total."""
+def _lineage(directory: str) -> list[Stage]:
+    """The stages behind the starting checkpoint, then that checkpoint itself: the steps and
+    minutes of this run alone would understate a curriculum's total."""
     card = checkpoint.load_card(directory)
     if card is None:
-        return f"Started from the network in {directory}."
-    return (
-        f"Started from the network in {directory} ({card.name}, {card.steps:,} optimizer "
-        f"steps, {card.wall_s / 60:.0f} minutes, trained by `{card.command}`"
-        + (f"; {card.notes}" if card.notes else "")
-        + ")."
+        return [Stage(directory=directory, name=Path(directory).name, steps=0, wall_s=0.0)]
+    here = Stage(
+        directory=directory,
+        name=card.name,
+        steps=card.steps,
+        wall_s=card.wall_s,
+        command=card.command,
+        notes=card.notes,
     )
+    return [*card.lineage, here]
 
 
 def _device(requested: str | None) -> str:
@@ -266,9 +269,13 @@ class Run:
         )
         torch.manual_seed(train_cfg.seed)
         model = TRM(model_cfg)
-        self.lineage = ""
-        if train_cfg.init:  # test-time training or a curriculum's next stage
+        self.lineage: list[Stage] = []
+        if resume:  # the card written at the start knew the lineage; `init` may have moved on
+            card = checkpoint.load_card(self.out)
+            self.lineage = card.lineage if card else []
+        if train_cfg.init and not resume:  # test-time training or a curriculum's next stage
             _init_from(model, train_cfg.init)
+        if train_cfg.init and not self.lineage:
             self.lineage = _lineage(train_cfg.init)
         self.ema = copy.deepcopy(model).eval()
         for p in self.ema.parameters():
@@ -455,14 +462,8 @@ class Run:
             wall_s=round(self.wall_s, 1),
             heldout=result,
             command=self.command,
-            notes=" ".join(
-                part
-                for part in (
-                    "" if final else "intermediate checkpoint; training was still running.",
-                    self.lineage,
-                )
-                if part
-            ),
+            notes="" if final else "intermediate checkpoint; training was still running.",
+            lineage=self.lineage,
         )
         checkpoint.save(self.out, self.ema, self.spec, card)
         info = {
