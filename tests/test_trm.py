@@ -482,6 +482,24 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
         on_canvas(TRM(TINY), 11)
 
 
+def test_a_checkpoint_can_be_measured_at_another_recursion_depth(trained):
+    """The same weights run at any (T, n): the evaluation says which depth it measured,
+    and a single pass (T=1, n=1) is not what the trained depth gives."""
+    from specialists.trm.evaluate import main, measure
+
+    _, _, out = trained
+    trained_depth = measure(out, n=40, steps=(1,), trajectories=())
+    single = measure(out, n=40, steps=(1,), trajectories=(), recursion=(1, 1))
+    assert single["recursion"] == {"H_cycles": 1, "L_cycles": 1}
+    assert "recursion" not in trained_depth
+    assert single["by_steps"][1]["cell"] != trained_depth["by_steps"][1]["cell"]
+    with pytest.raises(ValueError, match=">= 1"):
+        measure(out, n=2, steps=(1,), recursion=(0, 2))
+    for bad in (["--recursion", "3"], ["--recursion", "2,2", "--update-card"]):
+        with pytest.raises(SystemExit, match="recursion|depth"):
+            main([str(out), "--n", "2", *bad])
+
+
 def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):
     from specialists.trm.train import evaluate, evaluate_steps
 

@@ -37,10 +37,12 @@ def measure(
     sizes: Sequence[int] = (),
     sizes_n: int = 200,
     task: dict | None = None,
+    recursion: tuple[int, int] | None = None,
 ) -> dict:
     """`task` overrides the held-out distribution (e.g. `{"min_path": 0}` for a maze
     checkpoint whose last curriculum stage trained on long paths only, or a larger
-    `canvas` for a convolutional one)."""
+    `canvas` for a convolutional one). `recursion` (T, n) runs the network deeper or
+    shallower than it was trained: the same weights serve every depth."""
     from ..trm_specialist import TRMSpecialist
 
     model, spec = checkpoint.load(directory)
@@ -51,8 +53,12 @@ def measure(
         spec = type(spec).model_validate({**spec.model_dump(), **task})
         if spec.family == "maze" and spec.canvas**2 != model.cfg.seq_len:
             model = on_canvas(model, spec.canvas)
+    if recursion:
+        model = with_recursion(model, *recursion)
     heldout = spec.heldout(n, seed)
     out: dict = {"n": n, "seed": seed, "by_steps": {}, "by_trajectories": {}}
+    if recursion:
+        out["recursion"] = {"H_cycles": recursion[0], "L_cycles": recursion[1]}
     if task:
         out["heldout_task"] = spec.model_dump()
     t0 = time.perf_counter()
@@ -97,7 +103,18 @@ def on_canvas(model: TRM, canvas: int) -> TRM:
             "only a convolutional TRM (model.conv) fits another canvas; this one has "
             f"{model.cfg.seq_len} positions"
         )
-    moved = TRM(dataclasses.replace(model.cfg, seq_len=canvas * canvas))
+    return _rebuilt(model, seq_len=canvas * canvas)
+
+
+def with_recursion(model: TRM, T: int, n: int) -> TRM:
+    """The same network with T outer cycles of n latent updates per supervision step."""
+    if T < 1 or n < 1:
+        raise ValueError(f"recursion T and n must be >= 1, got T={T}, n={n}")
+    return _rebuilt(model, H_cycles=T, L_cycles=n)
+
+
+def _rebuilt(model: TRM, **changes: int) -> TRM:
+    moved = TRM(dataclasses.replace(model.cfg, **changes))
     moved.load_state_dict(model.state_dict())
     return moved.to(next(model.parameters()).device).eval()
 
@@ -134,6 +151,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="override the held-out task spec, e.g. min_path=0",
     )
     p.add_argument(
+        "--recursion",
+        metavar="T,n",
+        help="run the network at another recursion depth than its card's (H_cycles,L_cycles)",
+    )
+    p.add_argument(
         "--update-card",
         action="store_true",
         help="write the result for the largest --steps into card.json",
@@ -142,6 +164,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     task = dict(_pair(t) for t in args.task)
     if args.update_card and "canvas" in task:
         raise SystemExit("a measurement on another canvas is not the card's: drop --update-card")
+    recursion = None
+    if args.recursion:
+        try:
+            T, n = (int(v) for v in args.recursion.split(","))
+        except ValueError:
+            raise SystemExit(f"--recursion expects T,n, e.g. 3,6; got {args.recursion!r}") from None
+        recursion = (T, n)
+        if args.update_card:
+            raise SystemExit("a measurement at another depth is not the card's: drop --update-card")
     torch.set_grad_enabled(False)
     steps = [int(s) for s in args.steps.split(",")]
     try:
@@ -155,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             sizes=[int(v) for v in args.sizes.split(",") if v],
             sizes_n=args.sizes_n,
             task=task,
+            recursion=recursion,
         )
     except ValueError as e:  # bad options or a bad checkpoint (CheckpointError), not a crash
         raise SystemExit(f"error: {e}") from None
