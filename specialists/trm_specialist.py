@@ -10,6 +10,12 @@ probabilistic-TRM idea) or by solving a random symmetric view and mapping the an
 A verified answer wins, else the most confident one. So K costs extra compute only on the
 puzzles the first try got wrong; `steps` reports every supervision step spent on a puzzle.
 
+Halting (`halt`): the paper runs every supervision step at test time ("steps"); its
+halting head can stop a puzzle early ("q"), but on Sudoku it stops too soon. By default a
+puzzle stops at the first step whose answer the verifier accepts ("verified"): a verified
+answer is a right one, so nothing is lost, and most puzzles are right long before the last
+step. A stopped puzzle leaves the batch; the others go on.
+
 torch is imported on first use only, so listing specialists stays cheap.
 """
 
@@ -32,6 +38,8 @@ from orchestra.types import SpecialistAnswer
 from .catalog import checkpoints
 
 Diversify = Literal["noise", "augment"]
+Halt = Literal["steps", "q", "verified"]
+HALTS: tuple[str, ...] = ("steps", "q", "verified")
 
 
 def _default_device() -> str:
@@ -70,7 +78,7 @@ class TRMSpecialist(BaseSpecialist):
         *,
         name: str | None = None,
         steps: int | None = None,
-        early_halt: bool = False,
+        halt: Halt = "verified",
         trajectories: int = 1,
         diversify: Diversify = "noise",
         noise: float = 0.2,
@@ -82,11 +90,13 @@ class TRMSpecialist(BaseSpecialist):
             raise ValueError("trajectories must be >= 1")
         if diversify not in ("noise", "augment"):
             raise ValueError(f"diversify must be 'noise' or 'augment', got {diversify!r}")
+        if halt not in HALTS:
+            raise ValueError(f"halt must be one of {', '.join(HALTS)}; got {halt!r}")
         self.model, self.spec, self.card = model, spec, card
         self.name = name or f"trm-{spec.name}"
         self.kinds = (spec.kind,)  # type: ignore[misc]
         self.device = str(next(model.parameters()).device)
-        self.steps, self.early_halt = steps, early_halt
+        self.steps, self.halt = steps, halt
         self.trajectories, self.diversify, self.noise = trajectories, diversify, noise
         self.max_batch = max_batch
         self._rng = random.Random(seed)
@@ -127,7 +137,11 @@ class TRMSpecialist(BaseSpecialist):
             x = torch.from_numpy(np.stack([self.spec.encode(v) for v in views])).to(self.device)
             noise = self.noise if (k > 0 and self.diversify == "noise") else 0.0
             preds, q, used = self.model.predict(
-                x, steps=self.steps, early_halt=self.early_halt, latent_noise=noise
+                x,
+                steps=self.steps,
+                early_halt=self.halt == "q",
+                latent_noise=noise,
+                accept=self._verifier(views) if self.halt == "verified" else None,
             )
             preds, q, used = preds.cpu().numpy(), q.cpu().tolist(), used.cpu().tolist()
             unsolved = []
@@ -150,6 +164,22 @@ class TRMSpecialist(BaseSpecialist):
             assert answer is not None
             out.append(answer.model_copy(update={"steps": steps}))
         return out
+
+    def _verifier(self, views: Sequence[Problem]) -> Any:
+        """`accept` for `TRM.predict`: which rows' predicted tokens solve their puzzle (a
+        view's answer is checked on the view itself, no mapping back needed)."""
+        import torch
+
+        def accept(rows: Any, preds: Any) -> Any:
+            tokens = preds.cpu().numpy()
+            return torch.tensor(
+                [
+                    bool(self.spec.verify(views[i], self.spec.decode(views[i], t)))
+                    for i, t in zip(rows.tolist(), tokens, strict=True)
+                ]
+            )
+
+        return accept
 
 
 class TRMFamily(BaseSpecialist):

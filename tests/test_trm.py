@@ -155,6 +155,56 @@ def test_a_tiny_model_overfits_and_learns_to_halt(trained):
     assert (used == 1).all()  # so early halting stops after the first step
 
 
+class WrongToTheVerifier(torch.nn.Module):
+    """The real model, but `accept` is asked about an all-ones grid, which never passes."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def predict(self, x, accept=None, **kw):
+        wrong = None if accept is None else (lambda rows, p: accept(rows, torch.full_like(p, 2)))
+        return self.model.predict(x, accept=wrong, **kw)
+
+
+def test_finished_rows_leave_the_batch_and_the_rest_run_as_before(trained):
+    """`accept` ends each row at its own step; the rows still running compute exactly what
+    a full batch would have (rows never mix), and the finished ones stop costing steps."""
+    run, _, _ = trained
+    torch.manual_seed(0)
+    model = TRM(TINY).eval()  # untrained: its answers keep changing from step to step
+    x = torch.from_numpy(np.stack([run.spec.encode(p) for p, _ in run.spec.heldout(9, seed=7)]))
+    stop_at = torch.tensor([1, 2, 3, 4, 1, 2, 3, 4, 4])
+    seen = []
+
+    def accept(rows, preds):
+        seen.append(len(rows))
+        return stop_at[rows] == len(seen)
+
+    preds, _, used = model.predict(x, accept=accept)
+    assert used.tolist() == stop_at.tolist()
+    assert seen == [9, 7, 5, 3]  # the batch shrank as rows finished
+    for step in (1, 2, 3, 4):
+        full, _, _ = model.predict(x, steps=step)
+        rows = stop_at == step
+        assert torch.equal(preds[rows], full[rows])
+
+
+def test_verified_halting_stops_at_the_first_right_answer(trained):
+    run, _, _ = trained
+    problems = [p for p, _ in run.heldout]
+    every = TRMSpecialist(run.ema, run.spec, halt="steps").solve_batch(problems)
+    first = TRMSpecialist(run.ema, run.spec, halt="verified").solve_batch(problems)
+    assert all(a.steps == run.ema.cfg.halt_max_steps for a in every)
+    assert all(a.steps == 1 for a in first)  # the overfitted model is right at once
+    assert [a.answer for a in first] == [a.answer for a in every]
+    # the verifier never accepts (it is shown a wrong grid): every step runs, as with "steps"
+    never = TRMSpecialist(WrongToTheVerifier(run.ema), run.spec)
+    assert all(a.steps == run.ema.cfg.halt_max_steps for a in never.solve_batch(problems))
+    with pytest.raises(ValueError, match="halt must be"):
+        TRMSpecialist(run.ema, run.spec, halt="soon")
+
+
 def test_ema_is_what_gets_saved(trained):
     run, _, out = trained
     raw = dict(run.raw.named_parameters())
@@ -297,7 +347,9 @@ def test_multi_trajectory_prefers_a_verified_answer(trained):
     run, _, _ = trained
     problems = [p for p, _ in run.heldout]
     model = CorruptFirstTry(run.ema)
-    spec = TRMSpecialist(model, run.spec, trajectories=4, diversify="noise", noise=0.05)
+    spec = TRMSpecialist(
+        model, run.spec, trajectories=4, diversify="noise", noise=0.05, halt="steps"
+    )
     answers = spec.solve_batch(problems)
     assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
     # Later tries run only on what is still unverified, and `steps` counts every try.
@@ -331,8 +383,8 @@ def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
     first, second = CorruptFirstTry(run.ema, every=2), CorruptFirstTry(run.ema, every=0)
     family = TRMSudoku()
     family.members = [
-        TRMSpecialist(first, run.spec, name="first"),
-        TRMSpecialist(second, run.spec, name="second"),
+        TRMSpecialist(first, run.spec, name="first", halt="steps"),
+        TRMSpecialist(second, run.spec, name="second", halt="steps"),
     ]
     answers = family.solve_batch(problems)
     assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
@@ -372,7 +424,8 @@ def test_checkpoint_becomes_the_preferred_specialist(trained, monkeypatch):
         trained_puzzle = run.heldout[0][0]
         unseen_9x9 = sudoku.generate(9, seed=5).problem
         a, b = engine.solve_many([trained_puzzle, unseen_9x9])
-        assert a.route == "trm-sudoku" and a.verified and a.steps == 4 and a.confidence > 0.5
+        assert a.route == "trm-sudoku" and a.verified and a.confidence > 0.5
+        assert a.steps == 1  # right at the first step: the verifier halts it there
         assert b.route == "exact-sudoku" and b.fallback_from == []  # 4x4 TRM skips 9x9
         assert engine.chain("sudoku", unseen_9x9)[0] == "exact-sudoku"
         assert b.trace.decision.target == "exact-sudoku"

@@ -38,13 +38,18 @@ def measure(
     sizes_n: int = 200,
     task: dict | None = None,
     recursion: tuple[int, int] | None = None,
+    halts: Sequence[str] = ("steps",),
 ) -> dict:
     """`task` overrides the held-out distribution (e.g. `{"min_path": 0}` for a maze
     checkpoint whose last curriculum stage trained on long paths only, or a larger
     `canvas` for a convolutional one). `recursion` (T, n) runs the network deeper or
-    shallower than it was trained: the same weights serve every depth."""
-    from ..trm_specialist import TRMSpecialist
+    shallower than it was trained: the same weights serve every depth. `halts` are the
+    specialist's halting rules to measure the trajectories under (`TRMSpecialist.halt`):
+    "steps" runs every supervision step, as the paper's evaluation does."""
+    from ..trm_specialist import HALTS, TRMSpecialist
 
+    if set(halts) - set(HALTS):
+        raise ValueError(f"halting rules are {', '.join(HALTS)}; got {', '.join(halts)}")
     model, spec = checkpoint.load(directory)
     if task:
         unknown = set(task) - set(type(spec).model_fields)
@@ -78,20 +83,23 @@ def measure(
             r = evaluate(model, smaller, smaller.heldout(sizes_n, seed), steps=max(steps))
             out["by_size"][side] = {"n": sizes_n, "exact": r.exact, "verified": r.verified}
     problems = [p for p, _ in heldout]
-    for k in trajectories:
-        specialist = TRMSpecialist(model, spec, trajectories=k, diversify=diversify)
-        t0 = time.perf_counter()
-        answers = []
-        for i in range(0, len(problems), 128):
-            answers += specialist.solve_batch(problems[i : i + 128])
-        ok = [bool(spec.verify(p, a.answer)) for p, a in zip(problems, answers, strict=True)]
-        if spec.family == "maze" and "by_length" not in out:
-            out["by_length"] = _by_length([len(path) - 1 for _, path in heldout], ok)
-        out["by_trajectories"][k] = {
-            "verified": sum(ok) / n,
-            "puzzle_steps": sum(a.steps or 0 for a in answers),
-            "seconds": round(time.perf_counter() - t0, 2),
-        }
+    for halt in halts if trajectories else ():
+        rows = out["by_trajectories"].setdefault(halt, {})
+        for k in trajectories:
+            specialist = TRMSpecialist(model, spec, trajectories=k, diversify=diversify, halt=halt)
+            t0 = time.perf_counter()
+            answers = []
+            for i in range(0, len(problems), 128):
+                answers += specialist.solve_batch(problems[i : i + 128])
+            ok = [bool(spec.verify(p, a.answer)) for p, a in zip(problems, answers, strict=True)]
+            if spec.family == "maze" and "by_length" not in out:
+                out["by_length"] = _by_length([len(path) - 1 for _, path in heldout], ok)
+                out["by_length_from"] = {"halt": halt, "k": k}
+            rows[k] = {
+                "verified": sum(ok) / n,
+                "puzzle_steps": sum(a.steps or 0 for a in answers),
+                "seconds": round(time.perf_counter() - t0, 2),
+            }
     return out
 
 
@@ -137,6 +145,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--steps", default="16", help="comma-separated test-time supervision steps")
     p.add_argument("--trajectories", default="1", help="comma-separated K values (empty: none)")
     p.add_argument("--diversify", choices=["noise", "augment"], default="noise")
+    p.add_argument(
+        "--halt",
+        default="steps",
+        help="comma-separated halting rules for the trajectories: steps (all of them, the "
+        "paper's protocol), verified (stop when the verifier accepts), q (the halting head)",
+    )
     p.add_argument(
         "--sizes",
         default="",
@@ -187,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             sizes_n=args.sizes_n,
             task=task,
             recursion=recursion,
+            halts=[h for h in args.halt.split(",") if h],
         )
     except ValueError as e:  # bad options or a bad checkpoint (CheckpointError), not a crash
         raise SystemExit(f"error: {e}") from None
@@ -283,11 +298,19 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     if result["by_trajectories"]:
         lines += [
             "",
-            "| trajectories K (verifier-guided) | verified | puzzle-steps | seconds |",
-            "|---:|---:|---:|---:|",
+            "The specialist as users run it, verifier-guided: K trajectories at most, later "
+            "ones only for puzzles whose answer the verifier rejected; halting after all "
+            f"{card.model['halt_max_steps']} steps, or at the first step the verifier accepts.",
+            "",
+            "| halting | trajectories K | verified | puzzle-steps | seconds |",
+            "|---|---:|---:|---:|---:|",
         ]
-    for k, r in sorted(result["by_trajectories"].items(), key=lambda kv: int(kv[0])):
-        lines.append(f"| {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |")
+    for halt, rows in result["by_trajectories"].items():
+        label = {"steps": "all steps", "verified": "when verified", "q": "when Q > 0"}[halt]
+        for k, r in sorted(rows.items(), key=lambda kv: int(kv[0])):
+            lines.append(
+                f"| {label} | {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |"
+            )
     if result.get("by_size"):
         lines += [
             "",
@@ -300,8 +323,10 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         for side, r in sorted(result["by_size"].items(), key=lambda kv: int(kv[0])):
             lines.append(f"| {side} | {r['n']} | {r['exact']:.4f} | {r['verified']:.4f} |")
     if result.get("by_length"):
-        k = int(next(iter(result["by_trajectories"])))  # the first K measured gave it
+        k = int(result["by_length_from"]["k"])  # the first K and halting measured gave it
         tries = "1 trajectory" if k == 1 else f"up to {k} trajectories"
+        if result["by_length_from"]["halt"] != "steps":
+            tries += f", halting {result['by_length_from']['halt']}"
         lines += [
             "",
             f"By shortest-path length (moves; {tries}, the held-out mazes above):",

@@ -15,6 +15,7 @@ detached, into the next supervision step. With T=3, n=6 one step is 42 layer app
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
@@ -330,25 +331,38 @@ class TRM(nn.Module):
         steps: int | None = None,
         early_halt: bool = False,
         latent_noise: float | torch.Tensor = 0.0,
+        accept: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Run up to `steps` supervision steps (default N_sup). With `early_halt`, a sample
-        stops changing once its halting logit is positive. Returns predicted tokens,
-        halting logits and the steps each sample used."""
+        """Run up to `steps` supervision steps (default N_sup). A sample stops once it is
+        done: with `early_halt` when its halting logit is positive, with `accept` when
+        `accept(rows, preds)` (batch indices, their predicted tokens) says its answer is
+        final, e.g. a verifier passed it. Finished samples leave the batch, so they stop
+        costing compute. Returns predicted tokens, halting logits and the steps each
+        sample used."""
         steps = self.cfg.halt_max_steps if steps is None else steps
         B = tokens.shape[0]
         carry = self.initial_carry(B)
         preds = tokens.new_zeros(B, self.cfg.seq_len)
         q = carry.y.new_full((B,), -math.inf)
         used = tokens.new_zeros(B)
-        active = torch.ones(B, dtype=torch.bool, device=tokens.device)
+        live = torch.arange(B, device=tokens.device)  # rows still running, in batch order
         for _ in range(steps):
-            carry, logits, q_step = self.forward(carry, tokens, puzzle_ids, latent_noise)
-            preds = torch.where(active[:, None], logits.argmax(-1), preds)
-            q = torch.where(active, q_step.float(), q)
-            used = used + active.long()
-            if early_halt:
-                active = active & (q_step <= 0)
-                if not active.any():
+            if len(live) < B:  # some finished: run only the others
+                ids = puzzle_ids[live] if puzzle_ids is not None else None
+                noise = latent_noise[live] if torch.is_tensor(latent_noise) else latent_noise
+                carry, logits, q_step = self.forward(carry, tokens[live], ids, noise)
+            else:
+                carry, logits, q_step = self.forward(carry, tokens, puzzle_ids, latent_noise)
+            p = logits.argmax(-1)
+            preds[live], q[live] = p, q_step.float()
+            used[live] += 1
+            done = q_step > 0 if early_halt else torch.zeros_like(q_step, dtype=torch.bool)
+            if accept is not None:
+                done = done | accept(live, p).to(done.device)
+            if done.any():
+                keep = ~done
+                live, carry = live[keep], Carry(y=carry.y[keep], z=carry.z[keep])
+                if not len(live):
                     break
         return preds, q, used
 
