@@ -1,12 +1,15 @@
 """Measure a TRM checkpoint on held-out puzzles, the way its card reports it.
 
     python -m specialists.trm.evaluate DIR [--n 1000] [--seed 0] [--steps 1,4,16]
-                                           [--trajectories 1,4] [--update-card]
+                                           [--trajectories 1,4] [--halt steps,verified]
+                                           [--recursion T,n] [--update-card]
 
 Held-out puzzles come from generator seeds that training never uses (see
 `specialists/trm/tasks.py`). Exact accuracy is per puzzle (every token right); with
 several trajectories a puzzle counts as solved when the returned answer passes the
-verifier, and the cost column says how many puzzle-steps that took.
+verifier, and the cost column says how many puzzle-steps that took; `--halt verified`
+measures them as the specialist runs by default, stopping a puzzle at its first verified
+answer.
 """
 
 from __future__ import annotations

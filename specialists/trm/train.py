@@ -220,15 +220,8 @@ def _lineage(directory: str) -> list[Stage]:
     card = checkpoint.load_card(directory)
     if card is None:
         return [Stage(directory=directory, name=Path(directory).name, steps=0, wall_s=0.0)]
-    here = Stage(
-        directory=directory,
-        name=card.name,
-        steps=card.steps,
-        wall_s=card.wall_s,
-        command=card.command,
-        notes=card.notes,
-    )
-    return [*card.lineage, here]
+    here = card.model_dump(include={"name", "steps", "wall_s", "command", "notes"})
+    return [*card.lineage, Stage(directory=directory, **here)]
 
 
 def _device(requested: str | None) -> str:
