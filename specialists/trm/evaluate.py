@@ -250,7 +250,7 @@ def _lineage_markdown(card: checkpoint.Card) -> list[str]:
         "| run | checkpoint | optimizer steps | minutes | command |",
         "|---:|---|---:|---:|---|",
     ]
-    runs = [*card.lineage, checkpoint.Stage(directory="(this one)", **card.model_dump())]
+    runs = [*card.lineage, checkpoint.Stage(directory="this checkpoint", **card.model_dump())]
     for i, s in enumerate(runs, 1):
         lines.append(
             f"| {i} | {s.name} ({s.directory}) | {s.steps:,} | {s.wall_s / 60:.0f} | "
