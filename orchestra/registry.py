@@ -1,5 +1,7 @@
-"""Specialists by name: registered in code with `@register_specialist("name")` or by an
-installed package through the entry-point group `orchestra.specialists`.
+"""Specialists by name: registered in code with `@register_specialist("name")`, by an
+installed package through the entry-point group `orchestra.specialists`, or derived from
+the problem families: every family with an exact solver gets its solver specialist, and
+every kind with TRM checkpoints on the search path its `trm-<kind>` specialist.
 
 Nothing is imported or instantiated until first use: `import orchestra` touches no CUDA
 and loads no weights, `specialists()` imports the classes (to read their kinds), and
@@ -8,6 +10,7 @@ and loads no weights, `specialists()` imports the classes (to read their kinds),
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Callable
@@ -17,17 +20,6 @@ from typing import Any
 from pydantic import BaseModel
 
 ENTRY_POINT_GROUP = "orchestra.specialists"
-# Built-ins go through the same lazy path as plug-ins: a "module:attribute" reference.
-_BUILTIN = {
-    "exact-sudoku": "specialists.classical:ExactSudoku",
-    "bfs-maze": "specialists.classical:BFSMaze",
-}
-# TRM specialists exist only where a checkpoint of their family is found.
-_BUILTIN_TRM = {
-    "trm-sudoku": ("sudoku", "specialists.trm_specialist:TRMSudoku"),
-    "trm-maze": ("maze", "specialists.trm_specialist:TRMMaze"),
-    "trm-arc": ("arc", "specialists.trm_arc:TRMArc"),
-}
 
 
 class SpecialistInfo(BaseModel):
@@ -35,7 +27,7 @@ class SpecialistInfo(BaseModel):
     kinds: list[str]
     priority: int
     description: str
-    source: str  # "builtin", "code" or "plugin:<distribution>"
+    source: str  # "builtin", "code" or "plugin:<distribution>" (a family's, for derived ones)
     loaded: bool
 
 
@@ -44,8 +36,19 @@ class RegistryError(LookupError):
 
 
 class _Entry:
-    def __init__(self, name: str, source: str, ref: str | None = None, factory: Any = None):
+    """`meta` (kinds, priority, description) stands in for class attributes where the
+    factory is a function (TRM specialists: listing them must not import their code)."""
+
+    def __init__(
+        self,
+        name: str,
+        source: str,
+        ref: str | None = None,
+        factory: Any = None,
+        meta: dict | None = None,
+    ):
         self.name, self.source, self.ref, self._factory = name, source, ref, factory
+        self.meta = meta
         self.instance: Any = None
 
     @property
@@ -77,26 +80,56 @@ def _discover() -> None:
     with _lock:
         if _discovered:
             return
-        for name, ref in _BUILTIN.items():
-            _entries.setdefault(name, _Entry(name, "builtin", ref=ref))
-        try:
-            from specialists.catalog import checkpoints
-        except ImportError:  # orchestra used without the specialists package
-            checkpoints = None
-        for name, (family, ref) in _BUILTIN_TRM.items():
-            if checkpoints is not None and checkpoints(family):
-                _entries.setdefault(name, _Entry(name, "builtin", ref=ref))
+        _derive_from_families()
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist else "?"
             _entries.setdefault(ep.name, _Entry(ep.name, f"plugin:{dist}", ref=ep.value))
         _discovered = True
 
 
-def refresh() -> None:
+def _derive_from_families() -> None:
+    from . import family_registry
+    from .specialist import solver_class
+
+    try:
+        from specialists import catalog
+    except ImportError:  # orchestra used without the specialists package
+        catalog = None
+    for family in family_registry.all_families():
+        source = family_registry.source(family.name)
+        if family.has("solve"):
+            cls = solver_class(family)
+            _entries.setdefault(cls.name, _Entry(cls.name, source, factory=cls))
+        if catalog is None or not family.has("trm"):
+            continue
+        for kind in catalog.kinds_with_checkpoints(family.name):
+            name = f"trm-{kind}"
+            meta = {
+                "kinds": (kind,),
+                "priority": 50,  # before the exact solver; the verifier backs it up
+                "description": f"TRM checkpoints for {kind}"
+                + (f" ({family.name} family)" if kind != family.name else ""),
+            }
+            factory = functools.partial(_trm_specialist, family.name, kind)
+            _entries.setdefault(name, _Entry(name, source, factory=factory, meta=meta))
+
+
+def _trm_specialist(family: str, kind: str, **options: Any) -> Any:
+    from specialists.trm_specialist import family_specialist
+
+    return family_specialist(family, kind, **options)
+
+
+def refresh(*, families: bool = True) -> None:
     """Look again for plug-ins and checkpoints (both are read once, on first use): after a
     `pip install` of a plug-in or a new checkpoint on the search path. Built-in and plug-in
-    specialists are rebuilt on their next use; those registered in code are kept."""
+    specialists are rebuilt on their next use; those registered in code are kept.
+    `families`: look again for plug-in families too (and the grid tasks they know)."""
     global _discovered
+    if families:
+        from . import family_registry
+
+        family_registry.refresh()
     with _lock:
         for name in [n for n, e in _entries.items() if e.source != "code"]:
             del _entries[name]
@@ -140,12 +173,18 @@ def info(name: str) -> SpecialistInfo:
     if name not in _entries:
         raise RegistryError(f"no specialist named {name!r}; known: {', '.join(names()) or 'none'}")
     e = _entries[name]
-    f = e.instance if e.instance is not None else e.factory
+    if e.meta is not None and e.instance is None:
+        m = e.meta
+        kinds, priority, description = m["kinds"], m["priority"], m["description"]
+    else:
+        f = e.instance if e.instance is not None else e.factory
+        kinds, priority = _meta(f, "kinds", ()), _meta(f, "priority", 0)
+        description = _meta(f, "description", "") or (f.__doc__ or "").strip().split("\n")[0]
     return SpecialistInfo(
         name=name,
-        kinds=list(_meta(f, "kinds", ())),
-        priority=int(_meta(f, "priority", 0)),
-        description=str(_meta(f, "description", "") or (f.__doc__ or "").strip().split("\n")[0]),
+        kinds=list(kinds),
+        priority=int(priority),
+        description=str(description),
         source=e.source,
         loaded=e.instance is not None,
     )

@@ -1,36 +1,22 @@
-"""Answers as text a person reads in a terminal."""
+"""Answers as text a person reads in a terminal: each family renders its own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .tasks import maze, sudoku
+from . import family_registry
 from .tasks.base import Problem
-
-
-def _grid(grid: list[list[int]]) -> str:
-    return "\n".join(" ".join(str(v) for v in row) for row in grid)
 
 
 def answer_text(problem: Problem | None, answer: Any) -> str:
     if answer is None:
         return "(no answer)"
-    kind = problem.kind if problem is not None else None
-    try:
-        if kind == "sudoku":
-            return sudoku.render(answer)
-        if (
-            kind == "maze"
-            and isinstance(answer, list)
-            and answer
-            and isinstance(answer[0], tuple | list)
-        ):
-            return "\n".join(maze.mark_path(problem, [tuple(c) for c in answer]))  # type: ignore[arg-type]
-        if kind == "arc" and isinstance(answer, list):
-            grids = answer if answer and isinstance(answer[0][0], list) else [answer]
-            return "\n\n".join(_grid(g) for g in grids)
-    except (TypeError, ValueError, IndexError, KeyError):
-        pass  # an answer of an unexpected shape is shown as it is
+    family = family_registry.family_of(problem) if problem is not None else None
+    if family is not None:
+        try:
+            return family.render(problem, answer)  # type: ignore[arg-type]
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+            pass  # an answer of an unexpected shape is shown as it is
     return answer if isinstance(answer, str) else repr(answer)
 
 
@@ -38,14 +24,13 @@ def summary(problem: Problem | None, answer: Any, width: int = 40) -> str:
     """One line: enough to recognise the answer in a table."""
     if answer is None:
         return ""
-    kind = problem.kind if problem is not None else None
-    if kind == "sudoku" and isinstance(answer, list):
-        text = "".join(str(v) for row in answer for v in row)
-    elif kind == "maze" and isinstance(answer, list):
-        if all(isinstance(row, str) for row in answer):
-            text = f"path of {sum(row.count('*') for row in answer) + 1} moves"
-        else:
-            text = f"path of {len(answer) - 1} moves"
-    else:
+    family = family_registry.family_of(problem) if problem is not None else None
+    text = None
+    if family is not None:
+        try:
+            text = family.summary(problem, answer)  # type: ignore[arg-type]
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+            text = None
+    if text is None:
         text = answer_text(problem, answer).replace("\n", " / ")
     return text if len(text) <= width else text[: width - 1] + "…"

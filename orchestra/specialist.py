@@ -46,3 +46,36 @@ class BaseSpecialist:
         raise NotImplementedError(
             f"{type(self).__name__} implements neither solve_batch nor solve_one"
         )
+
+
+class FamilySolver(BaseSpecialist):
+    """A family's exact solver (`Family.solve`) as a specialist. One is made for every
+    family that has a solver, built-in or plug-in; it sits after the TRM in the chain:
+    always right when a solution exists, at a cost that grows with the problem."""
+
+    family: ClassVar[str] = ""
+    priority: ClassVar[int] = 10
+
+    def solve_one(self, problem: Problem) -> SpecialistAnswer:
+        from .family_registry import get, guarded
+
+        fam = get(self.family)
+        return SpecialistAnswer(answer=guarded(fam, "solver", lambda: fam.solve(problem)))
+
+
+def solver_class(family: Any) -> type[FamilySolver]:
+    """The exact-solver specialist class of `family` (class attributes readable without
+    building it, as the registry lists specialists)."""
+    name = family.solver_name or f"exact-{family.name}"
+    doc = (type(family).solve.__doc__ or "").strip().split("\n")[0]
+    return type(
+        f"Solver_{family.name}",
+        (FamilySolver,),
+        {
+            "name": name,
+            "kinds": tuple(family.kinds()),
+            "family": family.name,
+            "description": doc or f"the {family.name} family's exact solver",
+            "__doc__": doc,
+        },
+    )

@@ -3,8 +3,10 @@
 Two disjoint template sets: "train" (what the learned router is fitted and calibrated on)
 and "eval" (different sentences, formats and topics, written separately), so the shipped
 evaluation measures generalisation, not recall of templates. Labels are the problem kind
-the prompt should route as: sudoku, maze, arc or text. Traps are labelled text: prose
-about puzzles with no grid, digit sequences that are no puzzle, JSON that is no ARC task.
+the prompt should route as: every family that gives routing examples
+(`Family.routing_example`: sudoku, maze, arc and installed plug-ins), or text. Traps are
+labelled text: prose about puzzles with no grid, digit sequences that are no puzzle, JSON
+that is no ARC task.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel
 
-from orchestra.tasks import arc, maze, sudoku
+from orchestra import family_registry
 
-LABELS = ("sudoku", "maze", "arc", "text")
+
+def labels() -> tuple[str, ...]:
+    """The router's classes: families with routing examples, in registry order, then text."""
+    return (*(f.name for f in _families()), family_registry.TEXT_KIND)
+
+
+def _families() -> list:
+    return [f for f in family_registry.all_families() if f.has("routing")]
 
 
 class Example(BaseModel):
@@ -26,91 +36,7 @@ class Example(BaseModel):
     group: str  # what produced it: "sudoku/boxed", "text/trap-digits", ...
 
 
-# -- puzzle renderings --------------------------------------------------------------------
-
-
-def _sudoku_formats(g: list[list[int]]) -> dict[str, str]:
-    n = len(g)
-    flat = [v for row in g for v in row]
-    return {
-        "dots": "".join(str(v) if v else "." for v in flat),
-        "zeros": "".join(map(str, flat)),
-        "underscores": "".join(str(v) if v else "_" for v in flat),
-        "lines": "\n".join("".join(str(v) if v else "." for v in row) for row in g),
-        "spaced": "\n".join(" ".join(str(v) if v else "0" for v in row) for row in g),
-        "boxed": sudoku.render(g),
-        "commas": "\n".join(",".join(map(str, row)) for row in g),
-        "json": json.dumps({"grid": g}),
-        "pylist": "[" + ",\n ".join(str(row) for row in g) + "]",
-        "spaced-row": " ".join(str(v) if v else "." for v in flat)
-        if n <= 6
-        else "".join(str(v) if v else "." for v in flat),
-    }
-
-
-def _maze_formats(rows: list[str]) -> dict[str, str]:
-    return {
-        "dots": "\n".join(rows),
-        "spaces": "\n".join(r.replace(".", " ") for r in rows),
-        "fenced": "```\n" + "\n".join(rows) + "\n```",
-        "json": json.dumps({"maze": rows}),
-    }
-
-
-def _arc_formats(task: arc.ArcProblem) -> dict[str, str]:
-    data = task.to_json()
-    return {
-        "compact": json.dumps(data),
-        "indented": json.dumps(data, indent=2),
-        "fenced": "```json\n" + json.dumps(data) + "\n```",
-    }
-
-
 # -- wording, one set per split -----------------------------------------------------------
-
-WRAP = {
-    "train": {
-        "sudoku": [
-            "{p}",
-            "Solve this sudoku: {p}",
-            "Please solve:\n{p}",
-            "{p}\nFill in the blanks.",
-            "Here is a sudoku puzzle.\n{p}\nWhat is the solution?",
-            "Can you complete this grid?\n\n{p}",
-        ],
-        "maze": [
-            "{p}",
-            "Find the shortest path:\n{p}",
-            "{p}\nHow do I get from S to G?",
-            "Solve this maze please\n{p}",
-        ],
-        "arc": [
-            "{p}",
-            "Solve this ARC task: {p}",
-            "{p}\nWhat is the output for the test input?",
-            "Here is an abstraction puzzle:\n{p}",
-        ],
-    },
-    "eval": {
-        "sudoku": [
-            "Hey, I'm stuck on this one:\n{p}\nany help?",
-            "{p}\n\nthanks in advance",
-            "puzzle from today's paper -> {p}",
-            "Could you finish the following grid for me?\n{p}",
-            "Task: complete the Latin-square style puzzle below.\n{p}",
-        ],
-        "maze": [
-            "My kid drew this labyrinth:\n{p}\nwhich way out?",
-            "{p}\n\nroute from start to goal?",
-            "Shortest route in the grid below (walls are #):\n{p}",
-        ],
-        "arc": [
-            "Predict the test output.\n{p}",
-            "ARC-AGI puzzle follows\n{p}\nthanks!",
-            "What transformation is applied here? {p}",
-        ],
-    },
-}
 
 TEXT = {
     "train": {
@@ -216,38 +142,22 @@ def _fill(template: str, rng: random.Random) -> str:
     return template.format(**values)
 
 
-def _puzzle(kind: str, split: str, rng: random.Random, arc_tasks: tuple) -> tuple[str, str]:
-    seed = rng.randrange(10**6) + (0 if split == "train" else 10**7)
-    if kind == "sudoku":
-        inst = sudoku.generate(rng.choice((4, 6, 9)), seed=seed, tier=rng.choice(("easy", "hard")))
-        formats = _sudoku_formats(inst.problem.grid)
-    elif kind == "maze":
-        inst = maze.generate(
-            rng.randint(5, 15), rng.randint(5, 21), seed=seed, style=rng.choice(("perfect", "open"))
-        )
-        formats = _maze_formats(inst.problem.rows)
-    else:
-        formats = _arc_formats(rng.choice(arc_tasks))
-    fmt = rng.choice(sorted(formats))
-    return rng.choice(WRAP[split][kind]).format(p=formats[fmt]), fmt
-
-
 def generate(n: int, *, split: str = "train", seed: int = 0) -> list[Example]:
-    """`n` labelled prompts: about half puzzles (all three kinds), half prose and traps."""
+    """`n` labelled prompts: about half puzzles (every family's), half prose and traps."""
     if split not in ("train", "eval"):
         raise ValueError("split must be 'train' or 'eval'")
     rng = random.Random(f"router-corpus:{split}:{seed}")
-    # ARC: the training tasks feed "train", the evaluation tasks "eval".
-    arc_tasks = arc.load(1, "training" if split == "train" else "evaluation")
     out: list[Example] = []
-    makers: list[tuple[str, Callable[[], Example]]] = []
-    for kind in ("sudoku", "maze", "arc"):
+    makers: list[Callable[[], Example]] = []
+    weights: list[int] = []
+    for family in _families():
 
-        def make(kind: str = kind) -> Example:
-            prompt, fmt = _puzzle(kind, split, rng, arc_tasks)
-            return Example(prompt=prompt, target=kind, group=f"{kind}/{fmt}")
+        def make(family: Any = family) -> Example:
+            prompt, fmt = family.routing_example(split, rng)
+            return Example(prompt=prompt, target=family.name, group=f"{family.name}/{fmt}")
 
-        makers.append((kind, make))
+        makers.append(make)
+        weights.append(family.routing_weight)
     for group, templates in TEXT[split].items():
 
         def make_text(group: str = group, templates: list[str] = templates) -> Example:
@@ -255,11 +165,10 @@ def generate(n: int, *, split: str = "train", seed: int = 0) -> list[Example]:
                 prompt=_fill(rng.choice(templates), rng), target="text", group=f"text/{group}"
             )
 
-        makers.append((group, make_text))
-    weights = [6, 5, 4] + [3, 3, 3, 3, 1]
+        makers.append(make_text)
+        weights.append(1 if group == "trap-code" else 3)
     for _ in range(n):
-        _, make = rng.choices(makers, weights=weights[: len(makers)])[0]
-        out.append(make())
+        out.append(rng.choices(makers, weights=weights)[0]())
     return out
 
 

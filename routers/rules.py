@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from orchestra import registry
-from orchestra.problems import KINDS, parse
+from orchestra import family_registry, registry
+from orchestra.problems import parse
 from orchestra.tasks.base import Problem
 from orchestra.types import LLM_TARGET, RouteDecision
 
@@ -36,9 +36,9 @@ class RulesRouter:
             problem_or_text if isinstance(problem_or_text, Problem) else parse(problem_or_text)
         )
         kind = problem.kind
-        scores = {k: float(k == kind) for k in KINDS}
+        scores = {k: float(k == kind) for k in family_registry.kinds()}
         scores.setdefault(kind, 1.0)
-        if kind == "text":
+        if kind == family_registry.TEXT_KIND:
             return RouteDecision(
                 kind=kind,
                 target=LLM_TARGET,

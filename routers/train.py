@@ -9,7 +9,7 @@ import random
 import time
 from pathlib import Path
 
-from .corpus import LABELS, generate
+from .corpus import generate, labels
 from .evaluate import evaluate
 from .ngram import NgramConfig, train
 
@@ -41,7 +41,7 @@ def train_router(
     random.Random(seed).shuffle(data)
     cut = int(0.8 * len(data))
     fit, cal = data[:cut], data[cut:]
-    cfg = NgramConfig(labels=LABELS)
+    cfg = NgramConfig(labels=labels())
     model = train([e.prompt for e in fit], [e.target for e in fit], cfg, seed=seed)
     thresholds = calibrate(model, [e.prompt for e in cal], [e.target for e in cal])
     card = {

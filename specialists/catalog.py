@@ -2,7 +2,8 @@
 
 Searched in order: `$ORCHESTRA_CHECKPOINTS` (directories separated by the OS path
 separator), the user cache (`$XDG_CACHE_HOME/orchestra/checkpoints`, default
-`~/.cache/orchestra/checkpoints`), and the checkpoints shipped in `specialists/checkpoints/`.
+`~/.cache/orchestra/checkpoints`), the checkpoints shipped in `specialists/checkpoints/`,
+and those plug-in families ship (`Family.checkpoints`).
 A checkpoint is a directory holding `config.json` and `model.safetensors`.
 """
 
@@ -22,8 +23,10 @@ def user_dir() -> Path:
 
 
 def search_path() -> list[Path]:
+    from orchestra import family_registry
+
     paths = [Path(p) for p in os.environ.get("ORCHESTRA_CHECKPOINTS", "").split(os.pathsep) if p]
-    return [*paths, user_dir(), SHIPPED]
+    return [*paths, user_dir(), SHIPPED, *map(Path, family_registry.checkpoint_dirs())]
 
 
 def _candidates(root: Path) -> list[Path]:
@@ -48,6 +51,22 @@ def checkpoints(family: str | None = None) -> list[Path]:
             if family is None or task.get("family") == family:
                 found.append(d)
     return found
+
+
+def kinds_with_checkpoints(family: str) -> list[str]:
+    """The kinds a family's checkpoints answer (one, except data-driven families, whose
+    checkpoints each serve the task they were trained on), in search order."""
+    from .trm.tasks import spec_from_dict
+
+    kinds: list[str] = []
+    for d in checkpoints(family):
+        try:
+            kind = spec_from_dict(json.loads((d / "config.json").read_text())["task"]).kind
+        except (OSError, ValueError, KeyError, LookupError):
+            continue  # a broken directory is reported when loaded explicitly
+        if kind not in kinds:
+            kinds.append(kind)
+    return kinds
 
 
 def arc_base() -> Path | None:

@@ -29,10 +29,10 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from orchestra import family_registry
 from orchestra.specialist import BaseSpecialist
-from orchestra.tasks import maze, sudoku
 from orchestra.tasks.base import Problem
-from orchestra.tasks.dihedral import dihedral, inverse_dihedral
+from orchestra.tasks.family import FamilyError
 from orchestra.types import SpecialistAnswer
 
 from .catalog import checkpoints
@@ -46,23 +46,6 @@ def _default_device() -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def random_view(problem: Problem, rng: random.Random) -> tuple[Problem, Any]:
-    """A random symmetric copy of the puzzle and the function mapping its answer back."""
-    if isinstance(problem, sudoku.SudokuProblem):
-        t = sudoku.random_transform(problem.size, rng)
-        inv = t.inverse()
-        return t.apply_problem(problem), inv.apply
-    if isinstance(problem, maze.MazeProblem):
-        k = rng.randrange(8)
-
-        def undo(rows: list[str]) -> list[str]:
-            a = dihedral(np.array([list(r) for r in rows]), inverse_dihedral(k))
-            return ["".join(r) for r in a.tolist()]
-
-        return maze.transform(problem, k), undo
-    return problem, lambda answer: answer
 
 
 class TRMSpecialist(BaseSpecialist):
@@ -129,12 +112,12 @@ class TRMSpecialist(BaseSpecialist):
             views, undos = [], []
             for i in pending:
                 if k > 0 and self.diversify == "augment":
-                    view, undo = random_view(problems[i], self._rng)
+                    view, undo = self.spec.random_view(problems[i], self._rng)
                 else:
                     view, undo = problems[i], None
                 views.append(view)
                 undos.append(undo)
-            x = torch.from_numpy(np.stack([self.spec.encode(v) for v in views])).to(self.device)
+            x = torch.from_numpy(np.stack([self._encode(v) for v in views])).to(self.device)
             noise = self.noise if (k > 0 and self.diversify == "noise") else 0.0
             preds, q, used = self.model.predict(
                 x,
@@ -165,6 +148,18 @@ class TRMSpecialist(BaseSpecialist):
             out.append(answer.model_copy(update={"steps": steps}))
         return out
 
+    def _encode(self, problem: Problem) -> np.ndarray:
+        """The family's codec, checked: a wrong shape fails that problem, naming the family
+        (the engine then retries the batch's other problems without it)."""
+        tokens = np.asarray(self.spec.encode(problem))
+        want = (self.spec.codec.seq_len,)
+        if tokens.shape != want or not np.issubdtype(tokens.dtype, np.integer):
+            raise FamilyError(
+                f"family {self.spec.family!r}: codec returned tokens of shape "
+                f"{tokens.shape} ({tokens.dtype}), expected integers of shape {want}"
+            )
+        return tokens.astype(np.int64)
+
     def _verifier(self, views: Sequence[Problem]) -> Any:
         """`accept` for `TRM.predict`: which rows' predicted tokens solve their puzzle (a
         view's answer is checked on the view itself, no mapping back needed)."""
@@ -183,29 +178,39 @@ class TRMSpecialist(BaseSpecialist):
 
 
 class TRMFamily(BaseSpecialist):
-    """Every TRM checkpoint of one family found on the search path, as one specialist:
+    """Every TRM checkpoint of one kind found on the search path, as one specialist:
     each problem goes to the first checkpoint that accepts it (e.g. by Sudoku size), and
     with `cascade`, on to the next one that accepts it while the verifier rejects the answer
-    (a checkpoint trained on harder puzzles backs up a faster one; only failures pay)."""
+    (a checkpoint trained on harder puzzles backs up a faster one; only failures pay).
+
+    Subclassed per (family, kind) by `family_specialist`; a family may name a subclass of
+    its own (`Family.trm_specialist`, ARC's voting over views)."""
 
     family: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
     cascade: ClassVar[bool] = True
     priority: ClassVar[int] = 50  # tried before the exact solvers; the verifier backs it up
     member_cls: ClassVar[Any] = None  # default TRMSpecialist; ARC has its own
 
     def __init__(self, device: str | None = None, **options: Any):
-        dirs = checkpoints(self.family)
-        self.members: list[TRMSpecialist] = []
+        self.members: list[Any] = []
         seen = set()
-        for d in dirs:
+        for d in checkpoints(self.family):
             member = (self.member_cls or TRMSpecialist).from_checkpoint(d, device=device, **options)
+            if member.spec.kind != (self.kind or self.family):
+                continue  # a data-driven family: another task's checkpoint
             if member.spec.name in seen:  # an earlier search path overrides a shipped one
                 continue
             seen.add(member.spec.name)
             self.members.append(member)
         self.device = self.members[0].device if self.members else "cpu"
 
-    def _member(self, problem: Problem) -> TRMSpecialist | None:
+    @classmethod
+    def multi_trajectory(cls) -> bool:
+        """Whether its members take `trajectories=K` (verifier-guided retries)."""
+        return (cls.member_cls or TRMSpecialist) is TRMSpecialist
+
+    def _member(self, problem: Problem) -> Any:
         return next((m for m in self.members if m.supports(problem)), None)
 
     def supports(self, problem: Problem) -> bool:
@@ -214,12 +219,12 @@ class TRMFamily(BaseSpecialist):
     def model_info(self, problem: Problem) -> tuple[int, float]:
         member = self._member(problem)
         if member is None:
-            raise ValueError(f"no {self.family} checkpoint accepts this problem")
+            raise ValueError(f"no {self.kind or self.family} checkpoint accepts this problem")
         return member.model_info(problem)
 
     @property
     def trajectories(self) -> int:
-        return self.members[0].trajectories if self.members else 1
+        return getattr(self.members[0], "trajectories", 1) if self.members else 1
 
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         out: list[Any] = [None] * len(problems)
@@ -236,21 +241,25 @@ class TRMFamily(BaseSpecialist):
                 if ok or not self.cascade:
                     todo.discard(i)
         if any(a is None for a in out):
-            raise ValueError(f"no {self.family} checkpoint accepts this problem")
+            raise ValueError(f"no {self.kind or self.family} checkpoint accepts this problem")
         return out
 
 
-class TRMSudoku(TRMFamily):
-    """TRM checkpoints for Sudoku (one per size)."""
-
-    name = "trm-sudoku"
-    kinds = ("sudoku",)
-    family = "sudoku"
-
-
-class TRMMaze(TRMFamily):
-    """TRM checkpoints for mazes (any maze up to the checkpoint's canvas)."""
-
-    name = "trm-maze"
-    kinds = ("maze",)
-    family = "maze"
+def family_specialist(family: str, kind: str | None = None, **options: Any) -> TRMFamily:
+    """The `trm-<kind>` specialist: every checkpoint of `family` serving `kind` (default:
+    the family's own kind). `options` go to each member (trajectories, halt, device)."""
+    fam = family_registry.get(family)
+    base: Any = family_registry._load(fam.trm_specialist) if fam.trm_specialist else TRMFamily
+    kind = kind or family
+    cls = type(
+        f"TRM_{kind}",
+        (base,),
+        {
+            "name": f"trm-{kind}",
+            "kinds": (kind,),
+            "family": family,
+            "kind": kind,
+            "__doc__": f"TRM checkpoints for {kind}.",
+        },
+    )
+    return cls(**options)

@@ -18,9 +18,9 @@ from benchmarks.bench.solvers import TestTimeSolver
 from benchmarks.bench.tasks import Item
 from orchestra import registry
 from orchestra.tasks import arc
+from orchestra.tasks.arc.trm import ArcItem, ArcSpec, arc_digest
 from specialists import catalog
 from specialists.trm import checkpoint
-from specialists.trm.arc_task import ArcItem, ArcSpec, arc_digest
 from specialists.trm.train import build_run
 from specialists.trm_arc import TRMArcSpecialist
 

@@ -29,6 +29,7 @@ def stub(monkeypatch):
 @pytest.fixture
 def live(stub):
     engine = Orchestra(llm=RemoteLLM("openai/stub", api_base=stub.base, max_retries=0))
+    engine.llm.warm_up()  # litellm's import (seconds) is no request's latency
     with LiveServer(create_app(engine, Settings(max_body_bytes=200_000))) as server:
         yield server
 

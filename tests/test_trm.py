@@ -16,12 +16,12 @@ import torch
 import orchestra
 from orchestra import registry
 from orchestra.tasks import maze, sudoku
+from orchestra.tasks.sudoku.trm import SudokuSpec
 from specialists import catalog
 from specialists.trm import TRM, TRMConfig, checkpoint
 from specialists.trm.checkpoint import CheckpointError
-from specialists.trm.tasks import SudokuSpec
 from specialists.trm.train import Run, TrainConfig
-from specialists.trm_specialist import TRMSpecialist, random_view
+from specialists.trm_specialist import TRMSpecialist
 
 TINY = TRMConfig(
     vocab_size=6,
@@ -376,12 +376,12 @@ def test_later_tries_skip_verified_puzzles(trained):
 def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
     """Two checkpoints for one Sudoku size: what the first gets wrong goes to the second,
     and only that."""
-    from specialists.trm_specialist import TRMSudoku
+    from specialists.trm_specialist import family_specialist
 
     run, _, _ = trained
     problems = [p for p, _ in run.heldout]
     first, second = CorruptFirstTry(run.ema, every=2), CorruptFirstTry(run.ema, every=0)
-    family = TRMSudoku()
+    family = family_specialist("sudoku")
     family.members = [
         TRMSpecialist(first, run.spec, name="first", halt="steps"),
         TRMSpecialist(second, run.spec, name="second", halt="steps"),
@@ -403,8 +403,10 @@ def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
 def test_augmented_views_map_answers_back(make):
     inst = make()
     rng = random.Random(0)
+    family = orchestra.family_registry.get(inst.problem.kind)
     for _ in range(8):
-        view, undo = random_view(inst.problem, rng)
+        v = family.random_view(inst.problem, rng)
+        view, undo = v.problem, v.back
         if isinstance(view, sudoku.SudokuProblem):
             assert undo(sudoku.solve(view)) == inst.solution
         else:
@@ -449,7 +451,7 @@ def test_hard_sudoku_spec_asks_for_puzzles_that_need_search():
 def test_maze_training_sizes_vary_and_labels_match_their_mazes():
     """With min_side the source mixes maze sizes on one canvas, so the network meets the
     padding a smaller maze brings; every label is that maze with a shortest path marked."""
-    from specialists.trm.tasks import MazeSpec
+    from orchestra.tasks.maze.trm import MazeSpec
 
     spec = MazeSpec(canvas=15, height=15, width=15, min_side=5)
     x, y = spec.training_source(0).sample(24, random.Random(0))
@@ -469,8 +471,8 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
     (its weights do not depend on the grid size), and the new card names what it started
     from, so the card's own step count does not hide the first stage."""
+    from orchestra.tasks.maze.trm import MazeSpec
     from specialists.trm.evaluate import _by_length, card_markdown, measure, on_canvas
-    from specialists.trm.tasks import MazeSpec
 
     def cfg(side):
         return TRMConfig(

@@ -22,15 +22,14 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from orchestra import registry
+from orchestra import family_registry, registry
 
 from . import report
 from .scoring import score
 from .solvers import LLMSolver, OrchestraSolver, SpecialistSolver, TestTimeSolver
-from .tasks import build
+from .tasks import build, quick_tasks, task_names
 
 QUICK = {
-    "tasks": ["sudoku6-minimal", "sudoku9-medium", "maze-21", "arc1-small", "arc1-eval", "mixed"],
     "solvers": ["exact", "trm", "trm-k4", "llm", "orchestra"],
     "limit": 20,
     "llm_limit": 3,
@@ -46,23 +45,12 @@ def make_solvers(
     out: list[Any] = []
     for name in names:
         if name == "exact":
-            for spec in ("exact-sudoku", "bfs-maze"):
-                out.append(SpecialistSolver(spec, registry.get_specialist(spec), batch))
+            for family in family_registry.all_families():
+                if family.has("solve"):
+                    spec = family.solver_name or f"exact-{family.name}"
+                    out.append(SpecialistSolver(spec, registry.get_specialist(spec), batch))
         elif name in ("trm", "trm-k4"):
-            from specialists.trm_specialist import TRMMaze, TRMSudoku
-
-            k = 4 if name == "trm-k4" else 1
-            for cls in (TRMSudoku, TRMMaze):
-                fam = cls(trajectories=k)
-                if fam.members:
-                    label = cls.name + ("-k4" if k > 1 else "")
-                    out.append(SpecialistSolver(label, fam, batch))
-            if k == 1:
-                from specialists.trm_arc import TRMArc
-
-                fam = TRMArc()
-                if fam.members:
-                    out.append(SpecialistSolver(TRMArc.name, fam, batch))
+            out += _trm_solvers(4 if name == "trm-k4" else 1, batch)
         elif name == "trm-ttt":
             from specialists.catalog import arc_base
 
@@ -78,6 +66,27 @@ def make_solvers(
             out.append(OrchestraSolver(Orchestra(llm=llm if llm is not None else "none")))
         else:
             raise ValueError(f"no solver {name!r}; known: {', '.join(ALL_SOLVERS)}")
+    return out
+
+
+def _trm_solvers(k: int, batch: int) -> list[SpecialistSolver]:
+    """Every kind's TRM specialist with up to `k` verifier-guided trajectories (kinds whose
+    specialist takes none, ARC's voting over views, only at k = 1)."""
+    from specialists.catalog import kinds_with_checkpoints
+    from specialists.trm_specialist import family_specialist
+
+    out = []
+    for family in family_registry.all_families():
+        if not family.has("trm"):
+            continue
+        for kind in kinds_with_checkpoints(family.name):
+            spec = family_specialist(family.name, kind)
+            if k > 1:
+                if not spec.multi_trajectory():
+                    continue
+                spec = family_specialist(family.name, kind, trajectories=k)
+            if spec.members:
+                out.append(SpecialistSolver(spec.name + (f"-k{k}" if k > 1 else ""), spec, batch))
     return out
 
 
@@ -196,9 +205,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="the small suite (a few CPU minutes)")
     p.add_argument(
         "--tasks",
-        help="comma-separated: sudoku4-minimal, sudoku6-minimal, "
-        "sudoku9-medium, sudoku9-minimal, maze-21, maze-30, arc1-eval, arc2-eval, "
-        "arc1-small, arc1-eval-small, mixed, file:PATH.csv",
+        help="comma-separated benchmark tasks: each family's (`orchestra families` lists "
+        "them; e.g. sudoku9-minimal, maze-30, arc1-eval, nqueens-8), mixed, or file:PATH.csv",
     )
     p.add_argument(
         "--ttt-seconds",
@@ -217,18 +225,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary:
     base = (
-        QUICK
+        {**QUICK, "tasks": quick_tasks()}
         if args.quick
         else {
-            "tasks": [
-                "sudoku6-minimal",
-                "sudoku9-minimal",
-                "maze-30",
-                "arc1-small",
-                "arc1-eval-small",
-                "arc1-eval",
-                "mixed",
-            ],
+            "tasks": task_names(),
             "solvers": list(ALL_SOLVERS),
             "limit": 100,
             "llm_limit": 20,

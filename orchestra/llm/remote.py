@@ -51,6 +51,10 @@ class RemoteLLM(LLM):
         self.timeout, self.max_retries, self.backoff_s = timeout, max_retries, backoff_s
         self.max_tokens = max_tokens
 
+    def warm_up(self) -> None:
+        """Import litellm (seconds) before the first call, so no request's latency pays it."""
+        _lib()
+
     def missing_keys(self) -> list[str]:
         """Environment variables the provider needs that are not set."""
         check = _lib().validate_environment(model=self.model)

@@ -11,22 +11,38 @@ from .presets import PRESETS
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "task",
-        choices=["sudoku", "maze", "arc", "router"],
-        help="problem family to learn, or the learned router",
+        metavar="FAMILY",
+        help="the problem family to learn (`orchestra families` lists them: sudoku, maze, "
+        "arc, grid, and installed plug-ins), or `router` for the learned router",
     )
-    p.add_argument("--preset", help=f"one of: {', '.join(sorted(PRESETS))}")
+    p.add_argument("--preset", help=f"one of: {', '.join(sorted(PRESETS))}, or a family's own")
     p.add_argument(
         "--out",
-        help="run directory (checkpoint, card, metrics); with `arc --tasks`, defaults to "
-        "the user checkpoint cache, where `orchestra solve` finds it",
+        help="run directory (checkpoint, card, metrics); with --data, defaults to the user "
+        "checkpoint cache, where `orchestra solve` finds it",
     )
     p.add_argument(
+        "--data",
         "--tasks",
+        dest="data",
         metavar="FILE",
-        help="arc: test-time training on the ARC tasks in this JSON file (one task, a list, "
-        "or tasks by id), starting from the shipped ARC checkpoint",
+        help="train on a file of your own: grid: input/output examples (JSONL, CSV "
+        "question,answer, or the TRM reference npy directory), with --name; arc (also "
+        "--tasks): test-time training on the ARC tasks in a JSON file, from the shipped "
+        "ARC checkpoint",
     )
-    p.add_argument("--init", metavar="DIR", help="arc: start from this checkpoint's network")
+    p.add_argument(
+        "--name",
+        help="grid: the task's name, which becomes its problems' kind "
+        '(`orchestra.solve({"kind": NAME, "grid": ...})`)',
+    )
+    p.add_argument(
+        "--verifier",
+        metavar="MODULE:FUNCTION",
+        help="grid: a function (problem, answer) -> bool or Verdict that checks answers "
+        "whose expected output is unknown",
+    )
+    p.add_argument("--init", metavar="DIR", help="start from this checkpoint's network")
     p.add_argument("--minutes", type=float, help="stop after this much training time")
     p.add_argument("--steps", type=int, help="stop after this many optimizer steps")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
@@ -57,8 +73,8 @@ def overrides(args: argparse.Namespace) -> dict:
         if not sep:
             raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
         out[key.strip()] = _value(value.strip())
-    if getattr(args, "tasks", None):
-        out["task.source"] = args.tasks
+    if getattr(args, "verifier", None):
+        out["task.verifier"] = args.verifier
     for key, value in (
         ("init", getattr(args, "init", None)),
         ("minutes", args.minutes),

@@ -167,3 +167,15 @@ PRESETS: dict[str, Preset] = {
         about="seconds; for tests and smoke runs",
     ),
 }
+
+
+def all_presets() -> dict[str, Preset]:
+    """The presets above and every family's own (`Family.presets`): a plug-in family
+    brings the configurations its TRM trains with."""
+    from orchestra import family_registry
+
+    out = dict(PRESETS)
+    for family in family_registry.all_families():
+        for name, p in family.presets.items():
+            out.setdefault(name, Preset.model_validate(p))
+    return out

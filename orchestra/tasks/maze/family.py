@@ -1,0 +1,227 @@
+"""Mazes as an orchestra family: parsing (ASCII and JSON), verification, breadth-first
+search, generation, the 8 symmetries, the LLM prompt and reply parser, renderings,
+routing examples and benchmark sets."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..base import ParseError, Problem, Verdict
+from ..dihedral import dihedral, inverse_dihedral
+from ..family import STRONG, Detection, Family, Instance, Score, View
+from ..replies import COORD
+from .augment import transform, transform_path
+from .generate import generate
+from .parse import from_json, parse_text
+from .problem import KIND, MazeProblem, mark_path, path_from_marks, verify
+from .solver import solve
+
+_WRAP = {
+    "train": [
+        "{p}",
+        "Find the shortest path:\n{p}",
+        "{p}\nHow do I get from S to G?",
+        "Solve this maze please\n{p}",
+    ],
+    "eval": [
+        "My kid drew this labyrinth:\n{p}\nwhich way out?",
+        "{p}\n\nroute from start to goal?",
+        "Shortest route in the grid below (walls are #):\n{p}",
+    ],
+}
+
+
+def formats(rows: list[str]) -> dict[str, str]:
+    return {
+        "dots": "\n".join(rows),
+        "spaces": "\n".join(r.replace(".", " ") for r in rows),
+        "fenced": "```\n" + "\n".join(rows) + "\n```",
+        "json": json.dumps({"maze": rows}),
+    }
+
+
+def _is_rows(x: Any) -> bool:
+    """Row strings with `#` walls (a list of them, or one string with newlines)."""
+    if isinstance(x, str):
+        x = x.split("\n")
+    return (
+        isinstance(x, list)
+        and bool(x)
+        and all(isinstance(r, str) for r in x)
+        and any("#" in r for r in x)
+    )
+
+
+def _map(answer: Any, shape: tuple[int, int], k: int) -> Any:
+    """An answer (a path of cells, or the maze with `*` marks) through symmetry k."""
+    if isinstance(answer, list) and answer and all(isinstance(r, str) for r in answer):
+        a = dihedral(np.array([list(r) for r in answer]), k)
+        return ["".join(r) for r in a.tolist()]
+    return transform_path([tuple(c) for c in answer], shape, k)
+
+
+class MazeFamily(Family):
+    """Rectangular ASCII mazes: a shortest path from S to G."""
+
+    name = KIND
+    problem_type = MazeProblem
+    solver_name = "bfs-maze"
+    trm_task = "orchestra.tasks.maze.trm:MazeSpec"
+    default_preset = "maze-cpu"
+    bench_tasks: ClassVar[dict[str, dict]] = {
+        "maze-21": {"height": 21, "min_path": 0},
+        "maze-30": {"height": 30, "min_path": 110},
+    }
+    quick_tasks = ("maze-21",)
+    mixed_tasks = ("maze-21",)
+    routing_hint = "it contains a maze drawn in characters (# walls, S start, G goal)"
+    routing_weight = 5
+
+    # -- recognition -------------------------------------------------------------------
+
+    def detect_text(self, text: str, *, strict: bool = False) -> Detection | None:
+        try:
+            problem = parse_text(text, strict=strict)
+        except ParseError as e:
+            return Detection(confidence=STRONG, error=e)
+        return None if problem is None else Detection(confidence=STRONG, problem=problem)
+
+    def detect_object(self, obj: Any, *, prompt: str | None = None) -> Detection | None:
+        """`{"maze": rows}`, or `{"grid": rows}` / a list of rows drawn with `#` walls."""
+        if isinstance(obj, dict):
+            inner = obj.get("grid", obj.get("puzzle"))
+            if "maze" not in obj and not _is_rows(inner):
+                return None
+            if "maze" not in obj:
+                obj = inner
+        elif not _is_rows(obj):
+            return None
+        try:
+            return Detection(confidence=STRONG, problem=from_json(obj, prompt=prompt))
+        except ParseError as e:
+            return Detection(confidence=STRONG, error=e)
+
+    def to_text(self, problem: Problem) -> str:
+        return "\n".join(problem.rows)  # type: ignore[attr-defined]
+
+    # -- answers -----------------------------------------------------------------------
+
+    def verify(self, problem: Problem, answer: Any) -> Verdict:
+        return verify(problem, answer)  # type: ignore[arg-type]
+
+    def solve(self, problem: Problem) -> Any:
+        """Breadth-first search; exact shortest path on every maze."""
+        return solve(problem)  # type: ignore[arg-type]
+
+    def generate(self, count: int, *, seed: int = 0, **options: Any) -> list[Instance]:
+        """Options: height, width, style (perfect, open), loops, density, min_path."""
+        out = []
+        for i in range(count):
+            inst = generate(seed=seed + i, **options)
+            out.append(Instance(problem=inst.problem, answer=inst.path))
+        return out
+
+    def random_view(self, problem: Problem, rng: random.Random) -> View:
+        p: MazeProblem = problem  # type: ignore[assignment]
+        k = rng.randrange(8)
+        view = transform(p, k)
+        return View(
+            view,
+            forward=lambda a: _map(a, (p.height, p.width), k),
+            back=lambda a: _map(a, (view.height, view.width), inverse_dihedral(k)),
+        )
+
+    def render(self, problem: Problem, answer: Any) -> str:
+        if isinstance(answer, list) and answer and isinstance(answer[0], tuple | list):
+            return "\n".join(mark_path(problem, [tuple(c) for c in answer]))  # type: ignore[arg-type]
+        return (
+            super().render(problem, answer) if not isinstance(answer, list) else "\n".join(answer)
+        )
+
+    def summary(self, problem: Problem, answer: Any) -> str:
+        if isinstance(answer, list):
+            if all(isinstance(row, str) for row in answer):
+                return f"path of {sum(row.count('*') for row in answer) + 1} moves"
+            return f"path of {len(answer) - 1} moves"
+        return super().summary(problem, answer)
+
+    def score(self, problem: Problem, answer: Any, expected: Any) -> Score:
+        """Another shortest path is as right as the reference; a wrong answer gets the
+        overlap (intersection over union) of its path cells with the reference path's."""
+        if answer is None:
+            return Score(correct=False, cell=0.0, valid=False)
+        v = verify(problem, answer)  # type: ignore[arg-type]
+        got, want = _path_cells(answer), set(map(tuple, expected[1:-1]))
+        if bool(v):
+            cell = 1.0
+        else:
+            cell = len(got & want) / len(got | want) if got is not None and (got | want) else 0.0
+        return Score(correct=bool(v), cell=cell, valid=v.valid)
+
+    def demo(self, seed: int) -> list[tuple[str, Any]]:
+        items: list[tuple[str, Any]] = []
+        for h, w, min_path in ((9, 15, 20), (30, 30, 110)):
+            inst = generate(h, w, seed=seed, min_path=min_path)
+            items.append((f"maze {h}x{w} (path {inst.length})", "\n".join(inst.problem.rows)))
+        return items
+
+    def read_pair(self, question: str, answer: str) -> Instance | None:
+        """Maze-Hard's rows: 900 characters (30x30), '#', ' ', 'S', 'G'; 'o' marks the path."""
+        if len(question) != 900:
+            return None
+        rows = [question[r * 30 : (r + 1) * 30].replace(" ", ".") for r in range(30)]
+        problem = MazeProblem(rows=rows)
+        marked = [
+            answer[r * 30 : (r + 1) * 30].replace(" ", ".").replace("o", "*") for r in range(30)
+        ]
+        return Instance(problem=problem, answer=path_from_marks(problem, marked))
+
+    # -- LLM ---------------------------------------------------------------------------
+
+    def prompt(self, problem: Problem) -> str:
+        return (
+            "Find a shortest path from S to G in this maze. Moves go up, down, left or right "
+            "through open cells '.'; '#' is a wall.\n\n"
+            + "\n".join(problem.rows)  # type: ignore[attr-defined]
+            + "\n\nAnswer with the maze redrawn, every cell of the path between S and G "
+            "replaced by '*'. Output only the maze."
+        )
+
+    def parse_reply(self, problem: Problem, text: str) -> Any:
+        p: MazeProblem = problem  # type: ignore[assignment]
+        h, w = p.height, p.width
+        lines = [line.rstrip().replace(" ", ".") for line in text.split("\n")]
+        allowed = set("#.SG*")
+        for end in range(len(lines), h - 1, -1):
+            block = lines[end - h : end]
+            if all(len(line) == w and set(line) <= allowed for line in block):
+                return block
+        coords = [(int(r), int(c)) for r, c in COORD.findall(text)]
+        return coords if len(coords) >= 2 else None
+
+    def format_answer(self, problem: Problem, answer: Any) -> str:
+        return "\n".join(answer if isinstance(answer[0], str) else mark_path(problem, answer))  # type: ignore[arg-type]
+
+    # -- routing -----------------------------------------------------------------------
+
+    def routing_example(self, split: str, rng: random.Random) -> tuple[str, str]:
+        seed = rng.randrange(10**6) + (0 if split == "train" else 10**7)
+        inst = generate(
+            rng.randint(5, 15), rng.randint(5, 21), seed=seed, style=rng.choice(("perfect", "open"))
+        )
+        shown = formats(inst.problem.rows)
+        fmt = rng.choice(sorted(shown))
+        return rng.choice(_WRAP[split]).format(p=shown[fmt]), fmt
+
+
+def _path_cells(answer: Any) -> set | None:
+    if isinstance(answer, list) and answer and all(isinstance(r, str) for r in answer):
+        return {(r, c) for r, row in enumerate(answer) for c, ch in enumerate(row) if ch == "*"}
+    try:
+        return {(int(r), int(c)) for r, c in answer[1:-1]}
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,121 @@
+"""Mazes as a TRM task: the paper's tokens on a fixed canvas (any maze up to it), fresh
+generated mazes under random symmetries for training, held-out mazes from seeds training
+never uses."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import model_validator
+
+from ..base import Problem, Verdict
+from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
+from .augment import transform, transform_path
+from .codec import MazeCodec
+from .generate import MazeInstance, generate
+from .problem import MIN_SIDE, MazeProblem, verify
+
+
+class MazeSpec(TRMTask):
+    family: Literal["maze"] = "maze"
+    canvas: int = 30  # the codec's square canvas; any maze up to this size is accepted
+    height: int = 21  # training and held-out mazes
+    width: int = 21
+    min_side: int | None = None  # training mazes vary in size from this up to height x width
+    full_share: float = 0.0  # with min_side: this share of training mazes is full size anyway
+    style: Literal["perfect", "open"] = "perfect"
+    loops: float = 0.0
+    density: float = 0.3
+    min_path: int = 0
+
+    @model_validator(mode="after")
+    def _sizes_fit(self) -> MazeSpec:
+        if max(self.height, self.width) > self.canvas:
+            raise ValueError(f"{self.height}x{self.width} mazes do not fit a {self.canvas} canvas")
+        if not 0.0 <= self.full_share <= 1.0:
+            raise ValueError(f"full_share must be in 0..1, got {self.full_share}")
+        if self.min_side is not None and not (
+            MIN_SIDE <= self.min_side <= min(self.height, self.width)
+        ):
+            raise ValueError(
+                f"min_side must be in {MIN_SIDE}..{min(self.height, self.width)}, "
+                f"got {self.min_side}"
+            )
+        return self
+
+    @property
+    def name(self) -> str:
+        return f"maze-{self.canvas}"
+
+    @property
+    def codec(self) -> MazeCodec:
+        return MazeCodec(self.canvas, self.canvas)
+
+    def supports(self, problem: Problem) -> bool:
+        return (
+            isinstance(problem, MazeProblem)
+            and problem.height <= self.canvas
+            and problem.width <= self.canvas
+        )
+
+    def encode(self, problem: Problem) -> np.ndarray:
+        return self.codec.encode(problem)  # type: ignore[arg-type]
+
+    def target(self, problem: Problem, answer: Any) -> np.ndarray:
+        return self.codec.encode_path(problem, answer)  # type: ignore[arg-type]
+
+    def decode(self, problem: Problem, tokens: np.ndarray) -> Any:
+        return self.codec.decode(problem, tokens)  # type: ignore[arg-type]
+
+    def verify(self, problem: Problem, answer: Any) -> Verdict:
+        return verify(problem, answer)  # type: ignore[arg-type]
+
+    def _generate(self, seed: int, size: tuple[int, int] | None = None) -> MazeInstance:
+        height, width = size or (self.height, self.width)
+        return generate(
+            height,
+            width,
+            seed=seed,
+            style=self.style,
+            loops=self.loops,
+            density=self.density,
+            min_path=self.min_path,
+        )
+
+    def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
+        out = []
+        for i in range(n):
+            inst = self._generate(seed * 1_000_003 + i)
+            out.append((inst.problem, inst.path))
+        return out
+
+    def training_source(self, seed: int) -> MazeSource:
+        return MazeSource(self)
+
+
+class MazeSource:
+    """Fresh mazes on the fly (generation is cheap), each under a random symmetry. With
+    `min_side`, sizes vary so the network also meets the padding a smaller maze brings."""
+
+    def __init__(self, spec: MazeSpec):
+        self.spec = spec
+        self.codec = spec.codec
+
+    def _size(self, rng: random.Random) -> tuple[int, int] | None:
+        low = self.spec.min_side
+        if low is None or rng.random() < self.spec.full_share:
+            return None
+        return rng.randint(low, self.spec.height), rng.randint(low, self.spec.width)
+
+    def sample(self, n: int, rng: random.Random) -> Pair:
+        xs, ys = [], []
+        for _ in range(n):
+            inst = self.spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8), self._size(rng))
+            k = rng.randrange(8)
+            problem = transform(inst.problem, k)
+            path = transform_path(inst.path, (inst.problem.height, inst.problem.width), k)
+            xs.append(self.codec.encode(problem))
+            ys.append(self.codec.encode_path(problem, path))
+        return np.stack(xs), np.stack(ys)

@@ -1,0 +1,71 @@
+"""Finding an answer in what an LLM wrote: runs of digit rows among prose, code fences and
+separators. Shared by the families' reply parsers; nothing here raises on odd text."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+SEPARATORS = re.compile(r"[\s|,;+\-\[\]()`]+")
+COORD = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)")
+
+
+def digit_rows(text: str) -> list[list[list[int]]]:
+    """Runs of consecutive lines that hold only digits (after separators are dropped)."""
+    runs: list[list[list[int]]] = []
+    run: list[list[int]] = []
+    for line in text.split("\n"):
+        kept = SEPARATORS.sub("", line)
+        if kept and kept.isdigit():
+            run.append([int(ch) for ch in kept])
+        else:
+            if run:
+                runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    return runs
+
+
+def number_rows(text: str) -> list[list[list[int]]]:
+    """Like `digit_rows`, for values of any width: runs of lines of whitespace- or
+    comma-separated integers (a 12-colour answer writes 10 and 11)."""
+    runs: list[list[list[int]]] = []
+    run: list[list[int]] = []
+    for line in text.split("\n"):
+        tokens = [t for t in re.split(r"[\s,;|\[\]()`]+", line) if t]
+        if tokens and all(t.isdigit() for t in tokens):
+            run.append([int(t) for t in tokens])
+        else:
+            if run:
+                runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    return runs
+
+
+def without_word_lines(text: str) -> str:
+    """Blank out lines with letters ("Test 1 output:" holds a digit that would glue onto a
+    grid)."""
+    return "\n".join("" if re.search(r"[A-Za-z]", line) else line for line in text.split("\n"))
+
+
+def json_in(text: str) -> tuple[Any, bool] | None:
+    """(object, whole input?) for JSON that is the input, or an object or nested array that
+    starts somewhere in it (prose before or after); None when there is none."""
+    stripped = text.strip()
+    if stripped[:1] in "{[":
+        try:
+            return json.loads(stripped), True
+        except json.JSONDecodeError:
+            pass
+    decoder = json.JSONDecoder()
+    for start in sorted(i for i in (text.find("{"), text.find("[[")) if i >= 0):
+        try:
+            obj, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        return obj, False
+    return None

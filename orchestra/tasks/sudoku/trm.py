@@ -1,0 +1,88 @@
+"""Sudoku as a TRM task: the paper's 81-token encoding, a pool of generated puzzles drawn
+under random symmetries for training, held-out puzzles from generator seeds training
+never uses."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..base import Problem, Verdict
+from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
+from .augment import random_transform
+from .codec import SudokuCodec
+from .generate import Tier, generate_many
+from .problem import SudokuProblem, verify
+
+
+class SudokuSpec(TRMTask):
+    family: Literal["sudoku"] = "sudoku"
+    size: int = 9
+    tier: Tier | None = "medium"
+    clues: int | None = None
+    pool: int = 2000  # base puzzles; every draw is a fresh random symmetry of one of them
+    # Ask for puzzles that need search (solver nodes beyond singles); see sudoku.generate.
+    min_nodes: int = Field(default=0, ge=0)
+
+    @property
+    def name(self) -> str:
+        # puzzles that need search are the hard tier; its checkpoint sits beside the other
+        return f"sudoku-{self.size}x{self.size}" + ("-hard" if self.min_nodes else "")
+
+    @property
+    def codec(self) -> SudokuCodec:
+        return SudokuCodec(self.size)
+
+    def supports(self, problem: Problem) -> bool:
+        return isinstance(problem, SudokuProblem) and problem.size == self.size
+
+    def encode(self, problem: Any) -> np.ndarray:
+        return self.codec.encode(problem)
+
+    def target(self, problem: Any, answer: Any) -> np.ndarray:
+        return self.codec.encode(answer)
+
+    def decode(self, problem: Any, tokens: np.ndarray) -> Any:
+        return self.codec.decode(tokens)
+
+    def verify(self, problem: Any, answer: Any) -> Verdict:
+        return verify(problem, answer)
+
+    def _generate(self, n: int, seed0: int, workers: int | None = None) -> list:
+        return generate_many(
+            n,
+            self.size,
+            seed=seed0,
+            tier=self.tier,
+            clues=self.clues,
+            min_nodes=self.min_nodes,
+            workers=workers,
+        )
+
+    def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
+        return [(i.problem, i.solution) for i in self._generate(n, seed)]
+
+    def training_source(self, seed: int) -> SudokuSource:
+        base = self._generate(self.pool, TRAIN_SEED_BASE + seed * self.pool)
+        return SudokuSource(self, base)
+
+
+class SudokuSource:
+    def __init__(self, spec: SudokuSpec, base: list):
+        self.spec = spec
+        self.codec = spec.codec
+        self.inputs = np.stack([self.codec.encode(i.problem) for i in base])
+        self.labels = np.stack([self.codec.encode(i.solution) for i in base])
+        self.grids = [(i.problem.grid, i.solution) for i in base]
+
+    def sample(self, n: int, rng: random.Random) -> Pair:
+        xs, ys = [], []
+        for _ in range(n):
+            puzzle, solution = self.grids[rng.randrange(len(self.grids))]
+            t = random_transform(self.spec.size, rng)
+            xs.append(self.codec.encode(t.apply(puzzle)))
+            ys.append(self.codec.encode(t.apply(solution)))
+        return np.stack(xs), np.stack(ys)
