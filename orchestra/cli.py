@@ -102,7 +102,11 @@ def cmd_route(args: argparse.Namespace) -> int:
         from routers.registry import make_router
 
         try:
-            router = make_router(args.router, targets=lambda k: engine.chain(k)[0], llm=engine.llm)
+            router = make_router(
+                args.router,
+                targets=lambda kind, problem=None: engine.chain(kind, problem)[0],
+                llm=engine.llm,
+            )
         except (ValueError, FileNotFoundError) as e:
             raise CLIError(str(e)) from None
     if args.eval:

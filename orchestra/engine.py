@@ -147,7 +147,7 @@ class Orchestra:
 
     def _declined(self, problem: Problem, chain: list[str]) -> list[Attempt]:
         """Specialists of this kind left out of the chain that can say why, and what would
-        make them take it (an ARC checkpoint that does not know the task: train it)."""
+        make them take it (a checkpoint that does not know the task: train it)."""
         notes = []
         for name in self.specialist_names():
             if name in chain or problem.kind not in self._kinds_of(name):

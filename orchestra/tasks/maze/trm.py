@@ -84,6 +84,9 @@ class MazeSpec(TRMTask):
             min_path=self.min_path,
         )
 
+    def stratum(self, problem: Any, answer: Any) -> int | None:
+        return len(answer) - 1  # moves on the shortest path
+
     def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
         out = []
         for i in range(n):
