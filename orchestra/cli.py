@@ -341,19 +341,27 @@ def _serve_ray(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.ray:
         return _serve_ray(args)
+    import os
+
     import uvicorn
 
     from .serve.app import Settings, create_app
+    from .serve.auth import ENV, split_keys
 
+    keys = [k for arg in args.api_key for k in split_keys(arg)] or split_keys(os.environ.get(ENV))
     settings = Settings(
         max_batch=args.max_batch,
         max_wait_ms=args.max_wait_ms,
         max_queue=args.max_queue,
         timeout_s=args.timeout,
         llm_concurrency=args.llm_concurrency,
+        api_keys=keys,
+        protect_metrics=args.protect_metrics,
+        cors_origins=args.cors,
     )
     app = create_app(_engine(args), settings)
-    err.print(f"orchestra serving on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)")
+    guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
+    err.print(f"orchestra serving on http://{args.host}:{args.port}/v1, {guard} (Ctrl-C stops it)")
     uvicorn.run(
         app,
         host=args.host,
@@ -371,7 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("solve", help="solve one problem (text, JSON, grid, maze, ARC task)")
+    s = sub.add_parser(
+        "solve", help="solve one problem: prose, or a puzzle of any family (text or JSON)"
+    )
     s.add_argument("text", nargs="?", help="the problem; or use -f")
     s.add_argument("-f", "--file", help="read the problem from FILE (- for stdin)")
     s.add_argument(
@@ -423,6 +433,24 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-queue", type=int, default=1024, help="waiting requests before 429")
     sv.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
     sv.add_argument("--llm-concurrency", type=int, default=4)
+    sv.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="require this key (`Authorization: Bearer KEY`); repeat for several "
+        "(default: $ORCHESTRA_API_KEY, comma-separated; none: open)",
+    )
+    sv.add_argument(
+        "--protect-metrics", action="store_true", help="/metrics needs a key too (/healthz never)"
+    )
+    sv.add_argument(
+        "--cors",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="allow browser calls from this origin (repeatable; default: no CORS)",
+    )
     sv.add_argument(
         "--ray",
         action="store_true",

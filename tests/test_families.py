@@ -337,3 +337,96 @@ def test_grid_data_layouts_read_the_same_examples(tmp_path):
     with pytest.raises(ParseError, match="expected columns question and answer"):
         (tmp_path / "x.csv").write_text("a,b\n1,2\n")
         read(tmp_path / "x.csv")
+
+
+class Codecless(Family):
+    """A family whose codec returns the wrong shape for problems with a large value."""
+
+    name = "shapes"
+
+    def detect_object(self, obj, *, prompt=None):
+        if isinstance(obj, dict) and "shape" in obj:
+            return Detection(confidence=1.0, problem=Shape(value=obj["shape"]))
+        return None
+
+    def verify(self, problem, answer):
+        return ok() if answer == problem.value else wrong("no")
+
+    def solve(self, problem):
+        return problem.value
+
+    def codec(self):
+        return BadCodec()
+
+
+class Shape(orchestra.Problem):
+    kind: str = "shapes"
+    value: int
+
+
+class BadCodec:
+    seq_len, vocab_size = 4, 5
+
+    def encode(self, problem):
+        return np.zeros(4 if problem.value < 3 else 7, dtype=np.int64)  # 7: the wrong shape
+
+    def encode_answer(self, problem, answer):
+        return np.full(4, answer + 1)
+
+    def decode(self, problem, tokens):
+        return int(tokens[0]) - 1
+
+
+def test_a_codec_of_the_wrong_shape_fails_only_its_problem():
+    import torch
+
+    from orchestra.tasks.trm import GeneratedTask
+    from specialists.trm import TRM, TRMConfig
+    from specialists.trm_specialist import TRMSpecialist
+
+    orchestra.register_family(Codecless)
+    try:
+        torch.manual_seed(0)
+        cfg = TRMConfig(
+            vocab_size=5,
+            seq_len=4,
+            hidden=16,
+            heads=2,
+            H_cycles=1,
+            L_cycles=1,
+            halt_max_steps=2,
+            mlp_t=True,
+            pos_encoding="none",
+        )
+        trm = TRMSpecialist(TRM(cfg).eval(), GeneratedTask(family="shapes"), halt="steps")
+        engine = orchestra.Orchestra(specialists=[trm, "exact-shapes"], llm=None)
+        good, bad = engine.solve_many([{"shape": 1}, {"shape": 5}])
+        assert good.trace.attempts[0].error is None  # the TRM answered it (right or not)
+        first = bad.trace.attempts[0]
+        assert first.processor == trm.name and "FamilyError: family 'shapes': codec" in first.error
+        assert bad.route == "exact-shapes" and bad.verified is True
+    finally:
+        family_registry.unregister_family("shapes")
+
+
+def all_even(problem, answer):
+    """A user's verifier for a grid task (`--verifier test_families:all_even`)."""
+    return all(v % 2 == 0 for row in answer for v in row)
+
+
+def test_a_grid_task_uses_its_own_verifier_when_the_output_is_unknown():
+    from orchestra.tasks.grid.trm import GridSpec
+
+    grid = family_registry.get("grid")
+    grid.add_task(
+        GridSpec(label="evens", height=2, width=2, values=5, verifier=f"{__name__}:all_even")
+    )
+    try:
+        p = orchestra.parse({"grid": [[1, 2], [3, 4]]}, kind="evens")
+        assert grid.verify(p, [[2, 2], [4, 0]]).correct is True
+        assert grid.verify(p, [[1, 2], [4, 0]]).correct is False
+        assert grid.verify(p, [[2, 2], [4]]).valid is False  # not a grid: malformed
+        with pytest.raises(ValueError, match="cannot be loaded"):
+            GridSpec.build({"label": "x", "data": "y.jsonl", "verifier": "no_such_module:f"})
+    finally:
+        grid.tasks().pop("evens")

@@ -12,7 +12,7 @@ from openai_stub_server import StubServer
 from orchestra import Orchestra, ParseError
 from orchestra.llm import RemoteLLM
 from routers.cascade import CascadeRouter
-from routers.corpus import generate
+from routers.corpus import generate, labels
 from routers.evaluate import evaluate
 from routers.learned import SHIPPED, LearnedRouter
 from routers.llm import LLMRouter
@@ -125,7 +125,9 @@ def test_corpus_splits_are_written_independently():
     train = {e.prompt for e in generate(300, split="train", seed=0)}
     held = generate(300, split="eval", seed=0)
     assert not train & {e.prompt for e in held}
-    assert {e.target for e in held} == {"sudoku", "maze", "arc", "text"}
+    # every family that gives routing examples (the plug-ins' too), and prose
+    assert {e.target for e in held} == set(labels())
+    assert {"sudoku", "maze", "arc", "nqueens", "coloring", "text"} <= set(labels())
     assert any(e.group.startswith("text/trap") for e in held)
 
 

@@ -11,26 +11,37 @@
 Puzzles are micro-batched (see `batcher.py`); prose goes to the LLM under a concurrency
 bound. Limits: a request body cap (413), a per-request timeout (504), a queue cap (429),
 and 400 with the parser's message for bad input. The reply to a chat completion carries
-the answer as text and the route, verification and latency in an `orchestra` field.
+the answer as text and the route, verification and latency in an `orchestra` field;
+`"stream": true` answers as server-sent events, as OpenAI clients expect.
+
+With API keys (`Settings.api_keys`, see `auth.py`) every path but /healthz (and /metrics,
+unless `protect_metrics`) answers 401 without a known key; /metrics counts requests per
+key fingerprint and status. CORS is off unless origins are given.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from ..engine import Orchestra
 from ..render import answer_text
 from ..tasks.base import ParseError
 from ..types import Solution
+from .auth import ANONYMOUS, UNAUTHORIZED, KeyRing, presented
 from .batcher import MicroBatcher, QueueFull
+
+OPEN_PATHS = frozenset({"/healthz"})
 
 
 class Settings(BaseModel):
@@ -40,6 +51,9 @@ class Settings(BaseModel):
     llm_concurrency: int = 4
     timeout_s: float = 120.0
     max_body_bytes: int = 1 << 20
+    api_keys: list[str] = Field(default_factory=list, repr=False)  # empty: no key required
+    protect_metrics: bool = False  # /metrics needs a key too
+    cors_origins: list[str] = Field(default_factory=list)  # empty: no CORS headers
 
 
 class SolveRequest(BaseModel):
@@ -57,6 +71,7 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1)
     max_tokens: int | None = None
     temperature: float | None = None
+    stream: bool = False
 
 
 def _error(status: int, message: str, kind: str) -> JSONResponse:
@@ -88,6 +103,25 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
 
     app = FastAPI(title="orchestra", lifespan=lifespan)
     app.state.engine, app.state.batcher, app.state.settings = engine, batcher, settings
+    keys = KeyRing(settings.api_keys)
+    requests: Counter[tuple[str, int]] = Counter()  # (key fingerprint, status) -> count
+    app.state.requests = requests
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next):
+        """A known key, except on the open paths; every answer counted by key and status."""
+        key_id = ANONYMOUS
+        if keys.enabled:
+            key_id = keys.match(presented(request.headers)) or "unauthenticated"
+            open_paths = OPEN_PATHS | (set() if settings.protect_metrics else {"/metrics"})
+            if key_id == "unauthenticated" and request.url.path not in open_paths:
+                requests[(key_id, 401)] += 1
+                return JSONResponse(
+                    status_code=401, content=UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
+                )
+        response = await call_next(request)
+        requests[(key_id, response.status_code)] += 1
+        return response
 
     @app.middleware("http")
     async def cap_body(request: Request, call_next):
@@ -134,7 +168,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> str:
-        return prometheus(engine, batcher)
+        return prometheus(engine, batcher, requests)
 
     @app.post("/v1/solve")
     async def solve_endpoint(req: SolveRequest):
@@ -164,6 +198,8 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
             ]
             async with llm_slots:
                 r = await asyncio.to_thread(llm.complete, msgs, max_tokens=req.max_tokens)
+            if req.stream:
+                return _stream(req.model, r.text, None)
             return _completion(req.model, r.text, r.prompt_tokens, r.completion_tokens, None)
         users = [m for m in req.messages if m.role == "user"]
         if not users or not _text(users[-1].content).strip():
@@ -189,9 +225,50 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
             "error": result.error,
         }
         tokens = result.tokens or 0
+        if req.stream:
+            return _stream("orchestra", content, ext)
         return _completion("orchestra", content, 0, tokens, ext)
 
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "x-api-key"],
+        )
     return app
+
+
+def _chunk(
+    cid: str, created: int, model: str, delta: dict, finish: str | None, ext: dict | None = None
+) -> str:
+    body: dict[str, Any] = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    if ext is not None:
+        body["orchestra"] = ext
+    return f"data: {json.dumps(body)}\n\n"
+
+
+def _stream(model: str, content: str, ext: dict | None) -> StreamingResponse:
+    """The answer as server-sent events: the role, the text line by line, the finish
+    (with the `orchestra` field), then `[DONE]`, as OpenAI's streaming clients read it."""
+    cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+
+    def events() -> Iterator[str]:
+        yield _chunk(cid, created, model, {"role": "assistant", "content": ""}, None)
+        for piece in content.splitlines(keepends=True) or [""]:
+            yield _chunk(cid, created, model, {"content": piece}, None)
+        yield _chunk(cid, created, model, {}, "stop", ext)
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")
 
 
 def _completion(
@@ -220,7 +297,9 @@ def _completion(
     return body
 
 
-def prometheus(engine: Orchestra, batcher: MicroBatcher) -> str:
+def prometheus(
+    engine: Orchestra, batcher: MicroBatcher, requests: Counter[tuple[str, int]] | None = None
+) -> str:
     lines = []
     metrics = (
         ("items_total", "counter", "problems handled", lambda p: p.items),
@@ -248,4 +327,10 @@ def prometheus(engine: Orchestra, batcher: MicroBatcher) -> str:
     ]
     for size, count in sorted(batcher.batch_sizes.items()):
         lines.append(f'orchestra_batch_size_total{{size="{size}"}} {count}')
+    lines += [
+        "# HELP orchestra_requests_total HTTP requests by API key fingerprint and status",
+        "# TYPE orchestra_requests_total counter",
+    ]
+    for (key, status), count in sorted((requests or {}).items()):
+        lines.append(f'orchestra_requests_total{{key="{key}",code="{status}"}} {count}')
     return "\n".join(lines) + "\n"

@@ -56,16 +56,18 @@ def json_in(text: str) -> tuple[Any, bool] | None:
     """(object, whole input?) for JSON that is the input, or an object or nested array that
     starts somewhere in it (prose before or after); None when there is none."""
     stripped = text.strip()
+    # ValueError: bad JSON, or an integer too long to convert; RecursionError: nesting
+    # deeper than the decoder goes. Either way, not JSON a family could read.
     if stripped[:1] in "{[":
         try:
             return json.loads(stripped), True
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             pass
     decoder = json.JSONDecoder()
     for start in sorted(i for i in (text.find("{"), text.find("[[")) if i >= 0):
         try:
             obj, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             continue
         return obj, False
     return None

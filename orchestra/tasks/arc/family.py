@@ -90,6 +90,9 @@ class ArcFamily(Family):
                 kind=KIND,
             )
             return Detection(confidence=TASK, error=error)
+        except (ValueError, RecursionError) as e:  # a number too long, nesting too deep
+            error = ParseError(f"unreadable JSON in the ARC task: {type(e).__name__}", kind=KIND)
+            return Detection(confidence=TASK, error=error)
         if strict:
             error = ParseError(
                 'no ARC task found: expected JSON {"train": [...], "test": [...]}', kind=KIND

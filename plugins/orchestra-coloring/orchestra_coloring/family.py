@@ -14,7 +14,7 @@ from orchestra.tasks.family import STRONG, Score
 
 from . import solver
 from .codec import ColoringCodec
-from .problem import KIND, ColoringProblem, colours_of, verify
+from .problem import KIND, ColoringProblem, check, colours_of, verify
 
 _MENTION = re.compile(r"colou?r", re.IGNORECASE)
 _EDGE = re.compile(r"(?<!\d)(?<!\d\.)(\d{1,2})\s*(?:-|–|--|<->|->)\s*(\d{1,2})(?!\d)(?!\.\d)")
@@ -34,6 +34,17 @@ _WRAP = {
 def _edges_in(text: str) -> list[tuple[int, int]]:
     found = _EDGE.findall(text) or _PAIR.findall(text)
     return [(int(u), int(v)) for u, v in found]
+
+
+def _build(n: int, k: int, edges: list, fixed: list, prompt: str | None) -> ColoringProblem:
+    """The problem, after the checks that name what is wrong (ParseError, not pydantic's)."""
+    try:
+        pairs = [(int(u), int(v)) for u, v in edges]
+        pinned = [(int(v), int(c)) for v, c in fixed]
+    except (TypeError, ValueError):
+        raise ParseError("edges and pre-colourings are pairs of numbers", kind=KIND) from None
+    check(n, k, pairs, pinned)
+    return ColoringProblem(n=n, k=k, edges=pairs, fixed=pinned, prompt=prompt)
 
 
 def sentence(problem: ColoringProblem) -> str:
@@ -103,13 +114,10 @@ class ColoringFamily(Family):
                     r"node\s+(\d{1,2})\s+(?:has|is)\s+colou?r\s+(\d)", text, re.I
                 )
             ]
-            problem = ColoringProblem(n=n, k=k, edges=edges, fixed=fixed, prompt=text.strip())
+            problem = _build(n, k, edges, fixed, prompt=text.strip())
             return Detection(confidence=STRONG, problem=problem)
         except ParseError as e:
             return Detection(confidence=STRONG, error=e)
-        except ValueError as e:  # the model's own checks, wrapped by pydantic
-            msg = str(e).split("\n")[-1].strip().removeprefix("Value error, ")
-            return Detection(confidence=STRONG, error=ParseError(msg, kind=KIND))
 
     def detect_object(self, obj: Any, *, prompt: str | None = None) -> Detection | None:
         """`{"edges": [[u, v], ...], "k": 3[, "n": 10][, "fixed": [[node, colour]]]}` or
@@ -138,15 +146,16 @@ class ColoringFamily(Family):
                 if not all(isinstance(v, int) and not isinstance(v, bool) for v in flat):
                     raise ParseError("edge ends must be node numbers", kind=KIND)
                 n = obj.get("n", max(flat, default=-1) + 1)
-            problem = ColoringProblem(
-                n=n, k=k, edges=edges, fixed=obj.get("fixed", []), prompt=prompt
-            )
-            return Detection(confidence=STRONG, problem=problem)
+            fixed = obj.get("fixed", [])
+            if not isinstance(fixed, list) or not all(
+                isinstance(f, list | tuple) and len(f) == 2 for f in fixed
+            ):
+                raise ParseError('"fixed" must be a list of [node, colour] pairs', kind=KIND)
+            if not isinstance(n, int) or isinstance(n, bool):
+                raise ParseError('"n", the number of nodes, must be an integer', kind=KIND)
+            return Detection(confidence=STRONG, problem=_build(n, k, edges, fixed, prompt))
         except ParseError as e:
             return Detection(confidence=STRONG, error=e)
-        except ValueError as e:
-            msg = str(e).split("\n")[-1].strip().removeprefix("Value error, ")
-            return Detection(confidence=STRONG, error=ParseError(msg, kind=KIND))
 
     def to_text(self, problem: Problem) -> str:
         return sentence(problem)  # type: ignore[arg-type]

@@ -1,0 +1,104 @@
+"""`orchestra serve` with API keys, per-key counts, CORS and streaming, over real HTTP on
+loopback, called by the official `openai` client and by litellm."""
+
+import os
+
+import httpx
+import pytest
+from conftest import PUZZLE
+from serving import LiveServer
+
+from orchestra import Orchestra
+from orchestra.serve.app import Settings, create_app
+from orchestra.serve.auth import KeyRing, fingerprint, split_keys
+
+KEYS = ["sk-orchestra-alpha-0001", "sk-orchestra-beta-0002"]
+
+
+@pytest.fixture(scope="module")
+def live():
+    engine = Orchestra(llm=None)
+    with LiveServer(create_app(engine, Settings(api_keys=KEYS))) as server:
+        yield server
+
+
+def test_keys_are_required_except_on_health_and_metrics(live):
+    with httpx.Client(base_url=live.url, timeout=60) as c:
+        r = c.post("/v1/solve", json={"problem": PUZZLE})
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert r.json()["error"]["code"] == "invalid_api_key"
+        r = c.post("/v1/solve", json={"problem": PUZZLE}, headers={"x-api-key": "sk-wrong"})
+        assert r.status_code == 401
+        auth = {"authorization": f"Bearer {KEYS[1]}"}
+        r = c.post("/v1/solve", json={"problem": PUZZLE}, headers=auth)
+        assert r.status_code == 200 and r.json()["verified"] is True
+        assert c.get("/healthz").status_code == 200
+        metrics = c.get("/metrics")
+        assert metrics.status_code == 200
+        counted = f'orchestra_requests_total{{key="{fingerprint(KEYS[1])}",code="200"}}'
+        assert counted in metrics.text
+        assert 'key="unauthenticated",code="401"' in metrics.text
+        for key in KEYS:  # a key is never shown, only its fingerprint
+            assert key not in metrics.text and key not in r.text
+
+
+def test_the_openai_client_with_a_key_plain_and_streamed(live):
+    import openai
+
+    client = openai.OpenAI(base_url=f"{live.url}/v1", api_key=KEYS[0], max_retries=0)
+    messages = [{"role": "user", "content": PUZZLE}]
+    whole = client.chat.completions.create(model="orchestra", messages=messages)
+    text = whole.choices[0].message.content
+    assert "5 3 4 | 6 7 8 | 9 1 2" in text
+    chunks = list(client.chat.completions.create(model="orchestra", messages=messages, stream=True))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == text
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    wrong = openai.OpenAI(base_url=f"{live.url}/v1", api_key="sk-nope", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        wrong.chat.completions.create(model="orchestra", messages=messages)
+
+
+def test_litellm_as_a_client_with_a_key(live):
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    call = dict(
+        model="openai/orchestra",
+        api_base=f"{live.url}/v1",
+        messages=[{"role": "user", "content": PUZZLE}],
+        num_retries=0,
+    )
+    r = litellm.completion(api_key=KEYS[1], **call)
+    assert "9 1 2" in r.choices[0].message.content
+    streamed = litellm.completion(api_key=KEYS[1], stream=True, **call)
+    assert "9 1 2" in "".join(c.choices[0].delta.content or "" for c in streamed)
+    with pytest.raises(litellm.AuthenticationError):
+        litellm.completion(api_key="sk-nope", **call)
+
+
+def test_protected_metrics_and_cors():
+    settings = Settings(api_keys=KEYS[:1], protect_metrics=True, cors_origins=["https://app.test"])
+    with LiveServer(create_app(Orchestra(llm=None), settings)) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            assert c.get("/metrics").status_code == 401
+            assert c.get("/healthz").status_code == 200
+            assert c.get("/metrics", headers={"x-api-key": KEYS[0]}).status_code == 200
+            pre = c.options(
+                "/v1/solve",
+                headers={"origin": "https://app.test", "access-control-request-method": "POST"},
+            )
+            assert pre.headers["access-control-allow-origin"] == "https://app.test"
+    with LiveServer(create_app(Orchestra(llm=None), Settings())) as server:  # defaults: open
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            r = c.get("/healthz", headers={"origin": "https://app.test"})
+            assert "access-control-allow-origin" not in r.headers
+            assert c.get("/v1/specialists").status_code == 200
+
+
+def test_keys_compare_by_digest_and_parse_from_the_environment():
+    ring = KeyRing(["a", "bb", ""])
+    assert ring.ids == [fingerprint("a"), fingerprint("bb")]
+    assert ring.match("bb") == fingerprint("bb") and ring.match("b") is None
+    assert ring.match(None) is None and not KeyRing([]).enabled
+    assert split_keys(" k1, k2\nk3 ") == ["k1", "k2", "k3"]
