@@ -343,10 +343,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _serve_ray(args)
     import os
 
-    import uvicorn
-
     from .serve.app import Settings, create_app
     from .serve.auth import ENV, split_keys
+    from .serve.server import run
 
     keys = [k for arg in args.api_key for k in split_keys(arg)] or split_keys(os.environ.get(ENV))
     settings = Settings(
@@ -362,13 +361,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(_engine(args), settings)
     guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
     err.print(f"orchestra serving on http://{args.host}:{args.port}/v1, {guard} (Ctrl-C stops it)")
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        timeout_graceful_shutdown=int(settings.timeout_s),
-    )
+    run(app, host=args.host, port=args.port, graceful_timeout_s=settings.timeout_s)
     return 0
 
 

@@ -10,6 +10,7 @@ failure never fails the others.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,34 @@ def _error_text(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+class ProcessorTimeout(TimeoutError):
+    """A processor that did not answer in time; its problems move on along their chain."""
+
+
+def run_with_timeout(fn: Callable[[], Any], timeout_s: float | None, what: str) -> Any:
+    """`fn()`, or ProcessorTimeout after `timeout_s`. The call runs in a daemon thread that
+    is left to finish on its own (Python cannot stop a thread): a hung processor costs a
+    thread, not the batch."""
+    if timeout_s is None:
+        return fn()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the caller below
+            box["error"] = e
+
+    worker = threading.Thread(target=target, daemon=True, name=f"orchestra:{what}")
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise ProcessorTimeout(f"{what} did not answer within {timeout_s:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 @dataclass
 class _Item:
     index: int
@@ -69,7 +98,8 @@ class Orchestra:
     "hf:/path", "litellm:openai/gpt-4o-mini"), or "auto" for `$ORCHESTRA_LLM` (default
     local, the embedded SmolLM2; nothing loads until the first prose problem).
     `fallback`: per kind, the chain of processor names to try in order (default: the
-    kind's specialists by priority, then "llm").
+    kind's specialists by priority, then "llm"). `processor_timeout_s`: how long one
+    specialist batch or one LLM call may take before its problems move on (None: wait).
     """
 
     def __init__(
@@ -81,9 +111,13 @@ class Orchestra:
         fallback: Mapping[str, Sequence[str]] | None = None,
         max_batch: int = 64,
         llm_concurrency: int = 4,
+        processor_timeout_s: float | None = 600.0,
     ) -> None:
         if max_batch < 1 or llm_concurrency < 1:
             raise ValueError("max_batch and llm_concurrency must be >= 1")
+        if processor_timeout_s is not None and processor_timeout_s <= 0:
+            raise ValueError("processor_timeout_s must be > 0 (or None: no limit)")
+        self.processor_timeout_s = processor_timeout_s
         if isinstance(llm, str):
             from .llm.select import from_env, from_spec
 
@@ -273,7 +307,7 @@ class Orchestra:
         for start in range(0, len(ready), size):
             batch = ready[start : start + size]
             t0 = time.perf_counter()
-            outputs = self._call_batch(spec, [it.problem for it in batch])
+            outputs = self._call_batch(spec, name, [it.problem for it in batch])
             busy = time.perf_counter() - t0
             energy = busy * power_w(device) / len(batch)
             verified = rejected = errors = 0
@@ -306,23 +340,30 @@ class Orchestra:
                 energy_j=energy * len(batch),
             )
 
-    @staticmethod
-    def _call_batch(spec: Any, problems: list[Problem]) -> list[Any]:
+    def _call_batch(self, spec: Any, name: str, problems: list[Problem]) -> list[Any]:
         """Answers for a batch; if the batch call fails, each problem alone, so that only
-        the problem that breaks the specialist gets the error."""
-        try:
-            out = list(spec.solve_batch(problems))
-            if len(out) != len(problems):
-                raise RuntimeError(f"returned {len(out)} answers for {len(problems)} problems")
+        the problem that breaks the specialist gets the error. A batch that runs out of
+        time is not retried: every problem in it moves on."""
+
+        def call(batch: list[Problem]) -> list[Any]:
+            out = run_with_timeout(
+                lambda: list(spec.solve_batch(batch)), self.processor_timeout_s, name
+            )
+            if len(out) != len(batch):
+                raise RuntimeError(f"returned {len(out)} answers for {len(batch)} problems")
             return out
+
+        try:
+            return call(problems)
+        except ProcessorTimeout as timeout:
+            return [timeout] * len(problems)
         except Exception as batch_error:
             if len(problems) == 1:
                 return [batch_error]
         results: list[Any] = []
         for p in problems:
             try:
-                one = list(spec.solve_batch([p]))
-                results.append(one[0] if len(one) == 1 else RuntimeError("no single answer"))
+                results.append(call([p])[0])
             except Exception as e:
                 results.append(e)
         return results
@@ -353,7 +394,9 @@ class Orchestra:
             att = Attempt(processor=name, device=device)
             verdict = None
             try:
-                answer, result = llm.answer(it.problem)
+                answer, result = run_with_timeout(
+                    lambda: llm.answer(it.problem), self.processor_timeout_s, name
+                )
                 att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
                 judged = family_registry.family_of(it.problem) is not None
                 if answer is None:  # an unparseable reply is scored wrong
@@ -419,7 +462,9 @@ class Orchestra:
                 messages: list[Message] = hybrid_prompt(
                     it.problem, answer_text(it.problem, solved.answer)
                 )
-                result = llm.complete(messages)
+                result = run_with_timeout(
+                    lambda: llm.complete(messages), self.processor_timeout_s, name
+                )
                 att.answer, att.tokens, att.cost_usd = result.text, result.tokens, result.cost_usd
             except Exception as e:
                 att.error = _error_text(e)
@@ -477,6 +522,21 @@ class Orchestra:
             error=error,
             **common,
         )
+
+    def warm_up(self, *, llm: bool = False) -> list[str]:
+        """Build the router and every specialist now (a server calls this before it
+        listens, so no request pays for loading weights); `llm`: load the LLM too. Returns
+        the specialists that could not be built (they fail their problems when used)."""
+        self.router.route("warm up")
+        failed = []
+        for name in self.specialist_names():
+            try:
+                self._specialist(name)
+            except Exception:
+                failed.append(name)
+        if llm and self.llm is not None:
+            self.llm.warm_up()
+        return failed
 
     # -- accounting ------------------------------------------------------------------------
 

@@ -125,6 +125,20 @@ def convert_gguf(source: Path, directory: Path) -> None:
     os.replace(tmp, directory)
 
 
+def _check_writable(directory: Path) -> None:
+    """Fail before a minute of conversion, not after it, when the cache cannot be written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise LLMError(
+            f"cannot write the model cache in {directory} ({type(e).__name__}: {e.strerror}); "
+            "set ORCHESTRA_CACHE to a writable directory"
+        ) from None
+
+
 def _go_offline() -> None:
     """No hub calls, and no per-tensor progress bars in a user's terminal."""
     for k, v in _OFFLINE.items():
@@ -178,6 +192,7 @@ class LocalLLM(LLM):
         key = f"{gguf.stem}-{gguf.stat().st_size}-{_sha256(gguf, 1 << 20)[:12]}"
         directory = cache_root() / "llm" / key
         if not cache_is_valid(directory, gguf):
+            _check_writable(directory.parent)
             print(
                 f"orchestra: converting {gguf.name} once into {directory} (about a minute)",
                 file=sys.stderr,

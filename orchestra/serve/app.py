@@ -97,6 +97,9 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Routers and weights load before the server listens: /healthz answers once ready,
+        # and no early request waits on a load while later ones pile up unread.
+        await asyncio.to_thread(engine.warm_up)
         batcher.start()
         yield
         await batcher.stop()  # graceful: finish what was accepted
@@ -137,8 +140,8 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     async def solve(x: Any, kind: str | None = None) -> Solution:
         """Prose to the LLM under its bound; everything else through the micro-batcher."""
         if kind is None and isinstance(x, str):
-            try:
-                decision = engine.router.route(x)
+            try:  # off the event loop: it must keep reading requests meanwhile
+                decision = await asyncio.to_thread(engine.router.route, x)
             except ParseError:
                 decision = None  # the engine reports the parse error itself
             if decision is not None and decision.kind == "text":
