@@ -23,18 +23,25 @@ def _is_maze_line(line: str) -> bool:
 
 
 def _blocks(lines: list[str]) -> list[list[str]]:
-    """Runs of consecutive maze-looking lines (an all-space row inside a run counts too)."""
+    """Runs of consecutive maze-looking lines that hold at least one row with walls. Rows
+    without walls (`S..`, or all open) belong to the run they touch; an all-space line at
+    either end of a run is a row only if it is as wide as the row next to it (else it is a
+    blank line around the maze)."""
     blocks: list[list[str]] = []
     run: list[str] = []
-    for line in lines:
-        if _is_maze_line(line) or (run and line and set(line) <= MAZE_CHARS):
+    walled = False
+    for line in [*lines, "\x00"]:  # a sentinel ends the last run
+        if _is_maze_line(line) or (line and set(line) <= MAZE_CHARS):
             run.append(line)
-        else:
-            if run:
-                blocks.append(run)
-            run = []
-    if run:
-        blocks.append(run)
+            walled = walled or _is_maze_line(line)
+            continue
+        while len(run) > 1 and not run[0].strip() and len(run[0]) != len(run[1]):
+            run.pop(0)
+        while len(run) > 1 and not run[-1].strip() and len(run[-1]) != len(run[-2]):
+            run.pop()
+        if run and walled:
+            blocks.append(run)
+        run, walled = [], False
     return blocks
 
 
