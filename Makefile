@@ -15,11 +15,13 @@ PLUGINS := plugins/orchestra-nqueens plugins/orchestra-coloring
 demo: $(STAMP)
 	$(BIN)/orchestra demo
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and types (mypy on orchestra, routers, specialists: see pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check orchestra specialists routers benchmarks tests plugins examples
+	$(BIN)/python -m mypy
 
 install: $(STAMP)
 

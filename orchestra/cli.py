@@ -102,11 +102,11 @@ def cmd_route(args: argparse.Namespace) -> int:
         from routers.registry import make_router
 
         try:
-            router = make_router(
-                args.router,
-                targets=lambda kind, problem=None: engine.chain(kind, problem)[0],
-                llm=engine.llm,
-            )
+
+            def first(kind: str, problem: Any = None) -> str:
+                return engine.chain(kind, problem)[0]
+
+            router = make_router(args.router, targets=first, llm=engine.llm)
         except (ValueError, FileNotFoundError) as e:
             raise CLIError(str(e)) from None
     if args.eval:

@@ -87,6 +87,12 @@ class _Item:
     def next_processor(self) -> str:
         return self.chain[self.position]
 
+    @property
+    def parsed(self) -> Problem:
+        """The problem; items that reach a processor always have one."""
+        assert self.problem is not None
+        return self.problem
+
 
 class Orchestra:
     """A router, a set of specialists and an optional LLM, with their accounting.
@@ -144,13 +150,16 @@ class Orchestra:
 
             router = make_router(
                 router or "cascade",
-                targets=lambda kind, problem=None: self.chain(kind, problem)[0],
+                targets=self._first_processor,
                 llm=self.llm,
             )
         self.router = router
         self.accounting = Accounting()
 
     # -- configuration -------------------------------------------------------------------
+
+    def _first_processor(self, kind: str, problem: Problem | None = None) -> str:
+        return self.chain(kind, problem)[0]
 
     def specialist_names(self) -> list[str]:
         names = set(self._local)
@@ -307,7 +316,7 @@ class Orchestra:
         for start in range(0, len(ready), size):
             batch = ready[start : start + size]
             t0 = time.perf_counter()
-            outputs = self._call_batch(spec, name, [it.problem for it in batch])
+            outputs = self._call_batch(spec, name, [it.parsed for it in batch])
             busy = time.perf_counter() - t0
             energy = busy * power_w(device) / len(batch)
             verified = rejected = errors = 0
@@ -323,7 +332,7 @@ class Orchestra:
                     if ans.answer is None:
                         att.reason = "no answer"
                     else:
-                        verdict = self._verify(it.problem, ans.answer, own_verify)
+                        verdict = self._verify(it.parsed, ans.answer, own_verify)
                         if verdict is not None:
                             att.verified, att.reason = verdict.correct, verdict.reason
                             verified += verdict.correct is True
@@ -395,15 +404,15 @@ class Orchestra:
             verdict = None
             try:
                 answer, result = run_with_timeout(
-                    lambda: llm.answer(it.problem), self.processor_timeout_s, name
+                    lambda: llm.answer(it.parsed), self.processor_timeout_s, name
                 )
                 att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
-                judged = family_registry.family_of(it.problem) is not None
+                judged = family_registry.family_of(it.parsed) is not None
                 if answer is None:  # an unparseable reply is scored wrong
                     att.verified = False if judged else None
                     att.reason = "no answer could be parsed from the reply"
                 else:
-                    verdict = self._verify(it.problem, answer)
+                    verdict = self._verify(it.parsed, answer)
                     if verdict is not None:
                         att.verified, att.reason = verdict.correct, verdict.reason
             except Exception as e:
@@ -460,7 +469,7 @@ class Orchestra:
             )
             try:
                 messages: list[Message] = hybrid_prompt(
-                    it.problem, answer_text(it.problem, solved.answer)
+                    it.parsed, answer_text(it.parsed, solved.answer)
                 )
                 result = run_with_timeout(
                     lambda: llm.complete(messages), self.processor_timeout_s, name
@@ -489,7 +498,7 @@ class Orchestra:
         every = it.attempts + ([it.hybrid] if it.hybrid else [])
         trace = Trace(decision=it.decision, attempts=every)
         tried = [a for a in it.attempts if not a.reason.startswith("skipped")]
-        common = dict(
+        common: dict[str, Any] = dict(
             kind=kind,
             problem=it.problem,
             trace=trace,

@@ -120,8 +120,8 @@ def _from_text(x: str) -> Problem:
         from_text is None or from_json.confidence >= from_text.confidence
     ):
         from_text = from_json
-    problem = _resolved(from_text)
-    return problem if problem is not None else TextProblem(text=x.strip())
+    read = _resolved(from_text)
+    return read if read is not None else TextProblem(text=x.strip())
 
 
 def _forced(x: Any, kind: str) -> Problem:

@@ -91,6 +91,7 @@ def _derive_from_families() -> None:
     from . import family_registry
     from .specialist import solver_class
 
+    catalog: Any
     try:
         from specialists import catalog
     except ImportError:  # orchestra used without the specialists package

@@ -29,7 +29,7 @@ class BaseSpecialist:
     """Defaults for a specialist: CPU, batches of up to `max_batch`, every problem of its
     kinds supported. Higher `priority` is tried first in the fallback chain."""
 
-    name: ClassVar[str] = ""
+    name: str = ""  # read from the class by the registry; an instance may name itself
     kinds: ClassVar[tuple[str, ...]] = ()
     priority: ClassVar[int] = 0
     description: ClassVar[str] = ""

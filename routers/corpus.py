@@ -132,7 +132,7 @@ FILL = {
 
 
 def _fill(template: str, rng: random.Random) -> str:
-    values = {k: rng.choice(v) for k, v in FILL.items()}
+    values: dict[str, Any] = {k: rng.choice(v) for k, v in FILL.items()}
     values |= {
         "digits": "".join(rng.choice("0123456789") for _ in range(rng.randint(10, 20))),
         "a": rng.randint(2, 9999),

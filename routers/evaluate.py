@@ -66,7 +66,9 @@ def evaluate(router: Any, examples: Iterable[Any], *, keep_mistakes: int = 20) -
     if not rows:
         raise ValueError("no labelled prompts to evaluate")
     confusion: dict[str, dict[str, int]] = {}
-    latencies, mistakes, abstained = [], [], 0
+    latencies: list[float] = []
+    mistakes: list[dict] = []
+    abstained = 0
     for prompt, target in rows:
         t0 = time.perf_counter()
         try:

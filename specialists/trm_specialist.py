@@ -135,7 +135,8 @@ class TRMSpecialist(BaseSpecialist):
                 spent[i] += int(used[j])
                 conf = 1 / (1 + math.exp(-q[j])) if math.isfinite(q[j]) else 0.0
                 ok = self.trajectories > 1 and bool(self.spec.verify(problems[i], answer))
-                if ok or best[i] is None or conf > (best[i].confidence or 0.0):
+                kept = best[i]
+                if ok or kept is None or conf > (kept.confidence or 0.0):
                     best[i] = SpecialistAnswer(answer=answer, confidence=conf)
                 if self.trajectories > 1 and not ok:
                     unsolved.append(i)
@@ -144,7 +145,7 @@ class TRMSpecialist(BaseSpecialist):
                 break
         out = []
         for answer, steps in zip(best, spent, strict=True):
-            assert answer is not None
+            assert answer is not None  # every puzzle had a first try
             out.append(answer.model_copy(update={"steps": steps}))
         return out
 

@@ -82,7 +82,11 @@ def test_coloring_views_invert_and_the_codec_reads_back(inst, seed):
     assert COL.verify(view.problem, view.forward(colours))
     assert COL.verify(p, view.back(view.forward(colours)))
     codec = COL.codec(canvas=12, colours=4)
-    assert codec.decode(p, codec.encode_answer(p, colours)) == colours
+    decoded = codec.decode(p, codec.encode_answer(p, colours))  # renamed to the anchors
+    assert COL.verify(p, decoded)
+    assert all(decoded[v] == c for v, c in codec.anchors(p).items())
+    anchored = codec.encode(p).reshape(12, 12)
+    assert all(anchored[v, v] == 4 + c for v, c in codec.anchors(p).items())
 
 
 @settings(max_examples=200, deadline=1000)

@@ -149,7 +149,7 @@ def plots(summary: Summary, out: Path) -> list[Path]:
         for r in rows:  # colour = solver, marker = task; both in the legends
             ax.scatter(
                 x_of(r),
-                r.exact * 100,
+                (r.exact or 0.0) * 100,  # rows without an exact score were left out above
                 color=colours(solvers.index(r.solver) % 10),
                 marker=markers[tasks.index(r.task) % len(markers)],
                 s=45,

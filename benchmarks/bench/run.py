@@ -224,7 +224,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary:
-    base = (
+    base: dict[str, Any] = (
         {**QUICK, "tasks": quick_tasks()}
         if args.quick
         else {

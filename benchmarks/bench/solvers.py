@@ -115,7 +115,7 @@ class TestTimeSolver:
         from specialists.trm.checkpoint import load_config
 
         if not hasattr(self, "_base_spec"):
-            self._base_spec = load_config(self.base)[1]
+            self._base_spec: Any = load_config(self.base)[1]
         return self._base_spec.entry(problem) is not None
 
     def _one(self, item: Item) -> Outcome:
@@ -127,7 +127,7 @@ class TestTimeSolver:
 
         d = Path(self.workdir) / item.id.replace("/", "_")
         d.mkdir(parents=True, exist_ok=True)
-        (d / "task.json").write_text(json.dumps(item.problem.to_json()))
+        (d / "task.json").write_text(json.dumps(item.problem.to_json()))  # type: ignore[attr-defined]
         t0 = time.perf_counter()
         run = build_run(
             "arc",

@@ -49,7 +49,7 @@ def _family_items(name: str, n: int, seed: int) -> list[Item]:
     family = families_by_task()[name]
     return [
         Item(
-            id=f"{name}/{inst.problem.id}" if getattr(inst.problem, "id", None) else f"{name}/{i}",
+            id=f"{name}/{getattr(inst.problem, 'id', None) or i}",
             task=name,
             problem=inst.problem,
             expected=inst.answer,

@@ -115,7 +115,7 @@ def convert_gguf(source: Path, directory: Path) -> None:
     )
     # The weights are plain fp32 tensors after dequantization; only the GGUF marker
     # stops transformers from saving them.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.save_pretrained(tmp, safe_serialization=True)
@@ -212,7 +212,7 @@ class LocalLLM(LLM):
 
             directory = self.model_dir()
             self._tokenizer = AutoTokenizer.from_pretrained(directory)
-            model = AutoModelForCausalLM.from_pretrained(directory, dtype="float32")
+            model: Any = AutoModelForCausalLM.from_pretrained(directory, dtype="float32")
             self._model = model.to(self.device).eval()
 
     def complete(

@@ -195,7 +195,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
             from ..llm.base import Message
 
             msgs = [
-                Message(role=m.role, content=_text(m.content))
+                Message(role=m.role, content=_text(m.content))  # type: ignore[arg-type]
                 for m in req.messages
                 if m.role in ("system", "user", "assistant")
             ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 ENV = "ORCHESTRA_API_KEY"  # one key, or several separated by commas or whitespace
 ANONYMOUS = "anonymous"  # the label of requests when no key is required
@@ -47,13 +47,12 @@ class KeyRing:
         return found
 
 
-def presented(headers: dict | object) -> str | None:
+def presented(headers: Mapping[str, str]) -> str | None:
     """The key a request carries: `Authorization: Bearer KEY`, else `x-api-key`."""
-    get = headers.get  # type: ignore[attr-defined]
-    auth = get("authorization") or ""
+    auth = headers.get("authorization") or ""
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
-    return get("x-api-key") or get("api-key")
+    return headers.get("x-api-key") or headers.get("api-key")
 
 
 UNAUTHORIZED = {

@@ -29,7 +29,7 @@ class SpecialistDeployment:
 
         self.specialist = get_specialist(name)
         self.device = str(getattr(self.specialist, "device", "cpu"))
-        self.solve.set_max_batch_size(max_batch)
+        self.solve.set_max_batch_size(max_batch)  # type: ignore[attr-defined]
 
     def supports(self, problem: Any) -> bool:
         supports = getattr(self.specialist, "supports", None)
@@ -105,7 +105,8 @@ def build_app(
     handles = {}
     for name in specialists or names():
         gpus = trm_gpus if name.startswith("trm") else 0.0
-        handles[name] = SpecialistDeployment.options(
+        handles[name] = SpecialistDeployment.options(  # type: ignore[attr-defined]
             name=f"specialist-{name}", ray_actor_options={"num_cpus": cpus, "num_gpus": gpus}
         ).bind(name, max_batch)
-    return Gateway.options(ray_actor_options={"num_cpus": cpus}).bind(handles, llm)
+    gateway: Any = Gateway  # a Serve deployment: `options` comes from the decorator
+    return gateway.options(ray_actor_options={"num_cpus": cpus}).bind(handles, llm)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from .base import Problem
 
-KIND = "text"
+KIND: Final = "text"
 
 
 class TextProblem(Problem):

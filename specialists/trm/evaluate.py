@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -82,9 +83,10 @@ def measure(
                 "smaller problems on the same canvas"
             )
         out["by_size"] = {}
+        canvas = getattr(spec, "canvas")  # noqa: B009  (checked above; not on every spec)
         for side in sizes:
-            if side > spec.canvas:
-                raise ValueError(f"a {side}x{side} problem does not fit the {spec.canvas} canvas")
+            if side > canvas:
+                raise ValueError(f"a {side}x{side} problem does not fit the {canvas} canvas")
             easier = {"height": side, "width": side, "min_side": None, "min_path": 0}
             smaller = spec.model_copy(update={k: v for k, v in easier.items() if k in fields})
             r = evaluate(model, smaller, smaller.heldout(sizes_n, seed), steps=max(steps))
@@ -93,7 +95,13 @@ def measure(
     for halt in halts if trajectories else ():
         rows = out["by_trajectories"].setdefault(halt, {})
         for k in trajectories:
-            specialist = TRMSpecialist(model, spec, trajectories=k, diversify=diversify, halt=halt)
+            specialist = TRMSpecialist(
+                model,
+                spec,
+                trajectories=k,
+                diversify=diversify,  # type: ignore[arg-type]
+                halt=halt,  # type: ignore[arg-type]
+            )
             t0 = time.perf_counter()
             answers = []
             for i in range(0, len(problems), 128):
@@ -129,7 +137,7 @@ def with_recursion(model: TRM, T: int, n: int) -> TRM:
     return _rebuilt(model, H_cycles=T, L_cycles=n)
 
 
-def _rebuilt(model: TRM, **changes: int) -> TRM:
+def _rebuilt(model: TRM, **changes: Any) -> TRM:
     moved = TRM(dataclasses.replace(model.cfg, **changes))
     moved.load_state_dict(model.state_dict())
     return moved.to(next(model.parameters()).device).eval()

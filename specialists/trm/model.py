@@ -125,6 +125,9 @@ class SwiGLU(nn.Module):
 
 
 class Rotary(nn.Module):
+    cos: torch.Tensor  # buffers
+    sin: torch.Tensor
+
     def __init__(self, head_dim: int, length: int, theta: float):
         super().__init__()
         inv = 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
@@ -236,6 +239,9 @@ class Carry:
 
 
 class TRM(nn.Module):
+    y_init: torch.Tensor  # buffers: the fixed starting (y, z)
+    z_init: torch.Tensor
+
     def __init__(self, cfg: TRMConfig):
         super().__init__()
         self.cfg = cfg

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -268,7 +268,8 @@ class Run:
         self.ema = copy.deepcopy(model).eval()
         for p in self.ema.parameters():
             p.requires_grad_(False)
-        decay, no_decay = [], []
+        decay: list[torch.nn.Parameter] = []
+        no_decay: list[torch.nn.Parameter] = []
         for name, p in model.named_parameters():
             if name.startswith("puzzle_emb."):
                 continue  # sign-SGD of its own (`_puzzle_emb_step`)
@@ -469,7 +470,8 @@ class _Progress:
     """A rich progress bar with loss, training accuracy and steps/s (or nothing)."""
 
     def __init__(self, enabled: bool, total: int | None):
-        self.bar = None
+        self.bar: Any = None
+        self.t0, self.s0 = time.monotonic(), None  # type: tuple[float, int | None]
         if enabled:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -482,7 +484,6 @@ class _Progress:
             )
             self.task = self.bar.add_task("train", total=total, info="")
             self.bar.start()
-            self.t0, self.s0 = time.monotonic(), None
 
     def update(self, step: int, rec: dict) -> None:
         if self.bar is None:

@@ -172,7 +172,7 @@ class ArcFamily(Family):
         if task not in _SETS:
             raise ValueError(f"family 'arc' has no bench task {task!r}")
         version, split, max_side = _SETS[task]
-        tasks = load(version, split)  # type: ignore[arg-type]
+        tasks = load(version, split)
         if max_side is not None:
             tasks = tuple(t for t in tasks if t.max_side() <= max_side)
         return [Instance(problem=t.without_outputs(), answer=t.test_outputs) for t in tasks[:n]]
@@ -211,7 +211,7 @@ class ArcFamily(Family):
         runs = []
         for run in digit_rows(without_word_lines(text)):
             width = len(run[-1])
-            block = []
+            block: list[list[int]] = []
             for row in reversed(run):  # the rectangular tail of the run
                 if len(row) != width:
                     break

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ..base import Grid, ParseError, Problem, Verdict, as_int_grid, malformed, ok, wrong
 
-KIND = "arc"
+KIND: Final = "arc"
 MAX_SIDE = 30
 COLOURS = 10
 

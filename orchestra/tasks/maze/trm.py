@@ -88,7 +88,7 @@ class MazeSpec(TRMTask):
         return len(answer) - 1  # moves on the shortest path
 
     def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
-        out = []
+        out: list[tuple[Problem, Any]] = []
         for i in range(n):
             inst = self._generate(seed * 1_000_003 + i)
             out.append((inst.problem, inst.path))

@@ -13,7 +13,7 @@ from ..base import ParseError, Problem, Verdict
 from ..family import LIKELY, Detection, Family, Instance, Score, View, grid_rows
 from ..replies import digit_rows
 from .augment import random_transform
-from .generate import generate
+from .generate import Tier, generate
 from .geometry import BOX_SHAPES
 from .parse import from_json, parse_text
 from .problem import KIND, SudokuProblem, render, verify
@@ -120,8 +120,9 @@ class SudokuFamily(Family):
         return out
 
     def random_view(self, problem: Problem, rng: random.Random) -> View:
-        t = random_transform(problem.size, rng)  # type: ignore[attr-defined]
-        return View(t.apply_problem(problem), forward=t.apply, back=t.inverse().apply)
+        p: SudokuProblem = problem  # type: ignore[assignment]
+        t = random_transform(p.size, rng)
+        return View(t.apply_problem(p), forward=t.apply, back=t.inverse().apply)
 
     def render(self, problem: Problem, answer: Any) -> str:
         return render(answer)
@@ -145,7 +146,12 @@ class SudokuFamily(Family):
 
     def demo(self, seed: int) -> list[tuple[str, Any]]:
         items: list[tuple[str, Any]] = []
-        tiers = ((4, "minimal"), (6, "minimal"), (9, "hard"), (9, "minimal"))
+        tiers: tuple[tuple[int, Tier], ...] = (
+            (4, "minimal"),
+            (6, "minimal"),
+            (9, "hard"),
+            (9, "minimal"),
+        )
         for i, (size, tier) in enumerate(tiers):
             inst = generate(size, seed=seed + i, tier=tier)
             items.append((f"sudoku {size}x{size} ({inst.clues} clues)", inst.problem.to_string()))
@@ -201,7 +207,8 @@ class SudokuFamily(Family):
 
     def routing_example(self, split: str, rng: random.Random) -> tuple[str, str]:
         seed = rng.randrange(10**6) + (0 if split == "train" else 10**7)
-        inst = generate(rng.choice((4, 6, 9)), seed=seed, tier=rng.choice(("easy", "hard")))
+        tier: Tier = rng.choice(("easy", "hard"))
+        inst = generate(rng.choice((4, 6, 9)), seed=seed, tier=tier)
         shown = formats(inst.problem.grid)
         fmt = rng.choice(sorted(shown))
         return rng.choice(_WRAP[split]).format(p=shown[fmt]), fmt

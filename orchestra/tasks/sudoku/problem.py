@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import field_validator, model_validator
 
 from ..base import Grid, ParseError, Problem, Verdict, malformed, ok, wrong
 from .geometry import BOX_SHAPES, geometry
 
-KIND = "sudoku"
+KIND: Final = "sudoku"
 
 
 def _unit_name(size: int, unit_index: int) -> str:
