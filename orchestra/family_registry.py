@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .registry import RegistryError
+from .registry import RegistryError, load_ref
 from .tasks.base import ParseError, Problem, Verdict
 from .tasks.family import Detection, Family, FamilyError
 
@@ -55,14 +55,6 @@ _families: dict[str, Family] = {}  # by family name, in registration order
 _sources: dict[str, str] = {}
 _broken: dict[str, FamilyInfo] = {}
 _discovered = False
-
-
-def _load(ref: str) -> Any:
-    module, _, attr = ref.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def _instance(obj: Any) -> Family:
@@ -113,14 +105,14 @@ def _discover() -> None:
             return
         for name, ref in _BUILTIN.items():
             if name not in _families:
-                _add(_instance(_load(ref)), "builtin")
+                _add(_instance(load_ref(ref)), "builtin")
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist.name if ep.dist else "?"
             source = f"plugin:{dist}"
             if ep.name in _families and _sources[ep.name] == source:
                 continue
             try:
-                family = _instance(_load(ep.value))
+                family = _instance(load_ref(ep.value))
                 if family.name != ep.name:
                     raise RegistryError(
                         f"entry point {ep.name!r} loads a family named {family.name!r}"

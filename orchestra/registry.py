@@ -35,6 +35,15 @@ class RegistryError(LookupError):
     pass
 
 
+def load_ref(ref: str) -> Any:
+    """The object a "module:attribute.path" reference names (entry points, built-ins)."""
+    module, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 class _Entry:
     """`meta` (kinds, priority, description) stands in for class attributes where the
     factory is a function (TRM specialists: listing them must not import their code)."""
@@ -54,11 +63,8 @@ class _Entry:
     @property
     def factory(self) -> Any:
         if self._factory is None:
-            module, _, attr = (self.ref or "").partition(":")
             try:
-                obj: Any = importlib.import_module(module)
-                for part in attr.split("."):
-                    obj = getattr(obj, part)
+                obj = load_ref(self.ref or "")
             except (ImportError, AttributeError) as e:
                 raise RegistryError(
                     f"specialist {self.name!r} ({self.source}) cannot be loaded from "

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from orchestra import family_registry
+from orchestra.registry import load_ref
 from orchestra.specialist import BaseSpecialist
 from orchestra.tasks.base import Problem
 from orchestra.tasks.family import FamilyError
@@ -250,7 +251,7 @@ def family_specialist(family: str, kind: str | None = None, **options: Any) -> T
     """The `trm-<kind>` specialist: every checkpoint of `family` serving `kind` (default:
     the family's own kind). `options` go to each member (trajectories, halt, device)."""
     fam = family_registry.get(family)
-    base: Any = family_registry._load(fam.trm_specialist) if fam.trm_specialist else TRMFamily
+    base: Any = load_ref(fam.trm_specialist) if fam.trm_specialist else TRMFamily
     kind = kind or family
     cls = type(
         f"TRM_{kind}",

@@ -59,6 +59,16 @@ class Instance(BaseModel):
     answer: Any
 
 
+def reading(confidence: float, read: Callable[[], Problem | None]) -> Detection | None:
+    """`read()`'s problem, or the ParseError it raised, as a Detection at `confidence`;
+    None when it found nothing. The shape of most families' `detect_*` methods."""
+    try:
+        problem = read()
+    except ParseError as e:
+        return Detection(confidence=confidence, error=e)
+    return None if problem is None else Detection(confidence=confidence, problem=problem)
+
+
 @dataclass(frozen=True)
 class View:
     """An augmented copy of a problem and the maps between the two frames' answers:

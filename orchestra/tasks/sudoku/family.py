@@ -9,8 +9,8 @@ import random
 import re
 from typing import Any, ClassVar
 
-from ..base import ParseError, Problem, Verdict
-from ..family import LIKELY, Detection, Family, Instance, Score, View, grid_rows
+from ..base import Problem, Verdict
+from ..family import LIKELY, Detection, Family, Instance, Score, View, grid_rows, reading
 from ..replies import digit_rows
 from .augment import random_transform
 from .generate import Tier, generate
@@ -80,11 +80,7 @@ class SudokuFamily(Family):
     # -- recognition -------------------------------------------------------------------
 
     def detect_text(self, text: str, *, strict: bool = False) -> Detection | None:
-        try:
-            problem = parse_text(text, strict=strict)
-        except ParseError as e:
-            return Detection(confidence=LIKELY, error=e)
-        return None if problem is None else Detection(confidence=LIKELY, problem=problem)
+        return reading(LIKELY, lambda: parse_text(text, strict=strict))
 
     def detect_object(self, obj: Any, *, prompt: str | None = None) -> Detection | None:
         """`{"grid": rows}`, `{"puzzle": rows}` or a bare list of rows. A grid another
@@ -94,10 +90,7 @@ class SudokuFamily(Family):
                 return None
         elif not (isinstance(obj, list) and obj and all(isinstance(r, list) for r in obj)):
             return None
-        try:
-            return Detection(confidence=LIKELY, problem=from_json(obj, prompt=prompt))
-        except ParseError as e:
-            return Detection(confidence=LIKELY, error=e)
+        return reading(LIKELY, lambda: from_json(obj, prompt=prompt))
 
     def to_text(self, problem: Problem) -> str:
         return problem.to_string()  # type: ignore[attr-defined]
