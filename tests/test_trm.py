@@ -48,19 +48,8 @@ class FixedSource:
 
 def make_run(out, steps, seed=0, **kw):
     spec = SudokuSpec(size=4, tier="minimal", pool=8)
-    tc = TrainConfig(
-        batch=32,
-        lr=3e-3,
-        warmup=10,
-        weight_decay=0.0,
-        ema=0.9,
-        max_steps=steps,
-        eval_n=8,
-        eval_every=10_000,
-        progress=False,
-        seed=seed,
-        **kw,
-    )
+    options = dict(batch=32, lr=3e-3, warmup=10, weight_decay=0.0, ema=0.9, eval_every=10_000)
+    tc = TrainConfig(**{**options, **kw}, max_steps=steps, eval_n=8, progress=False, seed=seed)
     run = Run(TINY, spec, tc, out, log=lambda s: None)
     run.heldout = spec.heldout(8, seed=123)
     run.source = FixedSource(spec, run.heldout)
@@ -597,3 +586,34 @@ def test_shipped_hard_sudoku_checkpoint_backs_up_the_9x9_one():
     family = registry.get_specialist("trm-sudoku")
     names = [m.name for m in family.members]
     assert names.index("trm-sudoku-9x9") < names.index("trm-sudoku-9x9-hard")
+
+
+def test_training_keeps_the_best_evaluation_beside_the_latest(tmp_path):
+    """A run that peaks and then falls back (the held-out scores are scripted, as a
+    diverging run would produce them) keeps the peak's EMA weights in best/, and a resumed
+    run knows it."""
+    from specialists.trm.train import BEST
+
+    run = make_run(tmp_path / "r", steps=8, eval_every=2)
+    scores = iter([0.25, 0.75, 0.5, 0.0, 0.0])
+    kept_at_peak = {}
+
+    def scripted():
+        exact = next(scores)
+        if exact == 0.75:
+            kept_at_peak.update({k: v.clone() for k, v in run.ema.state_dict().items()})
+        return checkpoint.EvalResult(n=8, seed=0, exact=exact, cell=exact, steps=4, verified=exact)
+
+    run.evaluate = scripted
+    run.train()
+    best = checkpoint.load_card(tmp_path / "r" / BEST)
+    assert best.heldout.exact == 0.75 and best.steps == 4
+    model, _ = checkpoint.load(tmp_path / "r" / BEST)
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in kept_at_peak.items())
+    latest = checkpoint.load_card(tmp_path / "r")
+    assert (
+        latest.heldout.exact == 0.0
+        and "best held-out evaluation so far (exact 0.750" in latest.notes
+    )
+    resumed = Run(TINY, run.spec, run.tc, tmp_path / "r", resume=True, log=lambda s: None)
+    assert (resumed.best.exact, resumed.best_step) == (0.75, 4)

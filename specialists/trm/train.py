@@ -45,6 +45,7 @@ from .presets import all_presets
 from .tasks import TaskSpec, spec_class
 
 IGNORE = -100
+BEST = "best"  # the run directory's checkpoint of its best held-out evaluation
 STOPPED = 130  # exit status of a run stopped by a signal (saved, not finished): as after Ctrl-C
 
 
@@ -303,7 +304,11 @@ class Run:
         self.ema.to(self.acc.device)
         self.heldout = spec.heldout(train_cfg.eval_n, train_cfg.eval_seed)
         self.source = spec.training_source(train_cfg.seed + 1000 * self.acc.process_index)
-        self.best: EvalResult | None = None
+        self.best: EvalResult | None = None  # the best held-out evaluation, kept in out/best
+        self.best_step = 0
+        kept = checkpoint.load_card(self.out / BEST) if resume else None
+        if kept is not None and kept.heldout is not None:
+            self.best, self.best_step = kept.heldout, kept.steps
         self.stop_requested = False  # set by `stop_on_signals`; the loop ends at the next step
 
     def _lr(self, base: float | None = None) -> float:
@@ -414,6 +419,7 @@ class Run:
                         f"step {self.step}: held-out exact {result.exact:.3f}, "
                         f"cell {result.cell:.3f}"
                     )
+                    self._keep_if_best(result)
                 cpu_mark = time.process_time()
                 metrics.write(json.dumps(record) + "\n")
                 progress.update(self.step, record)
@@ -430,16 +436,30 @@ class Run:
             return None
         result = self.evaluate()
         self.save(final=True, result=result)
+        self._keep_if_best(result)
         return result
+
+    def _keep_if_best(self, result: EvalResult) -> None:
+        """Keep the EMA weights of the best held-out evaluation so far in `out/best/`, a
+        checkpoint of its own: a run that later diverges loses nothing it had reached."""
+        if not self.acc.is_main_process:
+            return
+        if self.best is not None and result.exact <= self.best.exact:
+            return
+        self.best, self.best_step = result, self.step
+        card = self._card(
+            result,
+            f"the EMA weights at the best held-out evaluation of the run in {self.out} "
+            f"(step {self.step}; the run's own checkpoint is its latest state)",
+        )
+        checkpoint.save(self.out / BEST, self.ema, self.spec, card)
 
     def evaluate(self) -> EvalResult:
         r = evaluate(self.ema, self.spec, self.heldout, steps=self.tc.eval_steps)
         return r.model_copy(update={"seed": self.tc.eval_seed})
 
-    def save(self, *, final: bool, result: EvalResult | None = None) -> None:
-        if not self.acc.is_main_process:
-            return
-        card = Card(
+    def _card(self, result: EvalResult | None, notes: str) -> Card:
+        return Card(
             name=self.spec.name,
             task=self.spec.model_dump(),
             model=self.cfg.to_dict(),
@@ -451,9 +471,21 @@ class Run:
             wall_s=round(self.wall_s, 1),
             heldout=result,
             command=self.command,
-            notes="" if final else "intermediate checkpoint; training was still running.",
+            notes=notes,
             lineage=self.lineage,
         )
+
+    def save(self, *, final: bool, result: EvalResult | None = None) -> None:
+        if not self.acc.is_main_process:
+            return
+        notes = "" if final else "intermediate checkpoint; training was still running."
+        best = self.best
+        if best is not None and (result is None or best.exact > result.exact):
+            notes += (
+                f" The best held-out evaluation so far (exact {best.exact:.3f}, step "
+                f"{self.best_step}) is kept in {BEST}/."
+            ).rstrip()
+        card = self._card(result, notes.strip())
         checkpoint.save(self.out, self.ema, self.spec, card)
         info = {
             "step": self.step,
