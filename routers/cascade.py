@@ -4,7 +4,9 @@ verify-then-fall-back chain runs after whatever is decided.
 
 A learned "this is a puzzle" is only acted on when the family's parser agrees, and a
 parse error on something the learned router calls prose (JSON that is no ARC task, a
-number that is no Sudoku) routes it to the LLM as text instead of failing.
+number that is no Sudoku) routes it to the LLM as text instead of failing, if the learned
+router knows the family that raised it (a family installed after the router was trained
+keeps its error).
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from orchestra.tasks.base import ParseError
 from orchestra.types import LLM_TARGET, RouteDecision
 
 from .rules import RulesRouter, _registry_target
+
+
+def _knows(stage: Any, kind: str | None) -> bool:
+    """Whether a stage can judge a puzzle of `kind` (a learned router knows the families of
+    its training corpus; a family installed after it was trained is not among them)."""
+    labels = getattr(stage, "labels", None)
+    return labels is None or kind is None or kind in labels
 
 
 class CascadeRouter:
@@ -52,6 +61,8 @@ class CascadeRouter:
                     notes.append(f"{stage.name} said {d.kind} but: {e}")
                     continue
             if d.kind == "text" and parse_error is not None:
+                if not _knows(stage, parse_error.kind):
+                    raise parse_error  # it cannot tell prose from a family it never saw
                 notes.append(f"{stage.name}: prose, not a broken puzzle")
             return d.model_copy(
                 update={

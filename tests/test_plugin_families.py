@@ -121,3 +121,13 @@ def test_prose_about_the_new_puzzles_stays_prose():
         "The queen moved from d1-h5 in 1-0 games.",
     ):
         assert orchestra.parse(text).kind == "text"
+
+
+def test_the_cascade_keeps_the_error_of_a_family_its_learned_router_never_saw():
+    """The shipped learned router predates the plug-ins: it may call a broken board prose,
+    but it cannot judge a family it was not trained on, so the family's error stands."""
+    engine = orchestra.Orchestra(llm=None)
+    sol = engine.solve("Q . . .\n. . Q .\n. Q . .\n. . . .")
+    assert sol.problem is None and "attack each other" in sol.error
+    trap = engine.solve('{"train": "Ada", "test": "tomorrow"}')  # a family it knows: prose
+    assert trap.kind == "text"
