@@ -74,7 +74,9 @@ class ColoringFamily(Family):
                 codec_options={"canvas": 10, "colours": 4},
                 generator={"nodes": 10, "k": 3},
             ),
-            "train": dict(batch=128, lr=5e-4, warmup=100, weight_decay=0.1, ema=0.995, compile=True),
+            "train": dict(
+                batch=128, lr=5e-4, warmup=100, weight_decay=0.1, ema=0.995, compile=True
+            ),
             "about": "3-colouring of 10-node graphs on 2 CPU cores",
         },
     }
