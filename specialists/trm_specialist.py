@@ -16,6 +16,11 @@ puzzle stops at the first step whose answer the verifier accepts ("verified"): a
 answer is a right one, so nothing is lost, and most puzzles are right long before the last
 step. A stopped puzzle leaves the batch; the others go on.
 
+Propagation (`propagate`, on by default for families whose TRM task declares a
+propagator, with verified halting): between supervision steps the cells the network is
+sure of become givens and the family's constraint propagation extends them, so the next
+step starts from a stronger input (see `_predict_propagating`).
+
 torch is imported on first use only, so listing specialists stays cheap.
 """
 
@@ -41,6 +46,18 @@ from .catalog import checkpoints
 Diversify = Literal["noise", "augment"]
 Halt = Literal["steps", "q", "verified"]
 HALTS: tuple[str, ...] = ("steps", "q", "verified")
+
+
+def _no_grad(fn: Any) -> Any:
+    """torch.no_grad() around a method, with torch imported only when it runs."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        with torch.no_grad():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def _default_device() -> str:
@@ -69,6 +86,8 @@ class TRMSpecialist(BaseSpecialist):
         seed: int = 0,
         card: Any = None,
         max_batch: int = 256,
+        propagate: bool | None = None,
+        commit_at: float = 0.9,
     ):
         if trajectories < 1:
             raise ValueError("trajectories must be >= 1")
@@ -84,6 +103,17 @@ class TRMSpecialist(BaseSpecialist):
         self.trajectories, self.diversify, self.noise = trajectories, diversify, noise
         self.max_batch = max_batch
         self._rng = random.Random(seed)
+        if propagate and not spec.propagates:
+            raise ValueError(f"family {spec.family!r} has no propagator for its TRM")
+        if propagate and halt != "verified":
+            raise ValueError(
+                "propagate stops each puzzle at its first verified answer: it needs halt='verified'"
+            )
+        # on by default where the family can: it only ever adds verified answers
+        self.propagate = (
+            (spec.propagates and halt == "verified") if propagate is None else propagate
+        )
+        self.commit_at = commit_at
 
     @classmethod
     def from_checkpoint(
@@ -120,14 +150,17 @@ class TRMSpecialist(BaseSpecialist):
                 undos.append(undo)
             x = torch.from_numpy(np.stack([self._encode(v) for v in views])).to(self.device)
             noise = self.noise if (k > 0 and self.diversify == "noise") else 0.0
-            preds, q, used = self.model.predict(
-                x,
-                steps=self.steps,
-                early_halt=self.halt == "q",
-                latent_noise=noise,
-                accept=self._verifier(views) if self.halt == "verified" else None,
-            )
-            preds, q, used = preds.cpu().numpy(), q.cpu().tolist(), used.cpu().tolist()
+            if self.propagate:
+                preds, q, used = self._predict_propagating(views, x, noise)
+            else:
+                p, qt, u = self.model.predict(
+                    x,
+                    steps=self.steps,
+                    early_halt=self.halt == "q",
+                    latent_noise=noise,
+                    accept=self._verifier(views) if self.halt == "verified" else None,
+                )
+                preds, q, used = p.cpu().numpy(), qt.cpu().tolist(), u.cpu().tolist()
             unsolved = []
             for j, i in enumerate(pending):
                 answer = self.spec.decode(views[j], preds[j])
@@ -149,6 +182,87 @@ class TRMSpecialist(BaseSpecialist):
             assert answer is not None  # every puzzle had a first try
             out.append(answer.model_copy(update={"steps": steps}))
         return out
+
+    @_no_grad
+    def _predict_propagating(
+        self, views: Sequence[Problem], x: Any, noise: float
+    ) -> tuple[np.ndarray, list[float], list[int]]:
+        """Recursion meets propagation: after each supervision step, the cells the network
+        is sure of (probability >= `commit_at`) become givens, the family's propagator
+        adds what they force, and the next step starts from that stronger input (same
+        latent carry). A commitment that contradicts the rules is backed off, least sure
+        first. A puzzle stops at its first verified answer, which is always checked
+        against the original puzzle, so a wrong commitment can cost accuracy, never
+        correctness."""
+        import torch
+
+        from .trm.model import Carry
+
+        spec, model = self.spec, self.model
+        B = len(views)
+        current = list(views)
+        commits: list[dict[int, tuple[int, float]]] = [{} for _ in views]
+        carry = model.initial_carry(B)
+        preds = np.zeros((B, spec.codec.seq_len), dtype=np.int64)
+        q, used = [-math.inf] * B, [0] * B
+        live = list(range(B))
+        for _ in range(self.steps or model.cfg.halt_max_steps):
+            rows = torch.tensor(live, device=x.device)
+            carry, logits, q_step = model.forward(carry, x[rows], None, noise)
+            conf, best = logits.float().softmax(-1).max(-1)
+            conf_np, best_np = conf.cpu().numpy(), best.cpu().numpy()
+            keep = []
+            for j, i in enumerate(live):
+                used[i] += 1
+                q[i] = float(q_step[j])
+                if self._accepts(views[i], current[i], best_np[j], preds, i):
+                    continue
+                stronger = self._commit(views[i], current[i], commits[i], best_np[j], conf_np[j])
+                if stronger is not None:
+                    current[i] = stronger
+                    x[i] = torch.from_numpy(self._encode(stronger)).to(x.device)
+                    if self._accepts(views[i], stronger, best_np[j], preds, i):
+                        continue
+                keep.append(j)
+            if len(keep) < len(live):
+                k = torch.tensor(keep, dtype=torch.long, device=x.device)
+                carry = Carry(y=carry.y[k], z=carry.z[k])
+                live = [live[j] for j in keep]
+            if not live:
+                break
+        return preds, q, used
+
+    def _accepts(
+        self, view: Problem, current: Problem, best: np.ndarray, preds: np.ndarray, i: int
+    ) -> bool:
+        """Record the network's answer with `current`'s givens laid over it in `preds[i]`;
+        whether it solves the original puzzle."""
+        guess = np.where(self.spec.given(current), self._encode(current), best)
+        preds[i] = guess
+        return bool(self.spec.verify(view, self.spec.decode(view, guess)))
+
+    def _commit(
+        self,
+        view: Problem,
+        current: Problem,
+        commits: dict[int, tuple[int, float]],
+        best: np.ndarray,
+        conf: np.ndarray,
+    ) -> Problem | None:
+        """The original puzzle with the sure cells fixed and propagated (`commits` updated
+        in place), or None when nothing new could be committed."""
+        sure = np.flatnonzero(~self.spec.given(current) & (conf >= self.commit_at))
+        if not len(sure):
+            return None
+        trial = {**commits, **{int(p): (int(best[p]), float(conf[p])) for p in sure}}
+        while trial:
+            stronger = self.spec.commit(view, {p: t for p, (t, _) in trial.items()})
+            if stronger is not None:
+                commits.clear()
+                commits.update(trial)
+                return stronger
+            del trial[min(trial, key=lambda p: trial[p][1])]  # back off the least sure
+        return None
 
     def _encode(self, problem: Problem) -> np.ndarray:
         """The family's codec, checked: a wrong shape fails that problem, naming the family

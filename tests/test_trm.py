@@ -188,7 +188,7 @@ def test_verified_halting_stops_at_the_first_right_answer(trained):
     assert all(a.steps == 1 for a in first)  # the overfitted model is right at once
     assert [a.answer for a in first] == [a.answer for a in every]
     # the verifier never accepts (it is shown a wrong grid): every step runs, as with "steps"
-    never = TRMSpecialist(WrongToTheVerifier(run.ema), run.spec)
+    never = TRMSpecialist(WrongToTheVerifier(run.ema), run.spec, propagate=False)
     assert all(a.steps == run.ema.cfg.halt_max_steps for a in never.solve_batch(problems))
     with pytest.raises(ValueError, match="halt must be"):
         TRMSpecialist(run.ema, run.spec, halt="soon")
@@ -356,7 +356,7 @@ def test_later_tries_skip_verified_puzzles(trained):
     run, _, _ = trained
     problems = [p for p, _ in run.heldout]
     model = CorruptFirstTry(run.ema, every=2)
-    spec = TRMSpecialist(model, run.spec, trajectories=3, noise=0.05)
+    spec = TRMSpecialist(model, run.spec, trajectories=3, noise=0.05, propagate=False)
     answers = spec.solve_batch(problems)
     assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
     assert model.rows == [len(problems), (len(problems) + 1) // 2]

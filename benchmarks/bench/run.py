@@ -36,7 +36,7 @@ QUICK = {
 }
 # ARC tasks only have an LLM answer here, and their prompts run to thousands of tokens.
 TASK_LIMITS = {"arc1-eval": 3, "arc2-eval": 3, "arc1-eval-small": 3}
-ALL_SOLVERS = ("exact", "trm", "trm-k4", "trm-ttt", "llm", "orchestra")
+ALL_SOLVERS = ("exact", "trm", "trm-k4", "trm-plain", "trm-ttt", "llm", "orchestra")
 
 
 def make_solvers(
@@ -51,6 +51,8 @@ def make_solvers(
                     out.append(SpecialistSolver(spec, registry.get_specialist(spec), batch))
         elif name in ("trm", "trm-k4"):
             out += _trm_solvers(4 if name == "trm-k4" else 1, batch)
+        elif name == "trm-plain":
+            out += _trm_solvers(1, batch, plain=True)
         elif name == "trm-ttt":
             from specialists.catalog import arc_base
 
@@ -69,9 +71,11 @@ def make_solvers(
     return out
 
 
-def _trm_solvers(k: int, batch: int) -> list[SpecialistSolver]:
+def _trm_solvers(k: int, batch: int, plain: bool = False) -> list[SpecialistSolver]:
     """Every kind's TRM specialist with up to `k` verifier-guided trajectories (kinds whose
-    specialist takes none, ARC's voting over views, only at k = 1)."""
+    specialist takes none, ARC's voting over views, only at k = 1). `plain`: the kinds
+    whose TRM propagates by default, with propagation off (plain recursion, the paper's
+    inference), to measure what propagation adds."""
     from specialists.catalog import kinds_with_checkpoints
     from specialists.trm_specialist import family_specialist
 
@@ -81,6 +85,12 @@ def _trm_solvers(k: int, batch: int) -> list[SpecialistSolver]:
             continue
         for kind in kinds_with_checkpoints(family.name):
             spec = family_specialist(family.name, kind)
+            if plain:
+                if not any(getattr(m, "propagate", False) for m in spec.members):
+                    continue
+                spec = family_specialist(family.name, kind, propagate=False)
+                out.append(SpecialistSolver(spec.name + "-plain", spec, batch))
+                continue
             if k > 1:
                 if not spec.multi_trajectory():
                     continue

@@ -209,6 +209,13 @@ class Family:
         leave this alone: `provides()` then says so and no exact specialist is made."""
         return None
 
+    def propagate(self, problem: Problem) -> Problem | None:
+        """The problem with everything its rules force filled in as givens, by inference
+        only (no guessing); None when its givens contradict each other. Families that
+        have one let the TRM commit its confident cells between supervision steps and
+        start the next step from the stronger input (see `TRMTask.commit`)."""
+        raise NotImplementedError(f"family {self.name!r} has no propagator")
+
     def generate(self, count: int, *, seed: int = 0, **options: Any) -> list[Instance]:
         """`count` problems with reference answers. Problem i depends only on `seed + i` and
         the options, so sets drawn from disjoint seed ranges never share a problem."""
@@ -301,6 +308,7 @@ class Family:
             "text": "detect_text",
             "json": "detect_object",
             "solve": "solve",
+            "propagate": "propagate",
             "generate": "generate",
             "augment": "random_view",
             "codec": "codec",

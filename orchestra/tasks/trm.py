@@ -88,6 +88,23 @@ class TRMTask(BaseModel):
     def verify(self, problem: Any, answer: Any) -> Verdict:
         raise NotImplementedError
 
+    # -- propagation-guided inference (optional) -----------------------------------------
+
+    @property
+    def propagates(self) -> bool:
+        """Whether `commit` works: the family has a propagator and its codec writes a
+        given cell as the token the answer has there (fill-in puzzles)."""
+        return False
+
+    def given(self, problem: Any) -> np.ndarray:
+        """Which token positions the problem already fixes (bool, seq_len)."""
+        raise NotImplementedError
+
+    def commit(self, problem: Any, cells: dict[int, int]) -> Any | None:
+        """The problem with these positions fixed to these (predicted) tokens and what the
+        family's constraints then force; None when that contradicts them."""
+        raise NotImplementedError
+
     def puzzle_ids(self, items: Sequence[Any]) -> np.ndarray | None:
         """Per-item puzzle ids where the task learns an embedding per puzzle, else None."""
         return None

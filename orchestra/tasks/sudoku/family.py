@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..base import Problem, Verdict
@@ -17,7 +18,7 @@ from .generate import Tier, generate
 from .geometry import BOX_SHAPES
 from .parse import from_json, parse_text
 from .problem import KIND, SudokuProblem, render, verify
-from .solver import solve
+from .solver import propagate, solve
 
 _WRAP = {
     "train": [
@@ -36,6 +37,12 @@ _WRAP = {
         "Task: complete the Latin-square style puzzle below.\n{p}",
     ],
 }
+
+
+def published(name: str) -> list[SudokuProblem]:
+    """A list of puzzles shipped in `data/` (one per line, `#` comments)."""
+    lines = (Path(__file__).parent / "data" / name).read_text().splitlines()
+    return [SudokuProblem.from_string(s) for s in lines if s.strip() and not s.startswith("#")]
 
 
 def formats(g: list[list[int]]) -> dict[str, str]:
@@ -71,6 +78,10 @@ class SudokuFamily(Family):
         "sudoku6-minimal": {"size": 6, "tier": "minimal"},
         "sudoku9-medium": {"size": 9, "tier": "medium"},
         "sudoku9-minimal": {"size": 9, "tier": "minimal"},
+        # minimal puzzles that singles alone cannot finish: the generator's hard tier
+        "sudoku9-search": {"size": 9, "tier": "minimal", "min_nodes": 1},
+        # Peter Norvig's 95 hard puzzles (data/top95.txt), a published list
+        "sudoku9-top95": {"published": "top95.txt"},
     }
     quick_tasks = ("sudoku6-minimal", "sudoku9-medium")
     mixed_tasks = ("sudoku6-minimal", "sudoku9-medium")
@@ -104,6 +115,11 @@ class SudokuFamily(Family):
         """Constraint propagation and search; exact on every 4x4, 6x6 and 9x9 Sudoku."""
         return solve(problem)  # type: ignore[arg-type]
 
+    def propagate(self, problem: Problem) -> Problem | None:
+        """Naked and hidden singles to a fixed point."""
+        grid = propagate(problem)  # type: ignore[arg-type]
+        return None if grid is None else problem.model_copy(update={"grid": grid})
+
     def generate(self, count: int, *, seed: int = 0, **options: Any) -> list[Instance]:
         """Options: size (4, 6, 9), tier (easy, medium, hard, minimal), clues, min_nodes."""
         out = []
@@ -111,6 +127,14 @@ class SudokuFamily(Family):
             inst = generate(options.get("size", 9), seed=seed + i, **_without(options, "size"))
             out.append(Instance(problem=inst.problem, answer=inst.solution))
         return out
+
+    def bench_set(self, task: str, n: int, seed: int) -> list[Instance]:
+        """Generated sets as every family's; a published list is read in its order (the
+        seed does not apply) and answered by the exact solver."""
+        name = self.bench_tasks.get(task, {}).get("published")
+        if name is None:
+            return super().bench_set(task, n, seed)
+        return [Instance(problem=p, answer=solve(p)) for p in published(name)[:n]]
 
     def random_view(self, problem: Problem, rng: random.Random) -> View:
         p: SudokuProblem = problem  # type: ignore[assignment]

@@ -114,6 +114,17 @@ def solve_with_stats(
     return SolveResult(solution=None if first is None else _to_grid(first, g.size), nodes=nodes[0])
 
 
+def propagate(problem: SudokuProblem | Grid) -> Grid | None:
+    """Every digit that naked and hidden singles force, filled in (0 where a cell still has
+    several candidates); None when the clues contradict each other. No guessing: what it
+    fills is implied by the clues, so a wrong digit here means a wrong clue."""
+    flat, g = _flat(problem)
+    cand = _initial(flat, g)
+    if cand is None:
+        return None
+    return _to_grid([m if m & (m - 1) == 0 else 0 for m in cand], g.size)
+
+
 def solve(problem: SudokuProblem) -> Grid | None:
     """The first solution, or None when the clues admit none."""
     return solve_with_stats(problem).solution

@@ -13,9 +13,10 @@ from pydantic import Field
 from ..base import Problem, Verdict
 from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
 from .augment import random_transform
-from .codec import SudokuCodec
+from .codec import DIGIT0, SudokuCodec
 from .generate import Tier, generate_many
 from .problem import SudokuProblem, verify
+from .solver import propagate
 
 
 class SudokuSpec(TRMTask):
@@ -50,6 +51,22 @@ class SudokuSpec(TRMTask):
 
     def verify(self, problem: Any, answer: Any) -> Verdict:
         return verify(problem, answer)
+
+    @property
+    def propagates(self) -> bool:
+        return True
+
+    def given(self, problem: Any) -> np.ndarray:
+        return self.codec.encode(problem) >= DIGIT0
+
+    def commit(self, problem: Any, cells: dict[int, int]) -> Any | None:
+        grid = [row[:] for row in problem.grid]
+        for pos, token in cells.items():
+            if token < DIGIT0:  # a blank or padding prediction fixes nothing
+                continue
+            grid[pos // self.size][pos % self.size] = int(token) - DIGIT0 + 1
+        filled = propagate(grid)
+        return None if filled is None else problem.model_copy(update={"grid": filled})
 
     def _generate(self, n: int, seed0: int, workers: int | None = None) -> list:
         return generate_many(

@@ -1,0 +1,114 @@
+"""Hard 9x9 Sudoku, TRM only (no fallback): plain recursion against recursion with
+propagation, beside propagation alone and the exact solver, on the same puzzles in one run.
+
+    python -m benchmarks.hard_sudoku [--n 100] [--sets top95,search] [--out FILE]
+
+Sets: `top95`, Peter Norvig's 95 hard puzzles (a published list, shipped in
+`orchestra/tasks/sudoku/data/`), and `search`, the generator's hard tier (minimal puzzles
+that singles alone cannot finish, the `sudoku9-search` bench task, seeds no training
+uses). The TRM rows run the shipped 9x9 checkpoints as `trm-sudoku` does (`sudoku-9x9`,
+then `sudoku-9x9-hard` on what it leaves unverified), verified halting, 1 or 4
+trajectories. Reported per method: the share verified, TRM supervision steps per puzzle
+(over all checkpoints and trajectories) and seconds for the whole set, measured one after
+another in this process, so the seconds compare within a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from orchestra import family_registry
+from orchestra.machine import machine
+from orchestra.tasks.sudoku.solver import propagate, solve
+
+SETS = {"top95": "sudoku9-top95", "search": "sudoku9-search"}
+
+
+def _singles(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:
+    out = []
+    for p in puzzles:
+        grid = propagate(p)
+        out.append(grid if grid is not None and all(v for row in grid for v in row) else None)
+    return out, [0] * len(puzzles)
+
+
+def _exact(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:
+    return [solve(p) for p in puzzles], [0] * len(puzzles)
+
+
+def _trm(trajectories: int, propagate: bool) -> Callable[[Sequence[Any]], tuple[list, list]]:
+    from specialists.trm_specialist import family_specialist
+
+    spec = family_specialist("sudoku", trajectories=trajectories, propagate=propagate)
+
+    def run(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:
+        answers = spec.solve_batch(list(puzzles))
+        return [a.answer for a in answers], [a.steps or 0 for a in answers]
+
+    return run
+
+
+METHODS: dict[str, Callable[[], Callable[[Sequence[Any]], tuple[list, list]]]] = {
+    "propagation alone (singles, no network)": lambda: _singles,
+    "TRM, plain recursion, K=1": lambda: _trm(1, False),
+    "TRM, plain recursion, K=4": lambda: _trm(4, False),
+    "TRM + propagation, K=1": lambda: _trm(1, True),
+    "TRM + propagation, K=4": lambda: _trm(4, True),
+    "exact solver (propagation + search)": lambda: _exact,
+}
+
+
+def measure(puzzles: Sequence[Any]) -> list[tuple[str, float, float, float]]:
+    """(method, verified share, TRM steps per puzzle, seconds) for each method."""
+    family = family_registry.get("sudoku")
+    rows = []
+    for label, make in METHODS.items():
+        method = make()
+        t0 = time.perf_counter()
+        answers, steps = method(puzzles)
+        seconds = time.perf_counter() - t0
+        pairs = zip(puzzles, answers, strict=True)
+        ok = sum(a is not None and bool(family.verify(p, a)) for p, a in pairs)
+        rows.append((label, ok / len(puzzles), sum(steps) / len(puzzles), seconds))
+        print(f"  {label}: {ok}/{len(puzzles)} verified, {seconds:.1f} s", flush=True)
+    return rows
+
+
+def table(title: str, n: int, rows: Sequence[tuple[str, float, float, float]]) -> str:
+    lines = [
+        f"### {title} ({n} puzzles)",
+        "",
+        "| method | verified | TRM steps / puzzle | seconds |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, share, steps, seconds in rows:
+        lines.append(f"| {label} | {share:.3f} | {steps:.1f} | {seconds:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--n", type=int, default=100, help="puzzles per set (top95 has 95)")
+    p.add_argument("--sets", default="top95,search", help=f"comma-separated: {', '.join(SETS)}")
+    p.add_argument("--out", help="also write the markdown report to this file")
+    args = p.parse_args(argv)
+    family = family_registry.get("sudoku")
+    parts = [f"Measured with `python -m benchmarks.hard_sudoku --n {args.n}` on {machine()}."]
+    for name in args.sets.split(","):
+        if name not in SETS:
+            raise SystemExit(f"no set {name!r}; known: {', '.join(SETS)}")
+        puzzles = [i.problem for i in family.bench_set(SETS[name], args.n, seed=0)]
+        print(f"{name}: {len(puzzles)} puzzles", flush=True)
+        parts.append(table(f"{name} (`{SETS[name]}`)", len(puzzles), measure(puzzles)))
+    report = "\n\n".join(parts)
+    print(report)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
