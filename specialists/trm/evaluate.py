@@ -8,8 +8,9 @@ Held-out puzzles come from generator seeds that training never uses (see
 `specialists/trm/tasks.py`). Exact accuracy is per puzzle (every token right); with
 several trajectories a puzzle counts as solved when the returned answer passes the
 verifier, and the cost column says how many puzzle-steps that took; `--halt verified`
-measures them as the specialist runs by default, stopping a puzzle at its first verified
-answer.
+stops a puzzle at its first verified answer; `--halt propagate` also commits the cells the
+network is sure of and propagates between steps, as the specialist runs by default for a
+family with a propagator (Sudoku).
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ def measure(
     "steps" runs every supervision step, as the paper's evaluation does."""
     from ..trm_specialist import HALTS, TRMSpecialist
 
-    if set(halts) - set(HALTS):
-        raise ValueError(f"halting rules are {', '.join(HALTS)}; got {', '.join(halts)}")
+    rules = (*HALTS, "propagate")
+    if set(halts) - set(rules):
+        raise ValueError(f"halting rules are {', '.join(rules)}; got {', '.join(halts)}")
     model, spec = checkpoint.load(directory)
     if task:
         unknown = set(task) - set(type(spec).model_fields)
@@ -100,7 +102,9 @@ def measure(
                 spec,
                 trajectories=k,
                 diversify=diversify,  # type: ignore[arg-type]
-                halt=halt,  # type: ignore[arg-type]
+                # "propagate": verified halting with propagation; the others without it
+                halt="verified" if halt == "propagate" else halt,  # type: ignore[arg-type]
+                propagate=halt == "propagate",
             )
             t0 = time.perf_counter()
             answers = []
@@ -165,7 +169,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--halt",
         default="steps",
         help="comma-separated halting rules for the trajectories: steps (all of them, the "
-        "paper's protocol), verified (stop when the verifier accepts), q (the halting head)",
+        "paper's protocol), verified (stop when the verifier accepts), q (the halting head), "
+        "propagate (verified, committing sure cells and propagating between steps; families "
+        "with a propagator)",
     )
     p.add_argument(
         "--sizes",
@@ -322,7 +328,12 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
             "|---|---:|---:|---:|---:|",
         ]
     for halt, rows in result["by_trajectories"].items():
-        label = {"steps": "all steps", "verified": "when verified", "q": "when Q > 0"}[halt]
+        label = {
+            "steps": "all steps",
+            "verified": "when verified",
+            "q": "when Q > 0",
+            "propagate": "when verified, with propagation",
+        }[halt]
         for k, r in sorted(rows.items(), key=lambda kv: int(kv[0])):
             lines.append(
                 f"| {label} | {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |"
