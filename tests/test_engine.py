@@ -217,3 +217,18 @@ def test_a_specialist_whose_supports_raises_is_skipped_not_fatal():
     sol = Orchestra(specialists=[Broken(), "exact-sudoku"], llm=None).solve(PUZZLE)
     assert sol.route == "exact-sudoku" and sol.verified
     assert "supports() failed" in sol.trace.attempts[0].reason
+
+
+def test_accounting_keeps_a_bounded_window_of_latencies():
+    """A server records every item; percentiles come from the latest window, counts from
+    all of them (memory must not grow with the number of requests served)."""
+    from orchestra.accounting import LATENCY_WINDOW, Accounting
+
+    acc = Accounting()
+    for _ in range(3):
+        acc.record("p", "cpu", busy_s=1.0, latencies=[10.0] * LATENCY_WINDOW)
+    acc.record("p", "cpu", busy_s=1.0, latencies=[1.0] * LATENCY_WINDOW)
+    (row,) = acc.snapshot().processors
+    assert row.items == 4 * LATENCY_WINDOW
+    assert row.p95_latency_s == 1.0  # the old slow ones have left the window
+    assert len(acc._tallies[("p", "cpu")].latencies) == LATENCY_WINDOW
