@@ -12,6 +12,7 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 
+from benchmarks import publish
 from orchestra.machine import machine
 from orchestra.tasks import maze, sudoku
 
@@ -96,10 +97,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             table("", gen[2:], gen[2][2]).replace("### \n\n", ""),
         ]
     )
-    print(report)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report + "\n")
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from benchmarks import publish
 from orchestra import family_registry
 from orchestra.machine import machine
 from orchestra.tasks.sudoku.solver import propagate, solve
@@ -104,10 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{name}: {len(puzzles)} puzzles", flush=True)
         parts.append(table(f"{name} (`{SETS[name]}`)", len(puzzles), measure(puzzles)))
     report = "\n\n".join(parts)
-    print(report)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report + "\n")
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from benchmarks import publish
 from orchestra.machine import machine
 from specialists.trm import TRM, TRMConfig
 
@@ -115,10 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     )
                     print(rows[-1], flush=True)
     report = "\n".join([*lines, "", *rows])
-    print(report)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report + "\n")
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

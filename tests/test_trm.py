@@ -345,7 +345,7 @@ def test_multi_trajectory_prefers_a_verified_answer(trained):
     assert model.rows[0] == model.rows[1] == len(problems) and len(model.rows) <= 4
     assert all(b <= a for a, b in zip(model.rows, model.rows[1:], strict=False))
     assert sum(a.steps for a in answers) == sum(model.rows) * run.ema.cfg.halt_max_steps
-    single = TRMSpecialist(CorruptFirstTry(run.ema), run.spec, trajectories=1)
+    single = TRMSpecialist(CorruptFirstTry(run.ema), run.spec, trajectories=1, propagate=False)
     assert not any(
         sudoku.verify(p, a.answer)
         for p, a in zip(problems, single.solve_batch(problems), strict=True)
