@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from .energy import power_note, power_w
 from .types import ProcessorStats, WorkloadSplit
 
-
 # A long-running server keeps the latest latencies per processor for its percentiles, not
 # every one it has ever seen (found by the soak test: the list grew with every request).
 LATENCY_WINDOW = 10_000
