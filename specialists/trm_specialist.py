@@ -200,7 +200,8 @@ class TRMSpecialist(BaseSpecialist):
 
         spec, model = self.spec, self.model
         B = len(views)
-        current = list(views)
+        # each puzzle's givens so far, as (mask, tokens): they change only on a commit
+        fixed = [self._givens(v) for v in views]
         commits: list[dict[int, tuple[int, float]]] = [{} for _ in views]
         carry = model.initial_carry(B)
         preds = np.zeros((B, spec.codec.seq_len), dtype=np.int64)
@@ -215,13 +216,13 @@ class TRMSpecialist(BaseSpecialist):
             for j, i in enumerate(live):
                 used[i] += 1
                 q[i] = float(q_step[j])
-                if self._accepts(views[i], current[i], best_np[j], preds, i):
+                if self._accepts(views[i], fixed[i], best_np[j], preds, i):
                     continue
-                stronger = self._commit(views[i], current[i], commits[i], best_np[j], conf_np[j])
+                stronger = self._commit(views[i], fixed[i][0], commits[i], best_np[j], conf_np[j])
                 if stronger is not None:
-                    current[i] = stronger
-                    x[i] = torch.from_numpy(self._encode(stronger)).to(x.device)
-                    if self._accepts(views[i], stronger, best_np[j], preds, i):
+                    fixed[i] = self._givens(stronger)
+                    x[i] = torch.from_numpy(fixed[i][1]).to(x.device)
+                    if self._accepts(views[i], fixed[i], best_np[j], preds, i):
                         continue
                 keep.append(j)
             if len(keep) < len(live):
@@ -232,26 +233,35 @@ class TRMSpecialist(BaseSpecialist):
                 break
         return preds, q, used
 
+    def _givens(self, problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+        """(which positions the problem fixes, its tokens)."""
+        return np.asarray(self.spec.given(problem), dtype=bool), self._encode(problem)
+
     def _accepts(
-        self, view: Problem, current: Problem, best: np.ndarray, preds: np.ndarray, i: int
+        self,
+        view: Problem,
+        fixed: tuple[np.ndarray, np.ndarray],
+        best: np.ndarray,
+        preds: np.ndarray,
+        i: int,
     ) -> bool:
-        """Record the network's answer with `current`'s givens laid over it in `preds[i]`;
+        """Record the network's answer with the givens so far laid over it in `preds[i]`;
         whether it solves the original puzzle."""
-        guess = np.where(self.spec.given(current), self._encode(current), best)
+        guess = np.where(fixed[0], fixed[1], best)
         preds[i] = guess
         return bool(self.spec.verify(view, self.spec.decode(view, guess)))
 
     def _commit(
         self,
         view: Problem,
-        current: Problem,
+        given: np.ndarray,
         commits: dict[int, tuple[int, float]],
         best: np.ndarray,
         conf: np.ndarray,
     ) -> Problem | None:
-        """The original puzzle with the sure cells fixed and propagated (`commits` updated
-        in place), or None when nothing new could be committed."""
-        sure = np.flatnonzero(~self.spec.given(current) & (conf >= self.commit_at))
+        """The original puzzle with the sure cells (not `given` yet) fixed and propagated
+        (`commits` updated in place), or None when nothing new could be committed."""
+        sure = np.flatnonzero(~given & (conf >= self.commit_at))
         if not len(sure):
             return None
         trial = {**commits, **{int(p): (int(best[p]), float(conf[p])) for p in sure}}

@@ -79,12 +79,15 @@ def test_a_contradiction_backs_off_the_least_sure_commitment():
     conf = np.full(16, 0.99)
     conf[wrong] = 0.95  # sure enough to commit, but the least sure
     commits: dict = {}
-    stronger = spec._commit(inst.problem, inst.problem, commits, best, conf)
+    stronger = spec._commit(inst.problem, spec.spec.given(inst.problem), commits, best, conf)
     assert stronger is not None and wrong not in commits
     assert set(commits) == set(free.tolist()) - {wrong}
     assert stronger.grid == inst.solution  # the rest, committed and propagated
     # below the threshold nothing is committed
-    assert spec._commit(inst.problem, inst.problem, {}, best, np.full(16, 0.5)) is None
+    assert (
+        spec._commit(inst.problem, spec.spec.given(inst.problem), {}, best, np.full(16, 0.5))
+        is None
+    )
 
 
 def test_propagation_needs_verified_halting_and_a_propagator():
