@@ -9,10 +9,12 @@ language to LLMs.
 Importing is cheap: no specialist is built and no weights are loaded until first use.
 """
 
-from .engine import Orchestra, reset_stats, solve, solve_many, stats
+from .engine import Orchestra, asolve, asolve_many, reset_stats, solve, solve_many, stats
 from .family_registry import FamilyInfo, families, register_family
+from .perfmodel import Estimate, PerfModels
 from .problems import AnyProblem, parse
 from .registry import RegistryError, register_specialist, specialists
+from .schedulers import Job, Placement, ScheduleDecision, Scheduler, register_scheduler
 from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
 from .tasks.base import ParseError, Problem, Verdict
@@ -33,6 +35,13 @@ from .types import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Estimate",
+    "Job",
+    "PerfModels",
+    "Placement",
+    "ScheduleDecision",
+    "Scheduler",
+    "register_scheduler",
     "AnyProblem",
     "ArcProblem",
     "Attempt",
@@ -66,6 +75,8 @@ __all__ = [
     "reset_stats",
     "solve",
     "solve_many",
+    "asolve",
+    "asolve_many",
     "specialists",
     "stats",
 ]

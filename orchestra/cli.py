@@ -69,14 +69,57 @@ def _engine(args: argparse.Namespace):
     from .engine import Orchestra, default
     from .llm.base import LLMError
     from .llm.select import ENV, from_spec
+    from .schedulers import SchedulerError
 
+    scheduler = getattr(args, "scheduler", None)
     try:
-        if args.llm is None and args.llm_api_base is None:
+        if args.llm is None and args.llm_api_base is None and scheduler is None:
             return default()
-        llm = from_spec(args.llm or os.environ.get(ENV, "local"), api_base=args.llm_api_base)
-    except LLMError as e:  # a bad --llm or $ORCHESTRA_LLM: one clear line
+        llm: Any = "auto"
+        if args.llm is not None or args.llm_api_base is not None:
+            llm = from_spec(args.llm or os.environ.get(ENV, "local"), api_base=args.llm_api_base)
+        return Orchestra(llm=llm, scheduler=scheduler)
+    except (LLMError, SchedulerError) as e:  # a bad --llm, --scheduler or environment
         raise CLIError(str(e)) from None
-    return Orchestra(llm=llm)
+
+
+def explain_table(sol: Solution) -> Table | None:
+    """The scheduler's view of one problem: each candidate's estimate, the policy's figure,
+    and the order it chose (what `solve --explain` prints)."""
+    decision = sol.trace.schedule
+    if decision is None:
+        return None
+    title = f"scheduler: {decision.policy} ({decision.note})"
+    if decision.error:
+        title += f" - {decision.error}"
+    table = Table(title=title, title_justify="left")
+    longest = max(len(n) for n in decision.order)
+    table.add_column("#", justify="right")
+    table.add_column("processor", no_wrap=True, min_width=longest)
+    for col in ("batch", "ms to answer", "$ / item", "J / item", "verified rate", "seen"):
+        table.add_column(col, justify="right")
+    table.add_column("basis")
+    table.add_column(decision.unit or "score", justify="right")
+    by_name = {e.processor: e for e in decision.candidates}
+    for rank, name in enumerate(decision.order, start=1):
+        e = by_name.get(name)
+        if e is None:  # kept last without an estimate (an LLM that is not configured)
+            table.add_row(str(rank), name, *["-"] * 6, "not configured", "-")
+            continue
+        score = decision.scores.get(name)
+        table.add_row(
+            str(rank),
+            f"{name} ({e.device})",
+            str(e.batch),
+            f"{e.batch_latency_s * 1000:.1f}",
+            f"{e.cost_usd:.2e}",
+            f"{e.energy_j:.3f}",
+            f"{e.verified_rate:.3f}",
+            f"{e.observations:g}",
+            e.basis,
+            "-" if score is None else f"{score:.3g}",
+        )
+    return table
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -85,6 +128,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         _print_json(sol.model_dump(mode="json"))
     elif sol.problem is not None:
         _solution_report(sol)
+        if args.explain and (table := explain_table(sol)) is not None:
+            out.print(table)
     if sol.error:
         err.print(f"orchestra: {sol.error}", markup=False)
         return 1
@@ -262,6 +307,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         table.add_row(str(i), label, s.kind, route, v, f"{s.latency_s * 1000:.1f}", note)
     out.print(table)
     out.print(split_table(split))
+    out.print(
+        f"scheduler: {engine.scheduler.name} (who tries each problem first, from measured "
+        "costs; `--scheduler priority` puts the TRM first)",
+        markup=False,
+    )
     for line in missing:
         out.print(f"[yellow]missing:[/] {line}")
     return 0
@@ -299,6 +349,14 @@ def _llm_options(p: argparse.ArgumentParser) -> None:
         "(overrides $ORCHESTRA_LLM)",
     )
     p.add_argument("--llm-api-base", help="base URL for an OpenAI-compatible server")
+
+
+def _scheduler_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        help="who tries each problem first: latency (default), cost, accuracy, priority, or "
+        "a plug-in's (env ORCHESTRA_SCHEDULER)",
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -381,6 +439,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", help="force a kind: a family's (`orchestra families`), a grid task's, or text"
     )
     s.add_argument("--json", action="store_true", help="print the Solution as JSON")
+    s.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the scheduler's estimate for each processor and the order it chose",
+    )
+    _scheduler_option(s)
     _llm_options(s)
     s.set_defaults(func=cmd_solve)
 
@@ -419,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
 
     sv = sub.add_parser("serve", help="an OpenAI-compatible HTTP server with micro-batching")
+    _scheduler_option(sv)
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--max-batch", type=int, default=64, help="micro-batch size cap")
@@ -460,6 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="a mixed workload and its workload split")
+    _scheduler_option(d)
     d.add_argument("--json", action="store_true")
     d.add_argument("--seed", type=int, default=0)
     _llm_options(d)

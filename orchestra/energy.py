@@ -99,3 +99,18 @@ def power_note() -> str:
         f"{k} {w:g} W ({src})" for k in DEFAULT_POWER_W for w, src in [power_source(k)]
     )
     return f"energy is an estimate: busy seconds x power ({figures})"
+
+
+def usd_per_kwh() -> float:
+    """The stated electricity price that turns local energy into dollars, so that a local
+    processor and a paid API compare in one unit (override: ORCHESTRA_USD_PER_KWH)."""
+    raw = os.environ.get("ORCHESTRA_USD_PER_KWH", "0.15")
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"ORCHESTRA_USD_PER_KWH must be a number, got {raw!r}") from None
+
+
+def local_cost(energy_j: float) -> float:
+    """Dollars for `energy_j` joules at the stated electricity price."""
+    return energy_j / 3.6e6 * usd_per_kwh()

@@ -1,27 +1,33 @@
-"""The engine: parse -> route -> dispatch to processors in batches -> verify -> fall back.
+"""The engine: parse -> route -> schedule -> dispatch in batches -> verify -> fall back.
 
-Each problem gets a chain of processors (the router's target first, then the kind's
-fallback chain: preferred specialist, next specialist, the LLM). Work proceeds in rounds:
-every pending problem is grouped under the next processor of its chain, all groups run at
-the same time (specialists in micro-batches, the LLM with bounded concurrency), and
-problems whose answer was rejected or failed move on to the next processor. One problem's
-failure never fails the others.
+Each problem gets a chain of processors: the router's target and the kind's other
+processors (specialists, the exact solver, the LLM), ordered by the scheduler from the
+performance models (`orchestra.schedulers`, `orchestra.perfmodel`). Every processor has
+a queue and a worker: specialists take what is queued in micro-batches, the LLM serves
+several items at once. An item whose answer was rejected moves to its next processor the
+moment its own attempt ends, not when the slowest processor of the call is done. One
+problem's failure never fails the others; every answer is verified whatever the
+scheduler predicted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import family_registry, registry
+from . import schedulers as scheduling
 from .accounting import Accounting
 from .energy import power_w
 from .llm.base import LLM, Message
 from .llm.puzzles import asks_more_than_the_answer, hybrid_prompt
+from .perfmodel import Estimate, PerfModels
 from .problems import parse
 from .render import answer_text
 from .tasks.base import Problem, Verdict
@@ -82,6 +88,8 @@ class _Item:
     prep_s: float = 0.0
     done: bool = False
     hybrid: Attempt | None = None  # the LLM's answer to the prose around a solved puzzle
+    size: str = ""  # the family's size class (performance models)
+    schedule: scheduling.ScheduleDecision | None = None
 
     @property
     def next_processor(self) -> str:
@@ -106,6 +114,9 @@ class Orchestra:
     `fallback`: per kind, the chain of processor names to try in order (default: the
     kind's specialists by priority, then "llm"). `processor_timeout_s`: how long one
     specialist batch or one LLM call may take before its problems move on (None: wait).
+    `scheduler`: a policy name ("latency", the default, or `$ORCHESTRA_SCHEDULER`;
+    "priority", "cost", "accuracy", or a plug-in's) or a `Scheduler`. `perf_models`: the
+    `PerfModels` it reads and feeds, or a path to keep them in (default: the cache).
     """
 
     def __init__(
@@ -116,8 +127,10 @@ class Orchestra:
         *,
         fallback: Mapping[str, Sequence[str]] | None = None,
         max_batch: int = 64,
-        llm_concurrency: int = 4,
+        llm_concurrency: int = 16,
         processor_timeout_s: float | None = 600.0,
+        scheduler: str | scheduling.Scheduler | None = None,
+        perf_models: PerfModels | str | Path | None = None,
     ) -> None:
         if max_batch < 1 or llm_concurrency < 1:
             raise ValueError("max_batch and llm_concurrency must be >= 1")
@@ -155,6 +168,14 @@ class Orchestra:
             )
         self.router = router
         self.accounting = Accounting()
+        self.scheduler = (
+            scheduler
+            if scheduler is not None and not isinstance(scheduler, str)
+            else scheduling.get(scheduler)
+        )
+        self.perf = perf_models if isinstance(perf_models, PerfModels) else PerfModels(perf_models)
+        # threads for processor batches, LLM calls and parsing; a call's event loop waits
+        self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="orchestra")
 
     # -- configuration -------------------------------------------------------------------
 
@@ -224,23 +245,33 @@ class Orchestra:
         return self.solve_many([problem], kind=kind)[0]
 
     def solve_many(self, problems: Iterable[Any], *, kind: str | None = None) -> list[Solution]:
-        """Solve everything, processors working side by side; results in input order."""
-        items = [self._prepare(i, x, kind) for i, x in enumerate(problems)]
-        while pending := [it for it in items if not it.done]:
-            groups: dict[str, list[_Item]] = {}
-            for it in pending:
-                groups.setdefault(it.next_processor, []).append(it)
-            with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-                for future in [pool.submit(self._run, n, g) for n, g in groups.items()]:
-                    future.result()
-            for it in pending:
-                it.position += 1
-                last = it.attempts[-1]
-                if last.accepted or it.position >= len(it.chain):
-                    it.done = True
-        hybrid = [it for it in items if self._wants_hybrid(it)]
-        if hybrid:
-            self._run_hybrid(hybrid)
+        """Solve everything, processors working side by side; results in input order.
+        Synchronous: inside a running event loop (a notebook) it runs on a private loop in
+        a thread; async code should await `asolve_many`."""
+        batch = list(problems)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.asolve_many(batch, kind=kind))
+        with ThreadPoolExecutor(max_workers=1) as one:
+            return one.submit(asyncio.run, self.asolve_many(batch, kind=kind)).result()
+
+    async def asolve(self, problem: Any, *, kind: str | None = None) -> Solution:
+        return (await self.asolve_many([problem], kind=kind))[0]
+
+    async def asolve_many(
+        self, problems: Iterable[Any], *, kind: str | None = None
+    ) -> list[Solution]:
+        """Solve everything; each item moves along its chain as soon as its own attempt
+        ends. Results in input order."""
+        loop = asyncio.get_running_loop()
+        batch = list(problems)
+        items = await loop.run_in_executor(
+            self._pool, lambda: [self._prepare(i, x, kind) for i, x in enumerate(batch)]
+        )
+        self._schedule(items)
+        await _Flow(self, loop).run(items)
+        await loop.run_in_executor(self._pool, self.perf.maybe_save)
         return [self._solution(it) for it in items]
 
     def _prepare(self, index: int, x: Any, kind: str | None) -> _Item:
@@ -256,6 +287,7 @@ class Orchestra:
             head = LLM_TARGET if item.decision.abstained else item.decision.target
             rest = [p for p in self.chain(item.problem.kind, item.problem) if p != head]
             item.chain = [head, *rest]
+            item.size = family_registry.size_class(item.problem)
             item.attempts.extend(self._declined(item.problem, item.chain))
         except ValueError as e:  # ParseError and friends: the input's fault, said plainly
             item.error, item.done = str(e), True
@@ -264,13 +296,121 @@ class Orchestra:
         item.prep_s = time.perf_counter() - t0
         return item
 
+    # -- scheduling ------------------------------------------------------------------------
+
+    def _llm_key(self) -> str:
+        """The LLM's name in the performance models (each backend learns its own)."""
+        return f"{LLM_TARGET}:{getattr(self.llm, 'name', type(self.llm).__name__)}"
+
+    def _device_of(self, name: str) -> str:
+        if name == LLM_TARGET:
+            return str(getattr(self.llm, "device", "remote")) if self.llm else "none"
+        try:
+            return str(getattr(self._specialist(name), "device", "cpu"))
+        except Exception:
+            return "cpu"
+
+    def _max_batch(self, name: str) -> int:
+        """Items per call of processor `name`. The LLM takes one problem per call: several
+        calls run at once and a batching backend merges them itself, so its estimate is
+        the time to one answer at the concurrency it was measured under."""
+        if name == LLM_TARGET:
+            return 1
+        try:
+            own = int(getattr(self._specialist(name), "max_batch", self.max_batch))
+        except Exception:
+            own = self.max_batch
+        return max(1, min(self.max_batch, own))
+
+    def estimate(self, name: str, problem: Problem, *, batch: int = 1) -> Estimate:
+        """What the performance models expect of processor `name` on `problem`."""
+        key = self._llm_key() if name == LLM_TARGET else name
+        size = family_registry.size_class(problem)
+        est = self.perf.estimate(key, problem.kind, size, self._device_of(name), batch=batch)
+        return est.model_copy(update={"processor": name})
+
+    def _schedule(self, items: list[_Item]) -> None:
+        """Order each item's chain with the scheduler, the whole batch at once. A scheduler
+        that fails leaves the batch to `priority`, with its error in every trace."""
+        todo = [it for it in items if not it.done]
+        if not todo:
+            return
+        wanting: dict[str, int] = {}
+        for it in todo:
+            for name in it.chain:
+                wanting[name] = wanting.get(name, 0) + 1
+        batch = {n: min(c, self._max_batch(n)) for n, c in wanting.items()}
+        # without an LLM backend its place stays last: it can only report that it is absent
+        schedulable = [n for n in wanting if not (n == LLM_TARGET and self.llm is None)]
+        todo = [it for it in todo if any(n in schedulable for n in it.chain)]
+        jobs = [
+            scheduling.Job(
+                index=k,
+                kind=it.parsed.kind,
+                size=it.size,
+                candidates=[
+                    self.estimate(n, it.parsed, batch=batch[n])
+                    for n in it.chain
+                    if n in schedulable
+                ],
+            )
+            for k, it in enumerate(todo)
+        ]
+        policy, error = self.scheduler.name, None
+        try:
+            placements = [
+                p
+                if isinstance(p, scheduling.Placement)
+                else scheduling.Placement.model_validate(p, from_attributes=True)
+                for p in self.scheduler.plan(jobs, self._max_batch)
+            ]
+            if len(placements) != len(jobs):
+                raise ValueError(f"returned {len(placements)} placements for {len(jobs)} jobs")
+        except Exception as e:
+            error = f"scheduler {policy!r} failed ({_error_text(e)}); priority placed this batch"
+            policy = "priority"
+            placements = scheduling.PriorityScheduler().plan(jobs, self._max_batch)
+        for it, job, placement in zip(todo, jobs, placements, strict=True):
+            order = scheduling.checked(placement, job)
+            order += [n for n in it.chain if n not in order]
+            note = placement.note
+            if it.decision is not None and it.decision.abstained:  # unsure of the kind
+                order, note = it.chain, "the router abstained: the LLM first"
+            it.chain = order
+            it.schedule = scheduling.ScheduleDecision(
+                policy=policy,
+                candidates=job.candidates,
+                scores=placement.scores,
+                unit=placement.unit,
+                order=order,
+                note=note,
+                error=error,
+            )
+
+    def _observe(self, name: str, device: str, it: _Item, att: Attempt, batch: int) -> None:
+        """Feed one attempt to the performance models: its share of the batch's time and
+        energy, and whether the answer verified (an error or no answer counts as not)."""
+        if it.problem is None or att.reason.startswith("skipped"):
+            return
+        verified = att.verified
+        if att.error is not None or att.answer is None:
+            verified = False if family_registry.family_of(it.problem) is not None else None
+        self.perf.observe(
+            name,
+            it.problem.kind,
+            it.size,
+            device,
+            batch=batch,
+            latency_s=att.latency_s / max(batch, 1),
+            energy_j=att.energy_j,
+            api_usd=att.cost_usd,
+            verified=verified,
+        )
+
     def _run(self, name: str, items: list[_Item]) -> None:
         before = [len(it.attempts) for it in items]
         try:
-            if name == LLM_TARGET:
-                self._run_llm(items)
-            else:
-                self._run_specialist(name, items)
+            self._run_specialist(name, items)
         except Exception as e:  # a processor that breaks fails this round's items, not the call
             for it, n in zip(items, before, strict=True):
                 if len(it.attempts) == n:
@@ -338,6 +478,7 @@ class Orchestra:
                             verified += verdict.correct is True
                             rejected += verdict.correct is False
                 it.attempts.append(att)
+                self._observe(name, device, it, att, len(batch))
             self.accounting.record(
                 name,
                 device,
@@ -377,63 +518,61 @@ class Orchestra:
                 results.append(e)
         return results
 
-    def _run_llm(self, items: list[_Item]) -> None:
+    def _llm_unavailable(self) -> str | None:
+        """Why the LLM cannot answer now (None: ready). Loading it here, once per call,
+        keeps a one-time load out of any one problem's latency."""
         if self.llm is None:
-            for it in items:
-                it.attempts.append(
-                    Attempt(
-                        processor=LLM_TARGET,
-                        device="none",
-                        error="no LLM backend configured",
-                    )
-                )
-            return
-        llm = self.llm
-        device = str(getattr(llm, "device", "remote"))
-        name = f"{LLM_TARGET}:{getattr(llm, 'name', type(llm).__name__)}"
+            return "no LLM backend configured"
         try:
-            llm.warm_up()  # a one-time load is not any one problem's latency
+            self.llm.warm_up()
         except Exception as e:
-            for it in items:
-                it.attempts.append(Attempt(processor=name, device=device, error=_error_text(e)))
+            return _error_text(e)
+        return None
+
+    def _llm_attempt(self, it: _Item, unavailable: str | None) -> None:
+        """One problem's try on the LLM (called from a worker thread)."""
+        llm = self.llm
+        if llm is None or unavailable is not None:
+            name = self._llm_key() if llm is not None else LLM_TARGET
+            device = self._device_of(LLM_TARGET)
+            it.attempts.append(Attempt(processor=name, device=device, error=unavailable))
             return
-
-        def one(it: _Item) -> None:
-            t0 = time.perf_counter()
-            att = Attempt(processor=name, device=device)
-            verdict = None
-            try:
-                answer, result = run_with_timeout(
-                    lambda: llm.answer(it.parsed), self.processor_timeout_s, name
-                )
-                att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
-                judged = family_registry.family_of(it.parsed) is not None
-                if answer is None:  # an unparseable reply is scored wrong
-                    att.verified = False if judged else None
-                    att.reason = "no answer could be parsed from the reply"
-                else:
-                    verdict = self._verify(it.parsed, answer)
-                    if verdict is not None:
-                        att.verified, att.reason = verdict.correct, verdict.reason
-            except Exception as e:
-                att.error = _error_text(e)
-            att.latency_s = time.perf_counter() - t0
-            att.energy_j = att.latency_s * power_w(device)
-            it.attempts.append(att)
-            self.accounting.record(
-                name,
-                device,
-                busy_s=att.latency_s,
-                latencies=[att.latency_s],
-                verified=int(att.verified is True),
-                rejected=int(att.verified is False),
-                errors=int(att.error is not None),
-                cost_usd=att.cost_usd,
-                energy_j=att.energy_j,
+        device, name = self._device_of(LLM_TARGET), self._llm_key()
+        t0 = time.perf_counter()
+        att = Attempt(processor=name, device=device)
+        shared = 1
+        try:
+            answer, result = run_with_timeout(
+                lambda: llm.answer(it.parsed), self.processor_timeout_s, name
             )
-
-        with ThreadPoolExecutor(max_workers=self._llm_workers()) as pool:
-            list(pool.map(one, items))
+            att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
+            shared = max(1, result.shared_with)
+            judged = family_registry.family_of(it.parsed) is not None
+            if answer is None:  # an unparseable reply is scored wrong
+                att.verified = False if judged else None
+                att.reason = "no answer could be parsed from the reply"
+            else:
+                verdict = self._verify(it.parsed, answer)
+                if verdict is not None:
+                    att.verified, att.reason = verdict.correct, verdict.reason
+        except Exception as e:
+            att.error = _error_text(e)
+        att.latency_s = time.perf_counter() - t0
+        # a reply generated in a batch of n shares the device's time with n-1 others
+        att.energy_j = att.latency_s * power_w(device) / shared
+        it.attempts.append(att)
+        self._observe(name, device, it, att, 1)
+        self.accounting.record(
+            name,
+            device,
+            busy_s=att.latency_s / shared,
+            latencies=[att.latency_s],
+            verified=int(att.verified is True),
+            rejected=int(att.verified is False),
+            errors=int(att.error is not None),
+            cost_usd=att.cost_usd,
+            energy_j=att.energy_j,
+        )
 
     def _llm_workers(self) -> int:
         own = getattr(self.llm, "max_concurrency", None)
@@ -451,52 +590,47 @@ class Orchestra:
             and asks_more_than_the_answer(it.problem)
         )
 
-    def _run_hybrid(self, items: list[_Item]) -> None:
+    def _hybrid(self, it: _Item) -> None:
         """Let the LLM answer the prose, with the verified solution in its context."""
         llm = self.llm
         assert llm is not None
-        device = str(getattr(llm, "device", "remote"))
-        name = f"{LLM_TARGET}:{getattr(llm, 'name', type(llm).__name__)}"
-
-        def one(it: _Item) -> None:
-            solved = it.attempts[-1]
-            t0 = time.perf_counter()
-            att = Attempt(
-                processor=name,
-                device=device,
-                reason="hybrid: answered the prose "
-                f"with the solution verified by {solved.processor}",
+        device, name = self._device_of(LLM_TARGET), self._llm_key()
+        solved = it.attempts[-1]
+        t0 = time.perf_counter()
+        shared = 1
+        att = Attempt(
+            processor=name,
+            device=device,
+            reason=f"hybrid: answered the prose with the solution verified by {solved.processor}",
+        )
+        try:
+            messages: list[Message] = hybrid_prompt(
+                it.parsed, answer_text(it.parsed, solved.answer)
             )
-            try:
-                messages: list[Message] = hybrid_prompt(
-                    it.parsed, answer_text(it.parsed, solved.answer)
-                )
-                result = run_with_timeout(
-                    lambda: llm.complete(messages), self.processor_timeout_s, name
-                )
-                att.answer, att.tokens, att.cost_usd = result.text, result.tokens, result.cost_usd
-            except Exception as e:
-                att.error = _error_text(e)
-            att.latency_s = time.perf_counter() - t0
-            att.energy_j = att.latency_s * power_w(device)
-            it.hybrid = att
-            self.accounting.record(
-                name,
-                device,
-                busy_s=att.latency_s,
-                latencies=[att.latency_s],
-                errors=int(att.error is not None),
-                cost_usd=att.cost_usd,
-                energy_j=att.energy_j,
+            result = run_with_timeout(
+                lambda: llm.complete(messages), self.processor_timeout_s, name
             )
-
-        with ThreadPoolExecutor(max_workers=self._llm_workers()) as pool:
-            list(pool.map(one, items))
+            att.answer, att.tokens, att.cost_usd = result.text, result.tokens, result.cost_usd
+            shared = max(1, result.shared_with)
+        except Exception as e:
+            att.error = _error_text(e)
+        att.latency_s = time.perf_counter() - t0
+        att.energy_j = att.latency_s * power_w(device) / shared
+        it.hybrid = att
+        self.accounting.record(
+            name,
+            device,
+            busy_s=att.latency_s / shared,
+            latencies=[att.latency_s],
+            errors=int(att.error is not None),
+            cost_usd=att.cost_usd,
+            energy_j=att.energy_j,
+        )
 
     def _solution(self, it: _Item) -> Solution:
         kind = it.problem.kind if it.problem is not None else "unknown"
         every = it.attempts + ([it.hybrid] if it.hybrid else [])
-        trace = Trace(decision=it.decision, attempts=every)
+        trace = Trace(decision=it.decision, schedule=it.schedule, attempts=every)
         tried = [a for a in it.attempts if not a.reason.startswith("skipped")]
         common: dict[str, Any] = dict(
             kind=kind,
@@ -556,6 +690,118 @@ class Orchestra:
         self.accounting.reset()
 
 
+class _Flow:
+    """One call's items moving through the processors' queues.
+
+    Each processor gets a queue and a worker task on first use. A specialist's worker
+    takes what is queued (up to its batch size) and runs it in a thread; the LLM's
+    worker starts each item as soon as a slot of its concurrency is free. When an
+    attempt ends, its item goes straight to its next processor's queue, or is finished.
+    """
+
+    def __init__(self, engine: Orchestra, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine, self.loop = engine, loop
+        self.queues: dict[str, asyncio.Queue[_Item]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.left = 0
+        self.finished = asyncio.Event()
+        self.crash: str | None = None
+
+    async def run(self, items: list[_Item]) -> None:
+        todo = [it for it in items if not it.done]
+        self.left = len(todo)
+        if not todo:
+            return
+        for it in todo:
+            self._enqueue(it)
+        try:
+            await self.finished.wait()
+        finally:
+            for task in list(self.tasks):
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.crash is not None:  # a bug of ours: the items it stranded say so, nothing hangs
+            for it in todo:
+                if not it.done:
+                    it.attempts.append(
+                        Attempt(processor=it.next_processor, device="?", error=self.crash)
+                    )
+                    it.done = True
+
+    def _spawn(self, coro: Any) -> None:
+        task = self.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and (e := task.exception()) is not None:
+            self.crash = f"internal error in the engine: {_error_text(e)}"
+            self.finished.set()
+
+    def _enqueue(self, it: _Item) -> None:
+        name = it.next_processor
+        queue = self.queues.get(name)
+        if queue is None:
+            queue = self.queues[name] = asyncio.Queue()
+            worker = self._llm_worker(queue) if name == LLM_TARGET else self._worker(name, queue)
+            self._spawn(worker)
+        queue.put_nowait(it)
+
+    async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self.loop.run_in_executor(self.engine._pool, fn, *args)
+
+    async def _worker(self, name: str, queue: asyncio.Queue[_Item]) -> None:
+        size = await self._call(self.engine._max_batch, name)
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < size and not queue.empty():
+                batch.append(queue.get_nowait())
+            await self._call(self.engine._run, name, batch)
+            for it in batch:
+                self._advance(it)
+
+    async def _llm_worker(self, queue: asyncio.Queue[_Item]) -> None:
+        unavailable = await self._call(self.engine._llm_unavailable)
+        slots = asyncio.Semaphore(self.engine._llm_workers())
+
+        async def one(it: _Item) -> None:
+            try:
+                await self._call(self.engine._llm_attempt, it, unavailable)
+            except Exception as e:  # never leave an item without its attempt
+                it.attempts.append(Attempt(processor=LLM_TARGET, device="?", error=_error_text(e)))
+            finally:
+                slots.release()
+            self._advance(it)
+
+        while True:
+            it = await queue.get()
+            await slots.acquire()
+            self._spawn(one(it))
+
+    def _advance(self, it: _Item) -> None:
+        it.position += 1
+        last = it.attempts[-1]
+        if not (last.accepted or it.position >= len(it.chain)):
+            self._enqueue(it)
+        elif self.engine._wants_hybrid(it):
+            self._spawn(self._hybrid(it))
+        else:
+            self._finish(it)
+
+    async def _hybrid(self, it: _Item) -> None:
+        try:
+            await self._call(self.engine._hybrid, it)
+        finally:
+            self._finish(it)
+
+    def _finish(self, it: _Item) -> None:
+        it.done = True
+        self.left -= 1
+        if self.left == 0:
+            self.finished.set()
+
+
 _default: Orchestra | None = None
 
 
@@ -578,6 +824,14 @@ def solve(problem: Any, *, kind: str | None = None) -> Solution:
 
 def solve_many(problems: Iterable[Any], *, kind: str | None = None) -> list[Solution]:
     return default().solve_many(problems, kind=kind)
+
+
+async def asolve(problem: Any, *, kind: str | None = None) -> Solution:
+    return await default().asolve(problem, kind=kind)
+
+
+async def asolve_many(problems: Iterable[Any], *, kind: str | None = None) -> list[Solution]:
+    return await default().asolve_many(problems, kind=kind)
 
 
 def stats() -> WorkloadSplit:

@@ -303,6 +303,18 @@ def verify(problem: Problem, answer: Any) -> Verdict | None:
     return verdict
 
 
+def size_class(problem: Problem) -> str:
+    """The problem's class for the performance models ("" where no family owns it, or the
+    family's hook fails: a scheduler must not break on it)."""
+    family = family_of(problem)
+    if family is None:
+        return ""
+    try:
+        return str(family.size_class(problem))
+    except Exception:
+        return ""
+
+
 def guarded(family: Family, what: str, call: Callable[[], Any]) -> Any:
     """Run a family hook; its failure becomes a FamilyError naming the family."""
     try:

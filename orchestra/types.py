@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
+from .schedulers import ScheduleDecision
 from .tasks.base import Problem
 
 LLM_TARGET = "llm"
@@ -60,6 +61,7 @@ class Attempt(BaseModel):
 
 class Trace(BaseModel):
     decision: RouteDecision | None = None
+    schedule: ScheduleDecision | None = None  # the scheduler's estimates and its order
     attempts: list[Attempt] = Field(default_factory=list)
 
 

@@ -17,3 +17,14 @@ def puzzle() -> str:
 @pytest.fixture
 def solution() -> list[list[int]]:
     return rows(SOLUTION)
+
+
+@pytest.fixture(autouse=True)
+def _own_performance_models_and_static_order(tmp_path_factory, monkeypatch):
+    """Each test learns into its own performance-model file: what one test's solving
+    taught the scheduler must not reorder the next test's chains, nor the user's cache."""
+    path = tmp_path_factory.mktemp("perf") / "perf-models.json"
+    monkeypatch.setenv("ORCHESTRA_PERF_MODELS", str(path))
+    # Tests of the engine's mechanics (fallback, batching, faults) pin the static order;
+    # the tests of scheduling choose their policy explicitly (tests/test_scheduling.py).
+    monkeypatch.setenv("ORCHESTRA_SCHEDULER", "priority")

@@ -9,6 +9,8 @@ from pathlib import Path
 from conftest import PUZZLE
 
 from orchestra import family_registry
+from orchestra import parse as orchestra_parse
+from orchestra.tasks import sudoku
 
 ORCHESTRA = str(Path(sys.executable).parent / "orchestra")
 
@@ -121,3 +123,20 @@ def test_demo_runs_the_mixed_workload():
     assert any("LLM" in m for m in report["missing"])
     table = run("demo", "--llm", "none")
     assert "workload split" in table.stdout and "exact-sudoku" in table.stdout
+
+
+def test_solve_explain_shows_estimates_and_the_choice():
+    six = sudoku.generate(6, seed=1).problem.to_string()
+    hard = (Path(__file__).parents[1] / "orchestra/tasks/sudoku/data/top95.txt").read_text()
+    hard = next(line for line in hard.splitlines() if line and not line.startswith("#"))
+    for puzzle, size in ((six, "6x6"), (hard, "9x9/few-givens")):
+        r = run("solve", "--explain", "--scheduler", "latency", "--llm", "none", puzzle)
+        assert r.returncode == 0, r.stderr
+        assert "scheduler: latency" in r.stdout
+        table = r.stdout[r.stdout.index("scheduler: latency") :]
+        assert "trm-sudoku (cpu)" in table and "exact-sudoku (cpu)" in table
+        assert "seed" in table and "1.000" in table  # the calibration's verified rate
+        assert size in str(family_registry.size_class(orchestra_parse(puzzle)))
+    r = run("solve", "--scheduler", "fastest", "--llm", "none", six)
+    assert r.returncode != 0 and "no scheduler 'fastest'" in r.stderr
+    assert "Traceback" not in r.stderr

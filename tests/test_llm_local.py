@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import PUZZLE
@@ -81,3 +82,29 @@ def test_llm_puzzle_baseline_is_scored(local):
     attempt = sol.trace.attempts[0]
     assert attempt.processor == "llm:SmolLM2-135M-Instruct" and attempt.tokens > 0
     assert attempt.verified in (True, False)  # parsed and checked, or unparseable = wrong
+
+
+def test_concurrent_calls_are_generated_together_with_the_same_replies(local):
+    prompts = [
+        "What is the capital of France?",
+        "Name three primary colours.",
+        "Who wrote Romeo and Juliet?",
+        "Count from 1 to 50, separated by commas.",
+    ]
+    one_at_a_time = LocalLLM(batch_size=1)
+    one_at_a_time.load()
+    alone = [
+        one_at_a_time.complete([Message(role="user", content=p)], max_tokens=16) for p in prompts
+    ]
+    before = local.batches
+    with ThreadPoolExecutor(max_workers=len(prompts)) as pool:
+        together = list(
+            pool.map(
+                lambda p: local.complete([Message(role="user", content=p)], max_tokens=16), prompts
+            )
+        )
+    assert local.batches - before < len(prompts) and local.largest_batch > 1
+    # left padding and one forward per step change nothing in greedy replies
+    assert [r.text for r in together] == [r.text for r in alone]
+    assert [r.completion_tokens for r in together] == [r.completion_tokens for r in alone]
+    assert [r.prompt_tokens for r in together] == [r.prompt_tokens for r in alone]

@@ -231,9 +231,63 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--out", default="runs/bench", help="run directory (default runs/bench)")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--schedulers",
+        help="comma-separated policies (priority,cost,latency,accuracy or plug-ins): run the "
+        "tasks through the full orchestra once per policy, side by side (e.g. with "
+        "--tasks mixed-large --limit 3000)",
+    )
+    p.add_argument(
+        "--interactive",
+        type=int,
+        default=60,
+        help="with --schedulers: also send this many puzzles one at a time per policy",
+    )
+    p.add_argument(
+        "--perf-models",
+        help="the performance models every policy starts from (default: the shipped "
+        "calibration, orchestra/data/perf-seed.json)",
+    )
 
 
-def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary:
+def run_schedulers(args: argparse.Namespace, llm: Any) -> None:
+    from orchestra.schedulers import SchedulerError, get
+
+    from . import schedules
+
+    policies = args.schedulers.split(",")
+    for policy in policies:
+        try:
+            get(policy)
+        except SchedulerError as e:
+            raise ValueError(str(e)) from None
+    tasks = args.tasks.split(",") if args.tasks else ["mixed-large"]
+    limit = args.limit or 3000
+    items = [it for t in tasks for it in build(t, limit, args.seed)]
+    counts: dict[str, int] = {}
+    for it in items:
+        label = it.id.split("/")[1] if it.id.count("/") >= 2 else it.task
+        counts[label] = counts.get(label, 0) + 1
+    composition = f"{len(items)} items (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")"
+    command = "orchestra bench " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    schedules.run(
+        args.out,
+        items=items,
+        policies=policies,
+        llm=llm,
+        command=command.strip(),
+        composition=composition,
+        perf_path=Path(args.perf_models) if args.perf_models else None,
+        progress=not args.no_progress,
+        interactive=args.interactive,
+    )
+    print((Path(args.out) / "schedulers.md").read_text())
+
+
+def run_from_args(args: argparse.Namespace, llm: Any) -> report.Summary | None:
+    if args.schedulers:
+        run_schedulers(args, llm)
+        return None
     base: dict[str, Any] = (
         {**QUICK, "tasks": quick_tasks()}
         if args.quick

@@ -3,7 +3,6 @@ specialists (one or several trajectories), LLM baselines, and the full orchestra
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,16 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from orchestra.energy import power_w
+from orchestra.energy import local_cost, power_w
 
 from .tasks import Item
-
-# Stated electricity price for the cost of local compute (override: ORCHESTRA_USD_PER_KWH).
-USD_PER_KWH = float(os.environ.get("ORCHESTRA_USD_PER_KWH", "0.15"))
-
-
-def local_cost(energy_j: float) -> float:
-    return energy_j / 3.6e6 * USD_PER_KWH
 
 
 class Outcome(BaseModel):

@@ -37,7 +37,7 @@ def families_by_task() -> dict[str, Family]:
 
 
 def task_names() -> list[str]:
-    return [*families_by_task(), "mixed"]
+    return [*families_by_task(), "mixed", "mixed-large"]
 
 
 def quick_tasks() -> list[str]:
@@ -92,11 +92,53 @@ def _mixed(name: str, n: int, seed: int) -> list[Item]:
     return out[:n] if n >= 4 else out
 
 
+# The scheduler experiment's workload: shares of every family's sets, easy and hard, and
+# prose. Tasks of families that are not installed are left out.
+MIXED_LARGE = {
+    "sudoku4-minimal": 0.10,
+    "sudoku6-minimal": 0.20,
+    "sudoku9-medium": 0.20,
+    "sudoku9-search": 0.04,
+    "sudoku9-top95": 0.03,
+    "maze-21": 0.10,
+    "maze-30": 0.015,
+    "nqueens-8": 0.20,
+    "coloring-10": 0.06,
+    "arc1-small": 0.002,
+}
+MIXED_LARGE_PROSE = 0.013
+
+
+def _mixed_large(name: str, n: int, seed: int) -> list[Item]:
+    """Several thousand items at the default `n`, interleaved as they would arrive."""
+    known = families_by_task()
+    parts: list[list[Item]] = []
+    for task, share in MIXED_LARGE.items():
+        if task in known:
+            parts.append(_family_items(task, max(1, round(share * n)), seed))
+    parts.append(
+        [
+            Item(id=f"prose/{i}", task=name, problem=TextProblem(text=t), raw=t)
+            for i in range(max(1, round(MIXED_LARGE_PROSE * n)))
+            for t in [PROSE[i % len(PROSE)]]
+        ]
+    )
+    out: list[Item] = []
+    while any(parts):  # round robin over the parts: no family arrives all at once
+        for part in parts:
+            if part:
+                it = part.pop(0)
+                out.append(it.model_copy(update={"task": name, "id": f"{name}/{it.id}"}))
+    return out
+
+
 def build(name: str, n: int, seed: int = 0) -> list[Item]:
     if name.startswith("file:"):
         return import_file(Path(name[5:]), n)
     if name == "mixed":
         return _mixed(name, n, seed)
+    if name == "mixed-large":
+        return _mixed_large(name, n, seed)
     if name not in families_by_task():
         raise ValueError(f"no task {name!r}; known: {', '.join(task_names())} (or file:PATH.csv)")
     return _family_items(name, n, seed)

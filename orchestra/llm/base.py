@@ -28,6 +28,7 @@ class LLMResult(BaseModel):
     cost_usd: float = 0.0
     model: str = ""
     device: str = ""
+    shared_with: int = 1  # replies generated in the same batch (the device's time is shared)
 
     @property
     def tokens(self) -> int:

@@ -17,6 +17,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import queue
 import shutil
 import sys
 import threading
@@ -155,11 +156,28 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+class _Request:
+    """One `complete` call waiting for its batch."""
+
+    def __init__(self, chat: list[dict], options: tuple, stop: list[str] | None) -> None:
+        self.chat, self.options, self.stop = chat, options, stop
+        self.t0 = time.perf_counter()
+        self.done = threading.Event()
+        self.result: LLMResult | None = None
+        self.error: BaseException | None = None
+
+
 class LocalLLM(LLM):
     """A chat model run in-process. `model`: a Hugging Face directory, a `.gguf` file, or
-    None for the embedded SmolLM2. Greedy decoding unless a temperature is given."""
+    None for the embedded SmolLM2. Greedy decoding unless a temperature is given.
 
-    max_concurrency = 1  # one in-process model generates one reply at a time
+    Concurrent calls are generated together: one thread takes every request that is
+    waiting (up to `batch_size`, after `batch_wait_s` for more to arrive), left-pads
+    their prompts and runs one `generate` for all of them. On a CPU a small model's
+    decoding step costs about the same for one sequence as for sixteen, so throughput
+    grows with the number of concurrent prompts (`python -m benchmarks.llm_concurrency`).
+    `batch_size=1` generates one reply at a time.
+    """
 
     def __init__(
         self,
@@ -167,16 +185,27 @@ class LocalLLM(LLM):
         *,
         device: str | None = None,
         max_tokens: int = 256,
+        batch_size: int = 16,
+        batch_wait_s: float = 0.01,
     ):
         self.source = Path(model) if model is not None else None
         if self.source is not None and not self.source.exists():
             raise LLMError(f"no model at {self.source}")
+        if batch_size < 1:
+            raise LLMError("batch_size must be >= 1")
         self.name = EMBEDDED_NAME if self.source is None else self.source.stem
         self._device = device
         self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.batch_wait_s = batch_wait_s
+        self.max_concurrency = batch_size  # more concurrent calls would only queue here
         self._lock = threading.Lock()
         self._model: Any = None
         self._tokenizer: Any = None
+        self._queue: queue.Queue[_Request] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self.batches = 0  # generate() calls so far, and the most prompts one of them took
+        self.largest_batch = 0
 
     @property
     def device(self) -> str:  # type: ignore[override]
@@ -211,7 +240,11 @@ class LocalLLM(LLM):
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
             directory = self.model_dir()
-            self._tokenizer = AutoTokenizer.from_pretrained(directory)
+            tok = AutoTokenizer.from_pretrained(directory)
+            tok.padding_side = "left"  # generation continues every row from its last token
+            if tok.pad_token_id is None:
+                tok.pad_token = tok.eos_token
+            self._tokenizer = tok
             model: Any = AutoModelForCausalLM.from_pretrained(directory, dtype="float32")
             self._model = model.to(self.device).eval()
 
@@ -224,37 +257,93 @@ class LocalLLM(LLM):
         stop: list[str] | None = None,
         timeout: float | None = None,
     ) -> LLMResult:
+        self.load()
+        options = (max_tokens or self.max_tokens, temperature, timeout)
+        request = _Request([m.model_dump() for m in messages], options, stop)
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._serve, daemon=True, name="orchestra:local-llm"
+                )
+                self._worker.start()
+        self._queue.put(request)
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.result is not None
+        return request.result
+
+    def _serve(self) -> None:
+        """Take what is waiting, generate it together, hand each caller its reply.
+        Requests with other options than the first one wait for the next batch."""
+        held: list[_Request] = []
+        while True:
+            first = held.pop(0) if held else self._queue.get()
+            batch = [first]
+            deadline = time.perf_counter() + self.batch_wait_s
+            while len(batch) < self.batch_size:
+                pool = [r for r in held if r.options == first.options]
+                if pool:
+                    held.remove(pool[0])
+                    batch.append(pool[0])
+                    continue
+                try:
+                    nxt = self._queue.get(timeout=max(0.0, deadline - time.perf_counter()))
+                except queue.Empty:
+                    break
+                (batch if nxt.options == first.options else held).append(nxt)
+            try:
+                results = self._generate(batch)
+                for r, res in zip(batch, results, strict=True):
+                    r.result = res
+            except BaseException as e:  # every caller of the batch gets the error
+                for r in batch:
+                    r.error = e
+            for r in batch:
+                r.done.set()
+
+    def _generate(self, batch: list[_Request]) -> list[LLMResult]:
         import torch
 
-        self.load()
-        t0 = time.perf_counter()
-        chat = [m.model_dump() for m in messages]
-        with self._lock:  # one generation at a time: the model is shared
-            enc = self._tokenizer.apply_chat_template(
-                chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        tok, model = self._tokenizer, self._model
+        max_new, temperature, timeout = batch[0].options
+        texts = [
+            tok.apply_chat_template(r.chat, add_generation_prompt=True, tokenize=False)
+            for r in batch
+        ]
+        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = {k: v.to(model.device) for k, v in enc.items()}
+        opts: dict[str, Any] = {"max_new_tokens": max_new}
+        if temperature > 0:
+            opts |= {"do_sample": True, "temperature": temperature}
+        else:
+            opts |= {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+        if timeout is not None:
+            opts["max_time"] = timeout
+        with torch.no_grad():
+            out = model.generate(**enc, pad_token_id=tok.pad_token_id, **opts)
+        self.batches += 1
+        self.largest_batch = max(self.largest_batch, len(batch))
+        width = enc["input_ids"].shape[1]
+        results = []
+        for i, r in enumerate(batch):
+            new = out[i, width:].tolist()
+            ends = [k for k, t in enumerate(new) if t in (tok.eos_token_id, tok.pad_token_id)]
+            new = new[: ends[0] + 1] if ends else new  # the end-of-turn token counts once
+            text = tok.decode(new, skip_special_tokens=True)
+            for s in r.stop or ():
+                if s in text:
+                    text = text[: text.index(s)]
+            results.append(
+                LLMResult(
+                    text=text.strip(),
+                    prompt_tokens=int(enc["attention_mask"][i].sum()),
+                    completion_tokens=len(new),
+                    latency_s=time.perf_counter() - r.t0,
+                    cost_usd=0.0,
+                    model=self.name,
+                    device=self.device,
+                    shared_with=len(batch),
+                )
             )
-            enc = {k: v.to(self._model.device) for k, v in enc.items()}
-            opts: dict[str, Any] = {"max_new_tokens": max_tokens or self.max_tokens}
-            if temperature > 0:
-                opts |= {"do_sample": True, "temperature": temperature}
-            else:
-                opts |= {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
-            if timeout is not None:
-                opts["max_time"] = timeout
-            with torch.no_grad():
-                out = self._model.generate(**enc, pad_token_id=self._tokenizer.eos_token_id, **opts)
-        prompt_len = enc["input_ids"].shape[1]
-        new = out[0, prompt_len:]
-        text = self._tokenizer.decode(new, skip_special_tokens=True)
-        for s in stop or ():
-            if s in text:
-                text = text[: text.index(s)]
-        return LLMResult(
-            text=text.strip(),
-            prompt_tokens=int(prompt_len),
-            completion_tokens=int(new.shape[0]),
-            latency_s=time.perf_counter() - t0,
-            cost_usd=0.0,
-            model=self.name,
-            device=self.device,
-        )
+        return results

@@ -216,6 +216,16 @@ class Family:
         start the next step from the stronger input (see `TRMTask.commit`)."""
         raise NotImplementedError(f"family {self.name!r} has no propagator")
 
+    def size_class(self, problem: Problem) -> str:
+        """A coarse class of the problem for the performance models (the scheduler learns
+        a cost and a verified rate per class): by default the grid's shape, or `n`."""
+        for attr in ("grid", "rows"):
+            value = getattr(problem, attr, None)
+            if isinstance(value, list) and value and hasattr(value[0], "__len__"):
+                return f"{len(value)}x{len(value[0])}"
+        n = getattr(problem, "n", None)
+        return f"n{n}" if isinstance(n, int) else ""
+
     def generate(self, count: int, *, seed: int = 0, **options: Any) -> list[Instance]:
         """`count` problems with reference answers. Problem i depends only on `seed + i` and
         the options, so sets drawn from disjoint seed ranges never share a problem."""
