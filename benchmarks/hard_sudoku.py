@@ -1,5 +1,6 @@
 """Hard 9x9 Sudoku, TRM only (no fallback): plain recursion against recursion with
-propagation, beside propagation alone and the exact solver, on the same puzzles in one run.
+propagation, with and without the verifier-guided beam over the least sure cells, beside
+propagation alone and the exact solver, on the same puzzles in one run.
 
     python -m benchmarks.hard_sudoku [--n 100] [--sets top95,search] [--out FILE]
 
@@ -40,10 +41,12 @@ def _exact(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:
     return [solve(p) for p in puzzles], [0] * len(puzzles)
 
 
-def _trm(trajectories: int, propagate: bool) -> Callable[[Sequence[Any]], tuple[list, list]]:
+def _trm(
+    trajectories: int, propagate: bool, beam: int = 0
+) -> Callable[[Sequence[Any]], tuple[list, list]]:
     from specialists.trm_specialist import family_specialist
 
-    spec = family_specialist("sudoku", trajectories=trajectories, propagate=propagate)
+    spec = family_specialist("sudoku", trajectories=trajectories, propagate=propagate, beam=beam)
 
     def run(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:
         answers = spec.solve_batch(list(puzzles))
@@ -58,6 +61,8 @@ METHODS: dict[str, Callable[[], Callable[[Sequence[Any]], tuple[list, list]]]] =
     "TRM, plain recursion, K=4": lambda: _trm(4, False),
     "TRM + propagation, K=1": lambda: _trm(1, True),
     "TRM + propagation, K=4": lambda: _trm(4, True),
+    "TRM + propagation + beam (3 cells), K=1": lambda: _trm(1, True, 3),
+    "TRM + propagation + beam (3 cells), K=4": lambda: _trm(4, True, 3),
     "exact solver (propagation + search)": lambda: _exact,
 }
 

@@ -327,7 +327,16 @@ class Orchestra:
         key = self._llm_key() if name == LLM_TARGET else name
         size = family_registry.size_class(problem)
         est = self.perf.estimate(key, problem.kind, size, self._device_of(name), batch=batch)
-        return est.model_copy(update={"processor": name})
+        update: dict[str, Any] = {"processor": name}
+        if est.observations == 0 and name != LLM_TARGET:
+            # never measured: a specialist may know its accuracy (a TRM, from its card)
+            try:
+                rate = self._specialist(name).expected_verified_rate(problem)
+            except Exception:  # no such hook, or it failed: the prior stands
+                rate = None
+            if isinstance(rate, float | int) and 0.0 <= rate <= 1.0:
+                update |= {"verified_rate": float(rate), "basis": f"{est.basis}; rate from card"}
+        return est.model_copy(update=update)
 
     def _schedule(self, items: list[_Item]) -> None:
         """Order each item's chain with the scheduler, the whole batch at once. A scheduler

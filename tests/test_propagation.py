@@ -90,6 +90,37 @@ def test_a_contradiction_backs_off_the_least_sure_commitment():
     )
 
 
+def test_the_beam_branches_on_the_least_sure_cells_until_one_verifies():
+    spec = _specialist(size=9, beam=3)
+    inst = family_registry.get("sudoku").bench_set("sudoku9-search", 1, seed=0)[0]
+    puzzle = inst.problem
+    right = spec.spec.target(puzzle, inst.answer)
+    free = np.flatnonzero(~spec.spec.given(puzzle))
+    wrong = [int(free[3]), int(free[10])]
+    best, second = right.copy(), right.copy()
+    for p in wrong:  # the network's first choice is wrong there, its second is right
+        best[p] = right[p] % 9 + 2
+        second[p] = right[p]
+    conf = np.full(81, 0.99)
+    conf[wrong] = [0.40, 0.45]
+    preds = np.zeros((1, 81), dtype=np.int64)
+    assert spec._beam(puzzle, {}, best, conf, second, preds, 0)
+    assert spec.spec.decode(puzzle, preds[0]) == inst.answer
+    # both choices clash with a given in their row: every branch is a contradiction,
+    # nothing verifies and nothing is changed
+    conf = np.full(81, 0.99)
+    for p in free[:3]:
+        r = int(p) // 9
+        clash = [v for v in puzzle.grid[r] if v]
+        best[p], second[p] = clash[0] + 1, clash[1] + 1  # digit d is token d + 1
+        conf[p] = 0.3
+    preds[0] = 7
+    assert not spec._beam(puzzle, {}, best, conf, second, preds, 0)
+    assert (preds[0] == 7).all()
+    with pytest.raises(ValueError, match="beam"):
+        _specialist(beam=9)
+
+
 def test_propagation_needs_verified_halting_and_a_propagator():
     assert _specialist().propagate  # the default where the family has one
     assert not _specialist(halt="steps").propagate

@@ -318,3 +318,15 @@ def test_concurrent_calls_share_an_engine():
     for t in threads:
         t.join()
     assert len(results) == 4 and all(s.verified for s in results)
+
+
+def test_a_never_measured_trm_borrows_its_cards_verified_rate(tmp_path):
+    from specialists.catalog import checkpoints
+    from specialists.trm.checkpoint import load_card
+
+    engine = Orchestra(llm="none", perf_models=PerfModels(tmp_path / "m.json", seed=None))
+    e = engine.estimate("trm-sudoku", SIX)
+    card = next(c for c in map(load_card, checkpoints("sudoku")) if c.name == "sudoku-6x6")
+    assert e.basis.startswith("prior") and e.basis.endswith("rate from card")
+    assert e.verified_rate == card.heldout.verified
+    assert engine.estimate("exact-sudoku", SIX).verified_rate == 0.5  # no card: the prior
