@@ -2,6 +2,9 @@
 tiny suite end to end."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from conftest import PUZZLE, SOLUTION, rows
 
@@ -145,3 +148,47 @@ def test_paper_csv_importer(tmp_path):
     s_item, m_item = build(f"file:{path}", 10)
     assert s_item.problem == inst.problem and score(s_item, inst.solution).correct
     assert m_item.problem == m.problem and score(m_item, m.path).correct
+
+
+def test_scheduler_comparison_end_to_end(tmp_path):
+    """A small mixed-large workload under two policies in one run: the same verified
+    answers, the split and the plot written, the bad policy name refused up front."""
+    items = build("mixed-large", 40, seed=0)
+    tasks = {it.id.split("/")[1] for it in items}
+    assert {"sudoku9-top95", "maze-21", "nqueens-8", "prose"} <= tasks and len(items) >= 20
+    assert build("mixed-large", 40, seed=0) == items  # seeded
+
+    exe = str(Path(sys.executable).parent / "orchestra")
+    args = [
+        "bench",
+        "--tasks",
+        "mixed-large",
+        "--limit",
+        "30",
+        "--interactive",
+        "3",
+        "--llm",
+        "none",
+        "--no-progress",
+        "--out",
+        str(tmp_path),
+    ]
+    r = subprocess.run(
+        [exe, *args, "--schedulers", "priority,cost"], capture_output=True, text=True, timeout=600
+    )
+    assert r.returncode == 0, r.stderr
+    results = {x["policy"]: x for x in json.loads((tmp_path / "schedulers.json").read_text())}
+    assert results["priority"]["verified"] == results["cost"]["verified"] > 0
+    assert results["priority"]["share"] != results["cost"]["share"]  # the placement moved
+    assert any(p.startswith("trm-") for p in results["priority"]["tried"])
+    report = (tmp_path / "schedulers.md").read_text()
+    assert "| cost |" in report and "One request at a time" in report
+    assert (tmp_path / "schedulers.png").stat().st_size > 0
+    r = subprocess.run(
+        [exe, *args, "--schedulers", "priority,fastest"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode != 0 and "no scheduler 'fastest'" in r.stderr
+    assert "Traceback" not in r.stderr

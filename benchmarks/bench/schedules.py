@@ -173,28 +173,11 @@ def markdown(
             f"{r.verified}/{r.judged} | {r.verified_rate:.3f} | "
             f"{r.correct}/{r.with_reference} | {r.scheduler_errors} |"
         )
-    processors = sorted({p for r in results for p in r.share})
-    lines += [
-        "",
-        "Who answered (final route, items):",
-        "",
-        "| policy | " + " | ".join(processors) + " |",
-        "|---|" + "---:|" * len(processors),
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.policy} | " + " | ".join(str(r.share.get(p, 0)) for p in processors) + " |"
-        )
-    tried = sorted({p for r in results for p in r.tried})
-    lines += [
-        "",
-        "Who tried (attempts, fallbacks included):",
-        "",
-        "| policy | " + " | ".join(tried) + " |",
-        "|---|" + "---:|" * len(tried),
-    ]
-    for r in results:
-        lines.append(f"| {r.policy} | " + " | ".join(str(r.tried.get(p, 0)) for p in tried) + " |")
+    for title, counts in (
+        ("Who answered (final route, items):", [r.share for r in results]),
+        ("Who tried (attempts, fallbacks included):", [r.tried for r in results]),
+    ):
+        lines += ["", title, "", *_count_table([r.policy for r in results], counts)]
     if interactive:
         first = interactive[0]
         lines += [
@@ -212,6 +195,15 @@ def markdown(
             )
     lines += ["", "![the split per policy](schedulers.png)", ""]
     return "\n".join(lines)
+
+
+def _count_table(policies: list[str], counts: list[dict[str, int]]) -> list[str]:
+    """Markdown rows: a policy per row, a processor per column."""
+    names = sorted({p for c in counts for p in c})
+    rows = ["| policy | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for policy, c in zip(policies, counts, strict=True):
+        rows.append(f"| {policy} | " + " | ".join(str(c.get(p, 0)) for p in names) + " |")
+    return rows
 
 
 def plot(results: list[PolicyResult], out: Path) -> Path:
