@@ -1,5 +1,6 @@
-"""Recursion meets propagation: the Sudoku propagator, the TRM task's `commit`, the
-specialist's back-off on contradictions, and the hard sets they are measured on."""
+"""Recursion meets propagation: the Sudoku propagator and the maze's dead-end filling, the
+TRM tasks' `commit`, the specialist's back-off on contradictions and its beam, and the hard
+sets they are measured on."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from hypothesis import strategies as st
 
 from orchestra import family_registry
 from orchestra.tasks import sudoku
+from orchestra.tasks.maze.codec import T_OPEN
+from orchestra.tasks.maze.generate import generate as maze_generate
+from orchestra.tasks.maze.solver import solve as maze_solve
+from orchestra.tasks.maze.trm import MazeSpec
 from orchestra.tasks.sudoku.solver import propagate
 from orchestra.tasks.sudoku.trm import SudokuSpec
 from specialists.trm import TRM, TRMConfig
@@ -151,3 +156,40 @@ def test_propagation_lifts_the_shipped_checkpoints_on_published_hard_puzzles():
         results[prop] = (ok, sum(a.steps for a in answers))
     assert results[True][0] > results[False][0]
     assert results[True][1] <= results[False][1]
+
+
+# -- mazes: dead-end filling ---------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    style=st.sampled_from(["perfect", "open"]),
+    side=st.integers(7, 25),
+    seed=st.integers(0, 10_000),
+)
+def test_dead_end_filling_keeps_every_shortest_path(style, side, seed):
+    inst = maze_generate(side, side, seed=seed, style=style)
+    filled = family_registry.get("maze").propagate(inst.problem)
+    assert filled is not None and len(maze_solve(filled)) == len(inst.path)
+    opened = {(r, c) for r, row in enumerate(filled.rows) for c, ch in enumerate(row) if ch == "."}
+    assert set(inst.path[1:-1]) <= opened  # a cell of a simple S-G path is never a dead end
+    if style == "perfect":  # one path, and nothing else stays open
+        assert opened == set(inst.path[1:-1])
+
+
+def test_maze_commit_walls_off_path_predictions_and_refuses_a_cut():
+    inst = maze_generate(15, 15, seed=3, style="open")
+    spec = MazeSpec(canvas=15, height=15, width=15)
+    target = spec.target(inst.problem, inst.path)
+    off_path = {int(p): int(target[p]) for p in np.flatnonzero(~spec.given(inst.problem))}
+    off_path = {p: t for p, t in off_path.items() if t == T_OPEN}
+    stronger = spec.commit(inst.problem, off_path)
+    assert stronger is not None and spec.verify(inst.problem, maze_solve(stronger))
+    assert spec.given(stronger).sum() > spec.given(inst.problem).sum()
+    # walling up a cell of the only remaining path cuts S from G: a contradiction
+    r, c = inst.path[len(inst.path) // 2]
+    assert spec.commit(stronger, {r * 15 + c: T_OPEN}) is None
+    assert TRMSpecialist(
+        TRM(TRMConfig(vocab_size=6, seq_len=225, hidden=16, pos_encoding="none", mlp_t=True)),
+        spec,
+    ).propagate  # on by default for mazes too

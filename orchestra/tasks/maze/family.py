@@ -18,7 +18,7 @@ from .augment import transform, transform_path
 from .generate import generate
 from .parse import from_json, parse_text
 from .problem import KIND, MazeProblem, mark_path, path_from_marks, verify
-from .solver import solve
+from .solver import fill_dead_ends, solve
 
 _WRAP = {
     "train": [
@@ -109,6 +109,10 @@ class MazeFamily(Family):
     def solve(self, problem: Problem) -> Any:
         """Breadth-first search; exact shortest path on every maze."""
         return solve(problem)  # type: ignore[arg-type]
+
+    def propagate(self, problem: Problem) -> Problem | None:
+        """Dead-end filling: in a perfect maze it leaves only the path open."""
+        return fill_dead_ends(problem)  # type: ignore[arg-type]
 
     def generate(self, count: int, *, seed: int = 0, **options: Any) -> list[Instance]:
         """Options: height, width, style (perfect, open), loops, density, min_path."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
-from .problem import Cell, MazeProblem
+from .problem import OPEN, WALL, Cell, MazeProblem
 
 
 def distances(problem: MazeProblem, source: Cell) -> dict[Cell, int]:
@@ -39,3 +40,39 @@ def solve(problem: MazeProblem) -> list[Cell] | None:
                 parent[q] = cell
                 queue.append(q)
     return None
+
+
+def fill_dead_ends(problem: MazeProblem, closed: Iterable[Cell] = ()) -> MazeProblem | None:
+    """Dead-end filling, the maze's constraint propagation: close the cells in `closed`,
+    then wall up every open cell (not S, not G) with at most one open neighbour, until
+    none is left. A dead end lies on no S -> G path that visits a cell once, so every
+    shortest path survives; in a perfect maze only the path is left open. None when S
+    and G are no longer connected (the closed cells cut every path)."""
+    grid = [list(row) for row in problem.rows]
+    h, w = len(grid), len(grid[0])
+    keep = {problem.start, problem.goal}
+    for r, c in closed:
+        if (r, c) not in keep and grid[r][c] == OPEN:
+            grid[r][c] = WALL
+
+    def neighbours(r: int, c: int) -> list[Cell]:
+        return [
+            (y, x)
+            for y, x in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1))
+            if 0 <= y < h and 0 <= x < w and grid[y][x] != WALL
+        ]
+
+    dead = deque(
+        (r, c)
+        for r in range(h)
+        for c in range(w)
+        if grid[r][c] == OPEN and len(neighbours(r, c)) <= 1
+    )
+    while dead:
+        r, c = dead.popleft()
+        if grid[r][c] != OPEN or len(neighbours(r, c)) > 1:
+            continue
+        grid[r][c] = WALL
+        dead.extend(q for q in neighbours(r, c) if q not in keep and len(neighbours(*q)) <= 1)
+    filled = problem.model_copy(update={"rows": ["".join(row) for row in grid]})
+    return filled if problem.goal in distances(filled, problem.start) else None

@@ -13,9 +13,10 @@ from pydantic import model_validator
 from ..base import Problem, Verdict
 from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
 from .augment import transform, transform_path
-from .codec import MazeCodec
+from .codec import T_OPEN, T_WALL, MazeCodec
 from .generate import MazeInstance, generate
 from .problem import MIN_SIDE, MazeProblem, verify
+from .solver import fill_dead_ends
 
 
 class MazeSpec(TRMTask):
@@ -71,6 +72,24 @@ class MazeSpec(TRMTask):
 
     def verify(self, problem: Problem, answer: Any) -> Verdict:
         return verify(problem, answer)  # type: ignore[arg-type]
+
+    @property
+    def propagates(self) -> bool:
+        return True
+
+    def given(self, problem: Any) -> np.ndarray:
+        """Everything but the open cells: walls, S, G and padding read the same in the
+        answer (only open cells can become path)."""
+        return self.codec.encode(problem) != T_OPEN
+
+    def commit(self, problem: Any, cells: dict[int, int]) -> Any | None:
+        """Open cells predicted off the path are walled up, then dead ends filled; cells
+        predicted on the path stay open (the input has no token to fix them with)."""
+        closed = [
+            divmod(pos, self.canvas) for pos, token in cells.items() if token in (T_WALL, T_OPEN)
+        ]
+        inside = [(r, c) for r, c in closed if r < problem.height and c < problem.width]
+        return fill_dead_ends(problem, inside)
 
     def _generate(self, seed: int, size: tuple[int, int] | None = None) -> MazeInstance:
         height, width = size or (self.height, self.width)
