@@ -324,9 +324,16 @@ class Orchestra:
 
     def estimate(self, name: str, problem: Problem, *, batch: int = 1) -> Estimate:
         """What the performance models expect of processor `name` on `problem`."""
-        key = self._llm_key() if name == LLM_TARGET else name
         size = family_registry.size_class(problem)
-        est = self.perf.estimate(key, problem.kind, size, self._device_of(name), batch=batch)
+        return self._estimate(name, problem, size, self._device_of(name), batch)
+
+    def _estimate(
+        self, name: str, problem: Problem, size: str, device: str, batch: int
+    ) -> Estimate:
+        """`estimate` with the problem's class and the processor's device already known
+        (a batch's scheduling asks for every item and candidate)."""
+        key = self._llm_key() if name == LLM_TARGET else name
+        est = self.perf.estimate(key, problem.kind, size, device, batch=batch)
         update: dict[str, Any] = {"processor": name}
         if est.observations == 0 and name != LLM_TARGET:
             # never measured: a specialist may know its accuracy (a TRM, from its card)
@@ -352,13 +359,14 @@ class Orchestra:
         # without an LLM backend its place stays last: it can only report that it is absent
         schedulable = [n for n in wanting if not (n == LLM_TARGET and self.llm is None)]
         todo = [it for it in todo if any(n in schedulable for n in it.chain)]
+        devices = {n: self._device_of(n) for n in schedulable}
         jobs = [
             scheduling.Job(
                 index=k,
                 kind=it.parsed.kind,
                 size=it.size,
                 candidates=[
-                    self.estimate(n, it.parsed, batch=batch[n])
+                    self._estimate(n, it.parsed, it.size, devices[n], batch[n])
                     for n in it.chain
                     if n in schedulable
                 ],

@@ -35,6 +35,7 @@ ENV = "ORCHESTRA_PERF_MODELS"
 # unattractive next to anything measured, and never zero, so it still gets tried last.
 PRIOR_LATENCY_S = 1.0
 PRIOR_VERIFIED = 0.5
+PRIOR_BASIS = "prior (never measured)"
 
 
 def batch_bucket(n: int) -> int:
@@ -184,35 +185,36 @@ class PerfModels:
         with self._lock:
             rows = [(k, e) for k, e in self._entries.items() if k.processor == processor]
             best = min(rows, key=lambda ke: _distance(ke[0], want), default=None)
-            if best is None:
-                return _prior(processor, device, batch)
+            if best is not None:
+                best = (best[0], best[1].model_copy())
+        if best is None:
+            entry, basis, same_device = PerfEntry(latency_s=PRIOR_LATENCY_S), PRIOR_BASIS, False
+        else:
             key, entry = best
-            entry = entry.model_copy()
-        borrowed = [
-            what
-            for what, same in (
-                ("other kind", key.kind == kind),
-                ("other size", key.size == size),
-                (f"measured on {key.device}", key.device == device),
-                (f"batch {key.batch}", batch_bucket(batch) == key.batch),
-            )
-            if not same
-        ]
-        basis = "seed" if entry.source == "seed" else "measured"
-        latency = entry.latency_s
-        energy = entry.energy_j
-        if key.device != device:  # a different device's energy says little about this one
-            energy = latency * power_w(device)
+            borrowed = [
+                what
+                for what, same in (
+                    ("other kind", key.kind == kind),
+                    ("other size", key.size == size),
+                    (f"measured on {key.device}", key.device == device),
+                    (f"batch {key.batch}", batch_bucket(batch) == key.batch),
+                )
+                if not same
+            ]
+            basis = ", ".join(["seed" if entry.source == "seed" else "measured", *borrowed])
+            same_device = key.device == device
+        # a different device's energy (or none measured) says little: its time at our power
+        energy = entry.energy_j if same_device else entry.latency_s * power_w(device)
         return Estimate(
             processor=processor,
             device=device,
-            latency_s=latency,
+            latency_s=entry.latency_s,
             batch=batch,
             energy_j=energy,
             cost_usd=entry.api_usd + local_cost(energy),
             verified_rate=entry.verified_rate if entry.decided else PRIOR_VERIFIED,
             observations=entry.n,
-            basis=", ".join([basis, *borrowed]),
+            basis=basis,
         )
 
     # -- persistence -----------------------------------------------------------------
@@ -228,15 +230,13 @@ class PerfModels:
         if self._saved_at is None or now - self._saved_at >= self.save_every_s:
             self.save()
 
-    def save(
-        self, path: Path | str | None = None, *, force: bool = False, machine: str = ""
-    ) -> None:
+    def save(self, path: Path | str | None = None, *, machine: str = "") -> None:
         """Write atomically (a crash mid-write leaves the old file). `machine`: where the
         figures were measured (calibration files say so)."""
         if not (self.persist or path is not None):
             return
         with self._lock:
-            if not (self._dirty or force or path is not None):
+            if not (self._dirty or path is not None):
                 return
             data: dict = {
                 "version": VERSION,
@@ -268,21 +268,6 @@ def _distance(have: PerfKey, want: PerfKey) -> tuple[bool, bool, bool, float]:
         have.device != want.device,
         have.size != want.size,
         abs(math.log(have.batch) - math.log(batch_bucket(want.batch))),
-    )
-
-
-def _prior(processor: str, device: str, batch: int) -> Estimate:
-    energy = PRIOR_LATENCY_S * power_w(device)
-    return Estimate(
-        processor=processor,
-        device=device,
-        latency_s=PRIOR_LATENCY_S,
-        batch=batch,
-        energy_j=energy,
-        cost_usd=local_cost(energy),
-        verified_rate=PRIOR_VERIFIED,
-        observations=0,
-        basis="prior (never measured)",
     )
 
 
