@@ -48,14 +48,19 @@ def _solution_report(sol: Solution) -> None:
     from .render import answer_text
 
     verified = {True: "[green]verified[/]", False: "[red]rejected[/]", None: "unverified"}
+    verdict = verified[sol.verified]
+    if sol.verified is None and sol.consistent:
+        verdict = "[green]consistent with the demonstrations[/]"
     out.print(
-        f"kind: {sol.kind}   route: {sol.route or '-'}   {verified[sol.verified]}   "
+        f"kind: {sol.kind}   route: {sol.route or '-'}   {verdict}   "
         f"{sol.latency_s * 1000:.1f} ms on {sol.device or '-'}"
     )
     if sol.fallback_from:
         out.print(f"fell back from: {', '.join(sol.fallback_from)}")
     for note in sol.notes:
         out.print(f"note: {note}", markup=False)
+    if sol.evidence is not None and sol.evidence.program:
+        out.print(f"program: {sol.evidence.program}", markup=False)
     if sol.answer is not None:
         out.print(answer_text(sol.problem, sol.answer), markup=False)
     if sol.text:
@@ -281,7 +286,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         missing.append("no TRM specialist is installed: puzzles went to the exact solvers")
     if engine.llm is None:
         missing.append(
-            "no LLM backend is configured: prose, and ARC tasks no checkpoint knows, get no answer"
+            "no LLM backend is configured: prose gets no answer"
         )
     if args.json:
         _print_json(
@@ -300,6 +305,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         table.add_column(col)
     for i, ((label, _), s) in enumerate(zip(items, sols, strict=True), start=1):
         v = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[s.verified]
+        if s.verified is None and s.consistent:
+            v = "[green]consistent[/]"
         note = summary(s.problem, s.answer) if s.error is None else f"[yellow]{s.error}[/]"
         route = s.route or "-"
         if s.steps is not None and s.confidence is not None:

@@ -410,6 +410,8 @@ class Orchestra:
         if it.problem is None or att.reason.startswith("skipped"):
             return
         verified = att.verified
+        if verified is None and att.consistent is not None:  # ARC: how often consistent
+            verified = att.consistent
         if att.error is not None or att.answer is None:
             verified = False if family_registry.family_of(it.problem) is not None else None
         self.perf.observe(
@@ -434,11 +436,13 @@ class Orchestra:
                     it.attempts.append(Attempt(processor=name, device="?", error=_error_text(e)))
 
     @staticmethod
-    def _verify(problem: Problem, answer: Any, own: Verifier | None = None) -> Verdict | None:
+    def _verify(
+        problem: Problem, answer: Any, own: Verifier | None = None, evidence: Any = None
+    ) -> Verdict | None:
         """The problem's family judges (a crash rejects that answer and names the family);
         a kind no family owns is judged by the specialist's own `verify`, if it has one."""
         if family_registry.family_of(problem) is not None:
-            return family_registry.verify(problem, answer)
+            return family_registry.verify(problem, answer, evidence)
         if own is None:
             return None
         try:
@@ -486,12 +490,14 @@ class Orchestra:
                     ans = out if isinstance(out, SpecialistAnswer) else SpecialistAnswer(answer=out)
                     att.answer, att.confidence, att.steps = ans.answer, ans.confidence, ans.steps
                     att.alternatives = list(ans.alternatives)
+                    att.evidence = ans.evidence
                     if ans.answer is None:
-                        att.reason = "no answer"
+                        att.reason = ans.reason or "no answer"
                     else:
-                        verdict = self._verify(it.parsed, ans.answer, own_verify)
+                        verdict = self._verify(it.parsed, ans.answer, own_verify, ans.evidence)
                         if verdict is not None:
                             att.verified, att.reason = verdict.correct, verdict.reason
+                            att.consistent = verdict.consistent
                             verified += verdict.correct is True
                             rejected += verdict.correct is False
                 it.attempts.append(att)
@@ -572,6 +578,7 @@ class Orchestra:
                 verdict = self._verify(it.parsed, answer)
                 if verdict is not None:
                     att.verified, att.reason = verdict.correct, verdict.reason
+                    att.consistent = verdict.consistent
         except Exception as e:
             att.error = _error_text(e)
         att.latency_s = time.perf_counter() - t0
@@ -674,6 +681,7 @@ class Orchestra:
             alternatives=final.alternatives,
             route=final.processor,
             verified=final.verified,
+            consistent=final.consistent,
             confidence=final.confidence,
             fallback_from=before,
             device=final.device,

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .registry import RegistryError, load_ref
-from .tasks.base import ParseError, Problem, Verdict
+from .tasks.base import Evidence, ParseError, Problem, Verdict
 from .tasks.family import Detection, Family, FamilyError
 
 ENTRY_POINT_GROUP = "orchestra.families"
@@ -284,9 +284,10 @@ def parse_as(family: Family, x: Any, *, kind: str, prompt: str | None = None) ->
     return problem
 
 
-def verify(problem: Problem, answer: Any) -> Verdict | None:
+def verify(problem: Problem, answer: Any, evidence: Evidence | None = None) -> Verdict | None:
     """The owning family's verdict; None where no family owns the kind (prose). A crash
-    in the verifier rejects that answer and names the family."""
+    in the verifier rejects that answer and names the family. Where the verifier cannot
+    decide (`correct` None), the family's consistency check fills `consistent`."""
     family = family_of(problem)
     if family is None:
         return None
@@ -300,7 +301,19 @@ def verify(problem: Problem, answer: Any) -> Verdict | None:
             correct=False,
             reason=_crash(family, "verifier", TypeError(f"returned {verdict!r}, not a Verdict")),
         )
-    return verdict
+    if not verdict.valid:
+        return verdict
+    try:
+        consistent, why = family.consistent(problem, answer, evidence)
+    except Exception as e:
+        consistent, why = False, _crash(family, "consistency check", e)
+    if consistent is None:
+        return verdict
+    if verdict.correct is not None:  # the expected output decided; consistency is told too
+        return verdict.model_copy(update={"consistent": bool(consistent)})
+    return verdict.model_copy(
+        update={"consistent": bool(consistent), "reason": why or verdict.reason}
+    )
 
 
 def size_class(problem: Problem) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
 from .schedulers import ScheduleDecision
-from .tasks.base import Problem
+from .tasks.base import Evidence, Problem
 
 LLM_TARGET = "llm"
 
@@ -34,6 +34,9 @@ class SpecialistAnswer(BaseModel):
     confidence: float | None = None
     steps: int | None = None  # TRM supervision steps used
     alternatives: list[Any] = []  # further attempts, best first (ARC is scored pass@2)
+    evidence: Evidence | None = None  # why the answer follows from the task (ARC)
+    reason: str | None = None  # why there is no answer, when there is none
+    busy_s: float | None = None  # its own time on this problem, where it knows (a pool)
 
 
 class Attempt(BaseModel):
@@ -44,6 +47,8 @@ class Attempt(BaseModel):
     answer: Any = None
     alternatives: list[Any] = Field(default_factory=list)
     verified: bool | None = None
+    consistent: bool | None = None  # reproduces every demonstration (ARC), as checked
+    evidence: Evidence | None = None  # the program (or model check) behind the answer
     reason: str = ""  # the verifier's verdict, or why the attempt was skipped
     error: str | None = None
     latency_s: float = 0.0
@@ -55,8 +60,11 @@ class Attempt(BaseModel):
 
     @property
     def accepted(self) -> bool:
-        """Good enough to stop the fallback chain: an answer the verifier did not reject."""
-        return self.error is None and self.answer is not None and self.verified is not False
+        """Good enough to stop the fallback chain: an answer the verifier did not reject,
+        and where no verifier could decide, one shown consistent with the task."""
+        if self.error is not None or self.answer is None or self.verified is False:
+            return False
+        return not (self.verified is None and self.consistent is False)
 
 
 class Trace(BaseModel):
@@ -81,6 +89,7 @@ class Solution(BaseModel):
     problem: SerializeAsAny[Problem] | None = None  # what the input was parsed into
     route: str | None = None  # the processor whose answer this is
     verified: bool | None = None
+    consistent: bool | None = None  # ARC: the answer reproduces every demonstration
     confidence: float | None = None
     fallback_from: list[str] = Field(default_factory=list)  # processors tried before `route`
     latency_s: float = 0.0
@@ -107,6 +116,14 @@ class Solution(BaseModel):
     @property
     def ok(self) -> bool:
         return self.error is None and self.answer is not None
+
+    @property
+    def evidence(self) -> Evidence | None:
+        """What the answering processor showed for its answer (ARC: the program)."""
+        for a in reversed(self.trace.attempts):
+            if a.processor == self.route and a.answer is not None:
+                return a.evidence
+        return None
 
 
 class ProcessorStats(BaseModel):

@@ -18,7 +18,7 @@ import numpy as np
 
 from orchestra.specialist import BaseSpecialist
 from orchestra.tasks import arc
-from orchestra.tasks.base import Problem
+from orchestra.tasks.base import Evidence, Problem
 from orchestra.types import SpecialistAnswer
 
 from .trm_specialist import TRMFamily, _default_device
@@ -102,8 +102,26 @@ class TRMArcSpecialist(BaseSpecialist):
         ]
 
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
+        """Answers, each with the model's check of the demonstrations: the demonstration
+        inputs are predicted in the same batch, and the answer counts as consistent only
+        if the model reproduces every demonstration output (the ARC family's contract)."""
+        tasks: list[arc.ArcProblem] = list(problems)  # type: ignore[arg-type]
+        widened = [
+            t.model_copy(update={"test_inputs": [*t.test_inputs, *(d.input for d in t.train)]})
+            for t in tasks
+        ]
         out = []
-        for ranked in self.candidates(problems):  # type: ignore[arg-type]
+        for task, every in zip(tasks, self.candidates(widened), strict=True):
+            k = len(task.test_inputs)
+            ranked, demos = every[:k], every[k:]
+            hits = sum(
+                bool(c) and c[0].grid == d.output for c, d in zip(demos, task.train, strict=True)
+            )
+            evidence = Evidence(
+                method="demonstrations",
+                consistent=hits == len(task.train),
+                detail=f"{hits} of {len(task.train)} demonstration outputs predicted exactly",
+            )
             if any(not c for c in ranked):  # no view drew a well-formed grid: nothing to submit
                 out.append(SpecialistAnswer(answer=None, confidence=0.0, steps=self.steps))
                 continue
@@ -115,6 +133,7 @@ class TRMArcSpecialist(BaseSpecialist):
                     alternatives=[second] if second != first else [],
                     confidence=sum(c[0].confidence for c in ranked) / len(ranked),
                     steps=self.steps or self.model.cfg.halt_max_steps,
+                    evidence=evidence,
                 )
             )
         return out

@@ -174,7 +174,13 @@ def test_cli_test_time_training_then_solve(fitted, tmp_path):
     solve = [ORCHESTRA, "solve", "-f", str(task), "--json", "--llm", "none"]
     r = subprocess.run(solve, capture_output=True, text=True, env=env, timeout=300)
     sol = json.loads(r.stdout)
-    assert sol["route"] == "trm-arc" and sol["kind"] == "arc"
+    assert sol["kind"] == "arc"
+    # the new checkpoint takes the task (not skipped), with its check of the demonstrations;
+    # three steps of training rarely reproduce them, and then the program search answers
+    first = sol["trace"]["attempts"][0]
+    assert first["processor"] == "trm-arc" and first["evidence"]["method"] == "demonstrations"
+    assert (sol["route"] == "trm-arc") == (first["consistent"] is True)
+    assert sol["route"] == "trm-arc" or sol["fallback_from"] == ["trm-arc"]
     r = subprocess.run(
         [ORCHESTRA, "train", "arc", "--tasks", str(tmp_path / "nope.json")],
         capture_output=True,

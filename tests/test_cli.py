@@ -78,7 +78,7 @@ def test_route_jsonl(tmp_path):
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["kind"] for x in rows] == ["sudoku", "maze", "text", "arc"]
-    assert [x["target"] for x in rows] == ["trm-sudoku", "trm-maze", "llm", "llm"]
+    assert [x["target"] for x in rows] == ["trm-sudoku", "trm-maze", "llm", "arc-search"]
     assert rows[0]["scores"]["sudoku"] == 1.0 and rows[2]["router"] == "cascade/learned"
     f.write_text('{"prompt": "hi"}\nnot json\n{"text": "x"}\n{"prompt": "55' + PUZZLE[2:] + '"}\n')
     r = run("route", str(f))

@@ -35,8 +35,17 @@ QUICK = {
     "llm_limit": 3,
 }
 # ARC tasks only have an LLM answer here, and their prompts run to thousands of tokens.
-TASK_LIMITS = {"arc1-eval": 3, "arc2-eval": 3, "arc1-eval-small": 3}
-ALL_SOLVERS = ("exact", "trm", "trm-k4", "trm-plain", "trm-ttt", "llm", "orchestra")
+TASK_LIMITS = {"arc1-eval": 3, "arc2-eval": 3, "arc1-eval-small": 3, "arc1-training": 3}
+ALL_SOLVERS = (
+    "exact",
+    "trm",
+    "trm-k4",
+    "trm-plain",
+    "trm-ttt",
+    "arc-search",
+    "llm",
+    "orchestra",
+)
 
 
 def make_solvers(
@@ -59,6 +68,8 @@ def make_solvers(
             base = arc_base()
             if base is not None:
                 out.append(TestTimeSolver(base, seconds=ttt_seconds))
+        elif name == "arc-search":
+            out.append(SpecialistSolver(name, registry.get_specialist(name), batch))
         elif name == "llm":
             if llm is not None:
                 out.append(LLMSolver(llm))

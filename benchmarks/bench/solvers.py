@@ -59,10 +59,11 @@ class SpecialistSolver:
                 if info is not None and steps:  # analytic: a TRM's matmuls per step x steps
                     self.params, per_step = info(it.problem)  # steps: every trajectory's
                     flops = per_step * steps
+                own = getattr(a, "busy_s", None)  # a pool's per-problem time, where known
                 out.append(
                     Outcome(
                         answer=answer,
-                        latency_s=busy,
+                        latency_s=busy if own is None else own,
                         energy_j=energy,
                         cost_usd=local_cost(energy),
                         steps=steps,

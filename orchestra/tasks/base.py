@@ -73,9 +73,28 @@ class Verdict(BaseModel):
     valid: bool
     correct: bool | None
     reason: str
+    # Reproduces every demonstration (ARC): distinct from `correct`, which needs the
+    # expected output; None where the family does not judge it.
+    consistent: bool | None = None
 
     def __bool__(self) -> bool:
         return self.correct is True
+
+
+class Evidence(BaseModel):
+    """What a processor offers, besides its answer, to show that the answer follows from
+    the task where no expected output exists to compare with (ARC). The family checks it:
+    a `program` is re-run by the family's own interpreter; a learned processor's claim
+    (`demonstrations`: the model reproduces every demonstration, `leave-one-out`: each
+    demonstration predicted from the others) is taken as the processor states it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: str  # "program", "demonstrations" or "leave-one-out"
+    program: str | None = None  # the DSL program whose output the answer is
+    alternatives: list[str] = []  # the programs of the further attempts, in order
+    consistent: bool | None = None  # the processor's own claim (learned processors)
+    detail: str = ""
 
 
 def ok(reason: str = "all constraints satisfied") -> Verdict:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .base import ParseError, Problem, Verdict
+from .base import Evidence, ParseError, Problem, Verdict
 from .replies import json_in
 
 # Confidence conventions, so that families written apart agree on who wins an input:
@@ -203,6 +203,15 @@ class Family:
 
     def verify(self, problem: Problem, answer: Any) -> Verdict:
         raise NotImplementedError(f"family {self.name!r} has no verifier")
+
+    def consistent(
+        self, problem: Problem, answer: Any, evidence: Evidence | None
+    ) -> tuple[bool | None, str]:
+        """Whether the answer follows from the task where `verify` cannot say (no expected
+        output): (True/False, why), or (None, "") where the family does not judge it (the
+        default: its verifier decides). The engine falls back from an answer the verifier
+        left undecided and this judged inconsistent."""
+        return None, ""
 
     def solve(self, problem: Problem) -> Any:
         """An exact answer, or None where there is none. Families without an exact solver

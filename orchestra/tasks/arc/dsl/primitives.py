@@ -1,0 +1,675 @@
+"""The grid operations the ARC DSL is made of, on small numpy int8 arrays.
+
+Every operation is whole-array numpy (or scipy's labelling) so a candidate program costs
+microseconds per grid: the search evaluates hundreds of thousands of them. An operation
+that does not apply to a grid raises `Inapplicable`; the interpreter turns that (and any
+other failure) into "this candidate fails", never into a failed search.
+
+Colour 0 is the background, as in ARC's data; `swap_bg` makes the most frequent colour 0
+for the tasks whose background is another colour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+BG = 0
+MAX_SIDE = 30
+_FOUR = ndimage.generate_binary_structure(2, 1)
+_EIGHT = ndimage.generate_binary_structure(2, 2)
+
+
+class Inapplicable(ValueError):
+    """This operation means nothing for this grid (no content to crop, no separator...)."""
+
+
+# -- geometry ----------------------------------------------------------------------------
+
+DIHEDRAL = {
+    "rot90": lambda g: np.rot90(g, -1),  # clockwise, as a person turns a page
+    "rot180": lambda g: np.rot90(g, 2),
+    "rot270": lambda g: np.rot90(g, 1),
+    "flip_h": lambda g: g[:, ::-1],  # mirror left-right
+    "flip_v": lambda g: g[::-1, :],  # mirror top-bottom
+    "transpose": lambda g: g.T,
+    "antitranspose": lambda g: np.rot90(g, 2).T,
+}
+INVERSE = {
+    "rot90": "rot270",
+    "rot270": "rot90",
+    "rot180": "rot180",
+    "flip_h": "flip_h",
+    "flip_v": "flip_v",
+    "transpose": "transpose",
+    "antitranspose": "antitranspose",
+}
+
+
+def box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right), bottom/right exclusive, of the True cells."""
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    if rows.size == 0:
+        raise Inapplicable("nothing to crop: the grid is all background")
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def crop(g: np.ndarray) -> np.ndarray:
+    top, bottom, left, right = box(g != BG)
+    return g[top:bottom, left:right]
+
+
+def scale_up(g: np.ndarray, k: int) -> np.ndarray:
+    return np.kron(g, np.ones((k, k), dtype=g.dtype))
+
+
+def scale_down(g: np.ndarray, k: int) -> np.ndarray:
+    h, w = g.shape
+    if h % k or w % k:
+        raise Inapplicable(f"{h}x{w} does not divide by {k}")
+    blocks = g.reshape(h // k, k, w // k, k)
+    first = blocks[:, :1, :, :1]
+    if not (blocks == first).all():  # each block one colour, else it is no scaled grid
+        raise Inapplicable("blocks are not uniform")
+    return first[:, 0, :, 0]
+
+
+def tile(g: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    return np.tile(g, (rows, cols))
+
+
+def mirror(g: np.ndarray, how: str) -> np.ndarray:
+    """The grid beside (h) or above (v) its mirror image, or both (hv: four quadrants);
+    `_rev`: the mirror image first."""
+    if how == "h":
+        return np.hstack([g, g[:, ::-1]])
+    if how == "h_rev":
+        return np.hstack([g[:, ::-1], g])
+    if how == "v":
+        return np.vstack([g, g[::-1]])
+    if how == "v_rev":
+        return np.vstack([g[::-1], g])
+    if how == "hv":
+        top = np.hstack([g, g[:, ::-1]])
+        return np.vstack([top, top[::-1]])
+    raise Inapplicable(f"unknown mirror {how!r}")
+
+
+def pad(g: np.ndarray, colour: int) -> np.ndarray:
+    return np.pad(g, 1, constant_values=colour)
+
+
+def unpad(g: np.ndarray) -> np.ndarray:
+    if min(g.shape) < 3:
+        raise Inapplicable("too small to remove a border")
+    return g[1:-1, 1:-1]
+
+
+# -- colour ------------------------------------------------------------------------------
+
+
+def counts(g: np.ndarray) -> np.ndarray:
+    return np.bincount(g.ravel(), minlength=10)
+
+
+def ranked_colours(g: np.ndarray, *, with_bg: bool = False) -> list[int]:
+    """Colours present, most frequent first (ties by colour)."""
+    c = counts(g)
+    order = sorted((int(v) for v in np.flatnonzero(c)), key=lambda v: (-c[v], v))
+    return order if with_bg else [v for v in order if v != BG]
+
+
+def recolour(g: np.ndarray, mapping: dict[int, int]) -> np.ndarray:
+    table = np.arange(10, dtype=g.dtype)
+    for a, b in mapping.items():
+        table[a] = b
+    return table[g]
+
+
+def swap_bg(g: np.ndarray) -> np.ndarray:
+    top = ranked_colours(g, with_bg=True)[0]
+    if top == BG:
+        raise Inapplicable("the background is already the most frequent colour")
+    return recolour(g, {top: BG, BG: top})
+
+
+def keep_colour(g: np.ndarray, which: str) -> np.ndarray:
+    """Only the most (or least) frequent non-background colour stays."""
+    ranked = ranked_colours(g)
+    if len(ranked) < 2:
+        raise Inapplicable("fewer than two colours")
+    c = ranked[0] if which == "most" else ranked[-1]
+    return np.where(g == c, g, BG)
+
+
+def erase_colour(g: np.ndarray, colour: int) -> np.ndarray:
+    if not (g == colour).any():
+        raise Inapplicable(f"no colour {colour}")
+    return np.where(g == colour, BG, g)
+
+
+def mask(g: np.ndarray) -> np.ndarray:
+    """Every non-background cell as colour 1 (a later recolouring names the colour)."""
+    return (g != BG).astype(g.dtype)
+
+
+# -- objects -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Obj:
+    """A connected component: its cells (a boolean mask over the whole grid) and box."""
+
+    cells: np.ndarray
+    top: int
+    bottom: int
+    left: int
+    right: int
+    colours: tuple[int, ...]
+    size: int
+
+    def patch(self, g: np.ndarray) -> np.ndarray:
+        return g[self.top : self.bottom, self.left : self.right]
+
+    def shape_key(self) -> bytes:
+        m = self.cells[self.top : self.bottom, self.left : self.right]
+        return bytes(m.shape) + np.packbits(m).tobytes()
+
+
+def objects(g: np.ndarray, *, diagonal: bool = False, multicolour: bool = False) -> list[Obj]:
+    """Connected components of the non-background cells: one colour each, or any colours
+    (`multicolour`); 4-connected or 8-connected (`diagonal`). Reading order."""
+    structure = _EIGHT if diagonal else _FOUR
+    found: list[Obj] = []
+    layers = [g != BG] if multicolour else [g == c for c in range(1, 10) if (g == c).any()]
+    for layer in layers:
+        labels, n = ndimage.label(layer, structure=structure)
+        if n == 0:
+            continue
+        for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+            cells = labels == i
+            found.append(
+                Obj(
+                    cells=cells,
+                    top=sl[0].start,
+                    bottom=sl[0].stop,
+                    left=sl[1].start,
+                    right=sl[1].stop,
+                    colours=tuple(int(v) for v in np.unique(g[cells])),
+                    size=int(cells.sum()),
+                )
+            )
+    if not found:
+        raise Inapplicable("no objects")
+    found.sort(key=lambda o: (o.top, o.left))
+    return found
+
+
+def _unique(objs: list[Obj], key: object) -> Obj:
+    keys = [key(o) for o in objs]  # type: ignore[operator]
+    once = [o for o, k in zip(objs, keys, strict=True) if keys.count(k) == 1]
+    if len(once) != 1:
+        raise Inapplicable("no single object stands out")
+    return once[0]
+
+
+def _extreme(objs: list[Obj], key: object, largest: bool) -> Obj:
+    values = [key(o) for o in objs]  # type: ignore[operator]
+    best = max(values) if largest else min(values)
+    chosen = [o for o, v in zip(objs, values, strict=True) if v == best]
+    if len(chosen) != 1:
+        raise Inapplicable("a tie")
+    return chosen[0]
+
+
+SELECTORS = {
+    "largest": lambda objs: _extreme(objs, lambda o: o.size, True),
+    "smallest": lambda objs: _extreme(objs, lambda o: o.size, False),
+    "biggest_box": lambda objs: _extreme(
+        objs, lambda o: (o.bottom - o.top) * (o.right - o.left), True
+    ),
+    "unique_colour": lambda objs: _unique(objs, lambda o: o.colours),
+    "unique_shape": lambda objs: _unique(objs, lambda o: o.shape_key()),
+    "unique_size": lambda objs: _unique(objs, lambda o: o.size),
+    "most_colours": lambda objs: _extreme(objs, lambda o: len(o.colours), True),
+    "top": lambda objs: _extreme(objs, lambda o: -o.top, True),
+    "bottom": lambda objs: _extreme(objs, lambda o: o.bottom, True),
+    "left": lambda objs: _extreme(objs, lambda o: -o.left, True),
+    "right": lambda objs: _extreme(objs, lambda o: o.right, True),
+}
+
+
+def object_crop(g: np.ndarray, o: Obj) -> np.ndarray:
+    return o.patch(g)
+
+
+def object_shape(g: np.ndarray, o: Obj) -> np.ndarray:
+    return np.where(o.cells, g, BG)[o.top : o.bottom, o.left : o.right]
+
+
+def object_keep(g: np.ndarray, o: Obj) -> np.ndarray:
+    return np.where(o.cells, g, BG)
+
+
+def object_erase(g: np.ndarray, o: Obj) -> np.ndarray:
+    return np.where(o.cells, BG, g)
+
+
+def label(g: np.ndarray, by: str) -> np.ndarray:
+    """Each object (one colour, 4-connected) painted with a number as its colour: its
+    size (capped at 9), its size rank (1 the largest; ties share), or how many holes it
+    encloses. A learned recolouring then names the colours: "objects of size 3 turn red"."""
+    objs = objects(g)
+    if by == "size":
+        values = [min(o.size, 9) for o in objs]
+    elif by == "rank":
+        sizes = sorted({o.size for o in objs}, reverse=True)
+        values = [min(sizes.index(o.size) + 1, 9) for o in objs]
+    else:
+        values = []
+        for o in objs:
+            inside = ndimage.binary_fill_holes(o.cells) & ~o.cells
+            values.append(min(int(ndimage.label(inside, structure=_FOUR)[1]), 9))
+    out = np.zeros_like(g)
+    for o, v in zip(objs, values, strict=True):
+        out[o.cells] = v
+    return out
+
+
+def crop_to(g: np.ndarray, colour: int) -> np.ndarray:
+    """The box around the cells of one colour (a frame, a marker), inclusive."""
+    top, bottom, left, right = box(g == colour)
+    return g[top:bottom, left:right]
+
+
+def count_row(objs: list[Obj]) -> np.ndarray:
+    if len(objs) > MAX_SIDE:
+        raise Inapplicable("too many objects to count in a row")
+    return np.ones((1, len(objs)), dtype=np.int8)
+
+
+def largest_colour_first(objs: list[Obj]) -> np.ndarray:
+    """Colours ranked by how many objects have them, as one column (counting tasks)."""
+    tally: dict[int, int] = {}
+    for o in objs:
+        for c in o.colours:
+            tally[c] = tally.get(c, 0) + 1
+    order = sorted(tally, key=lambda c: (-tally[c], c))
+    return np.asarray(order, dtype=np.int8)[:, None]
+
+
+def most_colour_cell(g: np.ndarray) -> np.ndarray:
+    ranked = ranked_colours(g)
+    if not ranked:
+        raise Inapplicable("no colour")
+    return np.full((1, 1), ranked[0], dtype=g.dtype)
+
+
+def least_colour_cell(g: np.ndarray) -> np.ndarray:
+    ranked = ranked_colours(g)
+    if not ranked:
+        raise Inapplicable("no colour")
+    return np.full((1, 1), ranked[-1], dtype=g.dtype)
+
+
+# -- shapes and lines --------------------------------------------------------------------
+
+
+def fill_holes(g: np.ndarray, colour: int) -> np.ndarray:
+    """Background cells that cannot reach the border through background get `colour`."""
+    bg = g == BG
+    holes = ndimage.binary_fill_holes(~bg) & bg
+    if not holes.any():
+        raise Inapplicable("no enclosed background")
+    return np.where(holes, colour, g).astype(g.dtype)
+
+
+def halo(g: np.ndarray, colour: int, diagonal: bool) -> np.ndarray:
+    """Background cells next to any object get `colour` (an outline around objects)."""
+    fg = g != BG
+    ring = ndimage.binary_dilation(fg, structure=_EIGHT if diagonal else _FOUR) & ~fg
+    if not ring.any():
+        raise Inapplicable("no background next to an object")
+    return np.where(ring, colour, g).astype(g.dtype)
+
+
+def hollow(g: np.ndarray) -> np.ndarray:
+    """Object cells whose four neighbours are all object cells become background."""
+    fg = g != BG
+    inner = ndimage.binary_erosion(fg, structure=_FOUR, border_value=0)
+    if not inner.any():
+        raise Inapplicable("no interior")
+    return np.where(inner, BG, g)
+
+
+def outline(g: np.ndarray, colour: int) -> np.ndarray:
+    """The border cells of each object get `colour` (the inside keeps its own)."""
+    fg = g != BG
+    inner = ndimage.binary_erosion(fg, structure=_FOUR, border_value=0)
+    edge = fg & ~inner
+    return np.where(edge, colour, g).astype(g.dtype)
+
+
+def gravity(g: np.ndarray, direction: str) -> np.ndarray:
+    """Every non-background cell falls towards `direction` until it meets another or the
+    border (a column keeps its colours' order)."""
+    turn = {"down": 0, "left": 1, "up": 2, "right": 3}[direction]
+    a = np.rot90(g, turn)  # rotate so that "down" is the direction of fall
+    fg = a != BG
+    # a stable sort of each column by "is content" moves content to the bottom in order
+    order = np.argsort(fg, axis=0, kind="stable")
+    fallen = np.take_along_axis(a, order, axis=0)
+    return np.rot90(fallen, -turn)
+
+
+def shift_to(g: np.ndarray, direction: str) -> np.ndarray:
+    """The whole content slides, as one piece, until it touches the border."""
+    top, bottom, left, right = box(g != BG)
+    out = np.zeros_like(g)
+    h, w = g.shape
+    dy = {"down": h - bottom, "up": -top}.get(direction, 0)
+    dx = {"right": w - right, "left": -left}.get(direction, 0)
+    if dy == dx == 0:
+        raise Inapplicable("already at the border")
+    out[top + dy : bottom + dy, left + dx : right + dx] = g[top:bottom, left:right]
+    return out
+
+
+def extend(g: np.ndarray, direction: str) -> np.ndarray:
+    """Each non-background cell draws its colour to the border in `direction` (a
+    later-drawn cell never covers content)."""
+    out = g.copy()
+    dirs = {"h": ("left", "right"), "v": ("up", "down"), "hv": ("left", "right", "up", "down")}
+    for d in dirs.get(direction, (direction,)):
+        turn = {"down": 0, "left": 1, "up": 2, "right": 3}[d]
+        a = np.rot90(g, turn)
+        # the colour of the nearest content cell above (in the rotated frame), carried down
+        idx = np.where(a != BG, np.arange(a.shape[0])[:, None], -1)
+        last = np.maximum.accumulate(idx, axis=0)
+        carried = np.where(last >= 0, np.take_along_axis(a, np.maximum(last, 0), axis=0), BG)
+        o = np.rot90(out, turn)
+        o[:] = np.where(o == BG, carried, o)
+    if (out == g).all():
+        raise Inapplicable("nothing to extend")
+    return out
+
+
+def connect(g: np.ndarray, axis: str) -> np.ndarray:
+    """Background between two cells of one colour in a row (h), a column (v) or either
+    (hv) is painted that colour."""
+    out = g.copy()
+    for ax in ("h", "v") if axis == "hv" else (axis,):
+        a = out if ax == "h" else out.T
+        src = g if ax == "h" else g.T
+        for c in np.unique(src[src != BG]):
+            m = src == c
+            left = np.maximum.accumulate(m, axis=1)
+            right = np.maximum.accumulate(m[:, ::-1], axis=1)[:, ::-1]
+            a[:] = np.where((a == BG) & left & right, c, a)
+    if (out == g).all():
+        raise Inapplicable("nothing to connect")
+    return out
+
+
+# -- splitting and overlay ---------------------------------------------------------------
+
+
+def split(g: np.ndarray, how: str) -> list[np.ndarray]:
+    """The grid cut into parts: by separator lines (whole rows/columns of one non-background
+    colour), or into equal halves or thirds along an axis."""
+    h, w = g.shape
+    if how == "lines":
+        rows = [i for i in range(h) if g[i, 0] != BG and (g[i] == g[i, 0]).all()]
+        cols = [j for j in range(w) if g[0, j] != BG and (g[:, j] == g[0, j]).all()]
+        if not rows and not cols:
+            raise Inapplicable("no separator lines")
+        parts = []
+        rs = [-1, *rows, h]
+        cs = [-1, *cols, w]
+        for a, b in zip(rs, rs[1:], strict=False):
+            for c, d in zip(cs, cs[1:], strict=False):
+                if b - a > 1 and d - c > 1:
+                    parts.append(g[a + 1 : b, c + 1 : d])
+        shapes = {p.shape for p in parts}
+        if len(parts) < 2 or len(shapes) != 1:
+            raise Inapplicable("separator lines leave unequal parts")
+        return parts
+    n = 2 if how.startswith("halves") else 3
+    vertical = how.endswith("_v")  # stacked top to bottom
+    size = h if vertical else w
+    if size % n and size % n != n - 1:
+        raise Inapplicable(f"{h}x{w} does not split in {n}")
+    step = (size - (n - 1) * (size % n != 0)) // n  # a one-cell gap between parts allowed
+    gap = 1 if size % n else 0
+    parts = []
+    for i in range(n):
+        s = i * (step + gap)
+        parts.append(g[s : s + step] if vertical else g[:, s : s + step])
+    return parts
+
+
+def combine(parts: list[np.ndarray], how: str) -> np.ndarray:
+    """Cell-wise logic of the parts' content (1 where true), or an overlay where the first
+    (or last, `_rev`) part with content wins."""
+    if len({p.shape for p in parts}) != 1:
+        raise Inapplicable("parts differ in shape")
+    fg = np.stack([p != BG for p in parts])
+    one = np.int8(1)
+    if how == "and":
+        return np.where(fg.all(0), one, BG).astype(np.int8)
+    if how == "or":
+        return np.where(fg.any(0), one, BG).astype(np.int8)
+    if how == "xor":
+        return np.where(fg.sum(0) == 1, one, BG).astype(np.int8)
+    if how == "nor":
+        return np.where(~fg.any(0), one, BG).astype(np.int8)
+    if how == "first_only":
+        return np.where(fg[0] & ~fg[1:].any(0), one, BG).astype(np.int8)
+    if how in ("overlay", "overlay_rev"):
+        stack = parts if how == "overlay" else parts[::-1]
+        out = stack[-1].copy()
+        for p in reversed(stack[:-1]):
+            out = np.where(p != BG, p, out)
+        return out
+    raise Inapplicable(f"unknown combination {how!r}")
+
+
+def pick(parts: list[np.ndarray], how: str) -> np.ndarray:
+    """One part: the one unlike the others, or with the most / fewest content cells."""
+    if how == "unique":
+        keys = [p.tobytes() + bytes(p.shape) for p in parts]
+        once = [p for p, k in zip(parts, keys, strict=True) if keys.count(k) == 1]
+        if len(once) != 1:
+            raise Inapplicable("no single part stands out")
+        return once[0]
+    filled = [int((p != BG).sum()) for p in parts]
+    best = max(filled) if how == "most" else min(filled)
+    if filled.count(best) != 1:
+        raise Inapplicable("a tie")
+    return parts[filled.index(best)]
+
+
+# -- patterns ----------------------------------------------------------------------------
+
+
+def symmetrize(g: np.ndarray, how: str) -> np.ndarray:
+    """Complete a mirror symmetry: each background cell takes its mirror image's colour
+    (h: left-right, v: top-bottom, hv: both, diag: transpose, rot: quarter turns)."""
+    out = g.copy()
+    images = {
+        "h": [lambda a: a[:, ::-1]],
+        "v": [lambda a: a[::-1]],
+        "hv": [lambda a: a[:, ::-1], lambda a: a[::-1], lambda a: a[::-1, ::-1]],
+        "diag": [lambda a: a.T],
+        "rot": [lambda a: np.rot90(a, 1), lambda a: np.rot90(a, 2), lambda a: np.rot90(a, 3)],
+    }[how]
+    if how in ("diag", "rot") and g.shape[0] != g.shape[1]:
+        raise Inapplicable("not square")
+    for _ in range(2):  # a cell may learn its colour from an image that learned it first
+        for f in images:
+            m = f(out)
+            out = np.where(out == BG, m, out)
+    if (out == g).all():
+        raise Inapplicable("already symmetric")
+    return out
+
+
+def unmask(g: np.ndarray, colour: int, how: str) -> np.ndarray:
+    """Cells of `colour` are unknown: fill them from the grid's mirror image (`how` as in
+    `symmetrize`) or its smallest period (`how`="period")."""
+    hole = g == colour
+    if not hole.any():
+        raise Inapplicable(f"no colour {colour}")
+    if how == "period":
+        return _periodic_fill(g, hole)
+    known = np.where(hole, -1, g.astype(np.int16))
+    images = {
+        "h": [lambda a: a[:, ::-1]],
+        "v": [lambda a: a[::-1]],
+        "hv": [lambda a: a[:, ::-1], lambda a: a[::-1], lambda a: a[::-1, ::-1]],
+        "diag": [lambda a: a.T],
+    }[how]
+    if how == "diag" and g.shape[0] != g.shape[1]:
+        raise Inapplicable("not square")
+    for _ in range(2):
+        for f in images:
+            m = f(known)
+            known = np.where(known < 0, m, known)
+    if (known < 0).any():
+        raise Inapplicable("the symmetry leaves cells unknown")
+    return known.astype(g.dtype)
+
+
+MAX_PERIOD = 12
+
+
+def _periodic_fill(g: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The smallest tile (rows x cols periods up to MAX_PERIOD) that every known cell
+    agrees with and that covers every unknown cell."""
+    h, w = g.shape
+    ys, xs = np.indices((h, w))
+    known_vals = g[~hole].astype(np.int16)
+    candidates = sorted(
+        (
+            (py, px)
+            for py in range(1, min(h, MAX_PERIOD) + 1)
+            for px in range(1, min(w, MAX_PERIOD) + 1)
+        ),
+        key=lambda p: (p[0] * p[1], p),
+    )
+    for py, px in candidates:
+        if py == h and px == w:
+            continue
+        key = (ys % py) * px + (xs % px)
+        tile_ = np.full(py * px, -1, dtype=np.int16)
+        keys = key[~hole]
+        tile_[keys] = known_vals
+        if (tile_[keys] != known_vals).any():  # two known cells of one class disagree
+            continue
+        if (tile_[key[hole]] >= 0).all():
+            return tile_[key].astype(g.dtype)
+    raise Inapplicable("no period explains the known cells")
+
+
+def denoise(g: np.ndarray) -> np.ndarray:
+    """Remove the lone cells: components of one cell (8-connected, any colour)."""
+    labels, n = ndimage.label(g != BG, structure=_EIGHT)
+    if n == 0:
+        raise Inapplicable("empty")
+    sizes = np.bincount(labels.ravel())
+    lone = (sizes[labels] == 1) & (labels > 0)
+    if not lone.any():
+        raise Inapplicable("no lone cells")
+    return np.where(lone, BG, g)
+
+
+def majority(g: np.ndarray) -> np.ndarray:
+    """Each cell takes the most frequent colour of its 3x3 neighbourhood (noise removal
+    that keeps large areas)."""
+    padded = np.pad(g, 1, mode="edge")
+    h, w = g.shape
+    windows = np.stack([padded[i : i + h, j : j + w] for i in range(3) for j in range(3)])
+    tallies = np.stack([(windows == c).sum(0) for c in range(10)])
+    return tallies.argmax(0).astype(g.dtype)
+
+
+# -- local rules -------------------------------------------------------------------------
+
+RULE_KINDS = ("cross", "count")
+_BORDER = 10  # the colour outside the grid, for a neighbourhood
+
+
+def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
+    """Each cell's neighbourhood as one integer: `cross`, its colour and its four
+    neighbours' (10 past the border); `count`, its colour and how many of its eight
+    neighbours are not background."""
+    h, w = g.shape
+    if kind == "count":
+        fg = np.pad(g != BG, 1).astype(np.int16)
+        n = sum(
+            fg[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+        )
+        n = n - (g != BG)
+        return g.astype(np.int32) * 10 + n
+    p = np.pad(g.astype(np.int32), 1, constant_values=_BORDER)
+    up, down = p[:-2, 1:-1], p[2:, 1:-1]
+    left, right = p[1:-1, :-2], p[1:-1, 2:]
+    return (((g.astype(np.int32) * 11 + up) * 11 + down) * 11 + left) * 11 + right
+
+
+def key_text(key: int, kind: str) -> str:
+    if kind == "count":
+        return f"{key // 10}{key % 10}"
+    digits = []
+    for _ in range(5):
+        key, d = divmod(key, 11)
+        digits.append("x" if d == _BORDER else str(d))
+    return "".join(reversed(digits))
+
+
+def key_value(text: str, kind: str) -> int:
+    """The integer of a neighbourhood written as `key_text` writes it (ValueError)."""
+    if kind == "count":
+        if len(text) != 2 or not text.isdigit() or int(text[1]) > 8:
+            raise ValueError(f"a count key is a colour and a count 0-8, like 13, not {text!r}")
+        return int(text[0]) * 10 + int(text[1])
+    if len(text) != 5 or any(c not in "0123456789x" for c in text) or text[0] == "x":
+        raise ValueError(f"a cross key is 5 colours (x: past the border), like 10x02, not {text!r}")
+    key = 0
+    for c in text:
+        key = key * 11 + (_BORDER if c == "x" else int(c))
+    return key
+
+
+def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
+    """Cells whose neighbourhood is in the table take its colour; the rest keep theirs."""
+    keys = rule_keys(g, kind)
+    out = g.copy()
+    for k, colour in table.items():
+        out[keys == k] = colour
+    return out
+
+
+def learn_rule(
+    values: list[np.ndarray], targets: list[np.ndarray], kind: str, max_entries: int = 24
+) -> tuple[dict[int, int], set[int]] | None:
+    """The neighbourhood -> colour table that turns every value into its target, listing
+    only the neighbourhoods that change colour, and every neighbourhood the demonstrations
+    showed; None if two demonstrations disagree."""
+    table: dict[int, int] = {}
+    for v, t in zip(values, targets, strict=True):
+        if v.shape != t.shape:
+            return None
+        keys = rule_keys(v, kind).ravel()
+        pairs = np.unique(keys.astype(np.int64) * 16 + t.ravel())
+        k, c = pairs // 16, pairs % 16
+        if np.unique(k).size != k.size:
+            return None
+        for key, colour in zip(k.tolist(), c.tolist(), strict=True):
+            if table.setdefault(key, colour) != colour:
+                return None
+    centre = (lambda k: k // 10) if kind == "count" else (lambda k: k // 11**4)
+    changes = {k: c for k, c in table.items() if centre(k) != c}
+    return (changes, set(table)) if 0 < len(changes) <= max_entries else None

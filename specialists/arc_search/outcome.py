@@ -1,0 +1,70 @@
+"""What one task's search sends back across a process (or a Ray cluster): plain, typed,
+picklable; the grids as lists."""
+
+from __future__ import annotations
+
+import resource
+from typing import Any
+
+from pydantic import BaseModel
+
+Grid = list[list[int]]
+MEMORY_BYTES = 3 * 1024**3  # per search process: a task that explodes fails, not the machine
+
+
+class TaskOutcome(BaseModel):
+    attempts: list[list[Grid]] = []  # up to two, each one grid per test input
+    programs: list[str] = []  # the program of each attempt
+    found: int = 0  # consistent programs found (distinct test outputs)
+    evaluated: int = 0
+    seconds: float = 0.0
+    depth: int = 0
+    timed_out: bool = False
+    reason: str = ""
+    error: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.evaluated / self.seconds if self.seconds > 0 else 0.0
+
+
+def limit_memory(max_bytes: int = MEMORY_BYTES) -> None:
+    """Process-pool initializer: bound the address space of a search process."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ValueError, OSError):  # a platform without the limit: the state cap still holds
+        pass
+
+
+def run_task(payload: dict[str, Any]) -> TaskOutcome:
+    """One task's search (runs in a worker process): never raises."""
+    from orchestra.tasks.arc.dsl import parse
+
+    from .search import search
+
+    try:
+        extra = [parse(text) for text in payload.get("extra", ())]
+        r = search(
+            payload["pairs"],
+            payload["tests"],
+            extra=extra,
+            budget_s=payload["budget_s"],
+            max_depth=payload["max_depth"],
+        )
+    except MemoryError:
+        return TaskOutcome(error="the search ran out of its memory bound")
+    except Exception as e:  # a bug of ours fails this task only
+        return TaskOutcome(error=f"{type(e).__name__}: {e}")
+    attempts = r.attempts()
+    return TaskOutcome(
+        attempts=[[g.tolist() for g in grids] for _, grids in attempts],
+        programs=[f.text for f, _ in attempts],
+        found=len(r.found),
+        evaluated=r.evaluated,
+        seconds=r.seconds,
+        depth=r.depth,
+        timed_out=r.timed_out,
+        reason=r.reason,
+    )

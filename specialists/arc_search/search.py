@@ -1,0 +1,503 @@
+"""Program search for one ARC task: compose DSL steps until a program reproduces every
+demonstration, within a deadline.
+
+The search works on states: the values of one partial program on every demonstration
+input and every test input at once. Two partial programs that give the same values on
+all of them are the same for this task, so a state is kept once (by a hash of its
+values) under its shortest program. Depth 1 and 2 are enumerated in full; deeper levels
+expand the states whose values look most like the demonstration outputs (shape first,
+then agreeing cells), a beam sized by what the deadline leaves. Every state is also
+tried with a learned last step: the colour map that turns its values into the outputs,
+when one map serves every demonstration.
+
+A program counts only if it reproduces every demonstration exactly. Programs are ranked
+by description length; the first two distinct test outputs are the two attempts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import heapq
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from orchestra.tasks.arc.dsl import OPS, Program, Step, language
+from orchestra.tasks.arc.dsl import primitives as P
+
+Grid = np.ndarray
+Unit = tuple[Program, Callable[[Grid, dict], Grid] | None]  # None: dropped as too slow
+MAX_PROGRAMS = 50  # consistent programs kept per task (ranked; only two are answers)
+SLOW_UNIT_S = 0.05  # one application slower than this: the unit is dropped for the task
+GRACE_S = 1.0  # past the deadline by this much, the search is interrupted wherever it is
+RULE_PENALTY = 4.0  # a learned neighbourhood table explains less than composed steps do
+
+
+class _Deadline(BaseException):
+    """Raised by the alarm when a search overruns its deadline inside one operation."""
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float):
+    """A hard stop after `seconds` (main thread only: where signals can be delivered; a
+    search elsewhere relies on the checks between steps and the slow-unit bound)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum: int, frame: Any) -> None:
+        raise _Deadline()
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@dataclass
+class Found:
+    """A program consistent with every demonstration, and its test outputs (None where it
+    does not apply to a test input)."""
+
+    program: Program
+    outputs: list[Grid | None]
+    penalty: float = 0.0  # added to the description length (a learned table)
+
+    @property
+    def text(self) -> str:
+        return str(self.program)
+
+    @property
+    def rank(self) -> float:
+        return self.program.length + self.penalty
+
+    @property
+    def complete(self) -> bool:
+        return all(o is not None for o in self.outputs)
+
+
+@dataclass
+class SearchResult:
+    found: list[Found] = field(default_factory=list)  # by description length
+    evaluated: int = 0  # candidate steps applied to a whole state
+    seconds: float = 0.0
+    depth: int = 0  # the deepest level reached
+    timed_out: bool = False
+    reason: str = ""  # why nothing was found
+
+    @property
+    def rate(self) -> float:
+        """Candidate programs evaluated per second (each on every grid of the task)."""
+        return self.evaluated / self.seconds if self.seconds > 0 else 0.0
+
+    def attempts(self) -> list[tuple[Found, list[Grid]]]:
+        """Up to two programs with distinct, complete test outputs: pass@2's attempts."""
+        out: list[tuple[Found, list[Grid]]] = []
+        seen: set[bytes] = set()
+        for f in self.found:
+            if not f.complete:
+                continue
+            grids = [o for o in f.outputs if o is not None]
+            key = b"|".join(bytes(g.shape) + g.tobytes() for g in grids)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((f, grids))
+            if len(out) == 2:
+                break
+        return out
+
+
+def contradiction(pairs: Sequence[tuple[Grid, Grid]]) -> str | None:
+    """Two demonstrations with the same input and different outputs: no program can be
+    consistent with both."""
+    seen: dict[bytes, tuple[int, Grid]] = {}
+    for i, (x, y) in enumerate(pairs):
+        key = bytes(x.shape) + x.tobytes()
+        if key in seen:
+            j, other = seen[key]
+            if other.shape != y.shape or not (other == y).all():
+                return (
+                    f"demonstrations {j + 1} and {i + 1} have the same input and different "
+                    "outputs: no program is consistent with both"
+                )
+        else:
+            seen[key] = (i, y)
+    return None
+
+
+# -- units: the steps the search composes -------------------------------------------------
+
+
+def _palette(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[int]:
+    colours: set[int] = set()
+    for x, y in pairs:
+        colours |= set(np.unique(x).tolist()) | set(np.unique(y).tolist())
+    for t in tests:
+        colours |= set(np.unique(t).tolist())
+    return sorted(colours - {P.BG})
+
+
+def _out_colours(pairs: Sequence[tuple[Grid, Grid]]) -> list[int]:
+    """Colours that appear in outputs more than in their inputs: what steps may paint."""
+    new: set[int] = set()
+    for x, y in pairs:
+        cx, cy = P.counts(x), P.counts(y)
+        new |= {int(c) for c in np.flatnonzero(cy > cx) if c != P.BG}
+    return sorted(new)
+
+
+def _unit(steps: Sequence[Step]) -> Unit:
+    program = Program(tuple(steps))
+    resolved = []
+    current = language.GRID
+    for s in steps:
+        op = OPS[(current, s.name)]
+        resolved.append((op, s))
+        current = op.gives
+
+    def fn(grid: Grid, cache: dict) -> Grid:
+        value: Any = grid
+        base = grid
+        last = len(resolved) - 1
+        for k, (op, s) in enumerate(resolved):
+            if op.takes == language.GRID:
+                base = value
+            if k == last:
+                return language.apply(op, s, value, base)
+            # a pipeline's prefix (objects, objects |> largest, split) is shared by many
+            # units: computed once per grid
+            key = program.steps[: k + 1]
+            hit = cache.get(key)
+            if hit is None:
+                try:
+                    hit = language.apply(op, s, value, base)
+                except Exception as e:
+                    hit = e
+                cache[key] = hit
+            if isinstance(hit, Exception):
+                raise hit
+            value = hit
+        return value
+
+    return program, fn
+
+
+def units(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[Unit]:
+    """Every grid-to-grid step, with arguments drawn from this task (its colours), and the
+    object and split pipelines as single units (objects -> select -> crop, split -> and)."""
+    palette = _palette(pairs, tests)
+    paint = _out_colours(pairs) or palette[:3]
+    steps: list[list[Step]] = []
+    for (takes, name), op in OPS.items():
+        if takes != language.GRID or op.gives != language.GRID or name == "recolour":
+            continue
+        if not op.args:
+            steps.append([Step(name)])
+            continue
+        choices: list[list[Any]] = []
+        for allowed in op.args:
+            if allowed == language.COLOUR:
+                choices.append(
+                    paint
+                    if name in ("fill_holes", "halo", "halo8", "outline", "pad")
+                    else [P.BG, *palette]
+                    if name == "unmask"
+                    else palette
+                )
+            else:
+                choices.append(list(allowed))
+        for combo in _product(choices):
+            if name == "tile" and combo == [1, 1]:
+                continue
+            steps.append([Step(name, tuple(combo))])
+    flag_sets = [(), ("diag",), ("multi",), ("diag", "multi")]
+    selectors = [n for (t, n), op in OPS.items() if t == language.OBJECTS and op.gives == "object"]
+    finishes = [n for (t, n) in OPS if t == language.OBJECT]
+    counts = [n for (t, n), op in OPS.items() if t == language.OBJECTS and op.gives == "grid"]
+    for flags in flag_sets:
+        first = Step("objects", flags)
+        for sel in selectors:
+            steps += [[first, Step(sel), Step(fin)] for fin in finishes]
+        steps += [[first, Step(c)] for c in counts]
+    splits = OPS[(language.GRID, "split")].args[0]
+    joins = [n for (t, n) in OPS if t == language.PARTS and n != "pick"]
+    for how in splits:
+        first = Step("split", (how,))
+        steps += [[first, Step(j)] for j in joins]
+        steps += [[first, Step("pick", (p,))] for p in ("unique", "most", "least")]
+    return [_unit(s) for s in steps]
+
+
+def _product(choices: list[list[Any]]) -> list[list[Any]]:
+    out: list[list[Any]] = [[]]
+    for options in choices:
+        out = [c + [o] for c in out for o in options]
+    return out
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+def colour_map(values: Sequence[Grid], targets: Sequence[Grid]) -> dict[int, int] | None:
+    """The one colour map turning every value into its target, or None."""
+    table = np.full(10, -1, dtype=np.int16)
+    for v, t in zip(values, targets, strict=False):
+        if v.shape != t.shape:
+            return None
+        pairs = np.unique(v.astype(np.int16) * 10 + t)
+        src, dst = pairs // 10, pairs % 10
+        if np.unique(src).size != src.size:  # one colour sent to two
+            return None
+        known = table[src]
+        if ((known >= 0) & (known != dst)).any():
+            return None
+        table[src] = dst
+    return {int(a): int(b) for a, b in enumerate(table) if b >= 0 and a != b}
+
+
+def likeness(values: Sequence[Grid], targets: Sequence[Grid]) -> float:
+    """How close a state is to the outputs, for the beam: the share of demonstrations
+    with the right shape, plus the share of agreeing cells where the shape is right."""
+    score = 0.0
+    for v, t in zip(values, targets, strict=False):
+        if v.shape == t.shape:
+            score += 1.0 + float((v == t).mean())
+        else:
+            score += 0.5 * (min(v.size, t.size) / max(v.size, t.size))
+    return score / max(len(targets), 1)
+
+
+def _digest(values: Sequence[Grid | None]) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for v in values:
+        if v is None:
+            h.update(b"-")
+        else:
+            h.update(bytes(v.shape))
+            h.update(v.tobytes())
+    return h.digest()
+
+
+# -- the search ---------------------------------------------------------------------------
+
+
+@dataclass(order=True)
+class _State:
+    priority: float
+    order: int
+    program: Program = field(compare=False)
+    values: list[Grid | None] = field(compare=False)  # demonstrations, then tests
+
+
+class Search:
+    """One task's search. `budget_s`: the deadline; `max_depth`: how many units a program
+    may compose; `beam`: states expanded per level past the second."""
+
+    def __init__(
+        self,
+        pairs: Sequence[tuple[Any, Any]],
+        tests: Sequence[Any],
+        *,
+        budget_s: float = 30.0,
+        max_depth: int = 3,
+        beam: int = 400,
+        max_states: int = 200_000,
+    ):
+        self.pairs = [
+            (np.asarray(x, dtype=np.int8), np.asarray(y, dtype=np.int8)) for x, y in pairs
+        ]
+        self.tests = [np.asarray(t, dtype=np.int8) for t in tests]
+        self.targets = [y for _, y in self.pairs]
+        self.n = len(self.pairs)
+        self.budget_s, self.max_depth, self.beam = budget_s, max_depth, beam
+        self.max_states = max_states  # bounds memory: hashes kept, never grids beyond a beam
+        self.result = SearchResult()
+        self._seen: set[bytes] = set()
+        self._found: dict[bytes, Found] = {}
+        self._order = 0
+
+    def run(self, extra: Sequence[Program] = ()) -> SearchResult:
+        """Search; `extra`: programs proposed from elsewhere (an LLM), checked first."""
+        t0 = time.perf_counter()
+        self._deadline = t0 + self.budget_s
+        r = self.result
+        why = contradiction(self.pairs)
+        if why:
+            r.reason = why
+            r.seconds = time.perf_counter() - t0
+            return r
+        for program in extra:
+            self._check_whole(program)
+        values: list[Grid | None] = [*[x for x, _ in self.pairs], *self.tests]
+        root = _State(0.0, 0, Program(), values)
+        self._seen.add(_digest(values))
+        self._try(root)
+        self._table = units(self.pairs, self.tests)
+        self.dropped: list[str] = []  # units that ran away on some grid of this task
+        try:
+            with _alarm(self.budget_s + GRACE_S):
+                self._levels(root)
+        except _Deadline:
+            r.timed_out = True
+        r.found = sorted(self._found.values(), key=lambda f: f.rank)[:MAX_PROGRAMS]
+        r.seconds = time.perf_counter() - t0
+        if r.found and not r.attempts():
+            r.reason = "programs reproduce the demonstrations, but none applies to the test input"
+        elif not r.found:
+            r.reason = (
+                "no program found within the deadline"
+                if r.timed_out
+                else f"no program of up to {r.depth} composed steps reproduces the demonstrations"
+            )
+        return r
+
+    def _levels(self, root: _State) -> None:
+        level = [root]
+        for depth in range(1, self.max_depth + 1):
+            if self._late() or not level:
+                break
+            self.result.depth = depth
+            keep = len(level) * len(self._table) if depth <= 2 else self.beam
+            level = self._expand(level, keep)
+            if any(f.complete and not f.penalty for f in self._found.values()):
+                break  # the shortest programs are in; deeper ones would rank after them
+
+    def _late(self) -> bool:
+        if time.perf_counter() > self._deadline:
+            self.result.timed_out = True
+            return True
+        return False
+
+    def _expand(self, level: list[_State], keep: int) -> list[_State]:
+        """Every unit on every state of this level; the `keep` most promising new states
+        are the next level."""
+        best: list[_State] = []  # a min-heap on priority: the worst kept state on top
+        for state in level:
+            caches: list[dict] = [dict() for _ in state.values]
+            for index, (program, fn) in enumerate(self._table):
+                if fn is None:
+                    continue
+                if self._late() or len(self._seen) >= self.max_states:
+                    return sorted(best, reverse=True)
+                self.result.evaluated += 1
+                t0 = time.perf_counter()
+                values = self._apply(fn, state.values, caches)
+                if time.perf_counter() - t0 > SLOW_UNIT_S * len(state.values):
+                    self._table[index] = (program, None)  # runs away here: not again
+                    self.dropped.append(str(program))
+                if values is None:
+                    continue
+                key = _digest(values)
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+                self._order += 1
+                child = _State(
+                    likeness(values[: self.n], self.targets),  # type: ignore[arg-type]
+                    -self._order,
+                    state.program + program,
+                    values,
+                )
+                self._try(child)
+                if len(best) < keep:
+                    heapq.heappush(best, child)
+                elif child > best[0]:
+                    heapq.heapreplace(best, child)
+        return sorted(best, reverse=True)
+
+    def _apply(
+        self, fn: Callable[[Grid, dict], Grid], values: list[Grid | None], caches: list[dict]
+    ) -> list[Grid | None] | None:
+        """The unit on every grid of a state; None when it fails on a demonstration (a
+        failure on a test input only marks that test's value as missing)."""
+        out: list[Grid | None] = []
+        for i, v in enumerate(values):
+            if v is None:
+                out.append(None)
+                continue
+            try:
+                out.append(fn(v, caches[i]))
+            except _Deadline:
+                raise
+            except Exception:  # a primitive that does not apply, or breaks: this candidate
+                if i < self.n:
+                    return None
+                out.append(None)
+        return out
+
+    def _try(self, state: _State) -> None:
+        """Record the state's program if it, or it with a learned colour map, reproduces
+        every demonstration."""
+        demo = state.values[: self.n]
+        if any(v is None or v.shape != t.shape for v, t in zip(demo, self.targets, strict=True)):
+            return
+        mapping = colour_map(demo, self.targets)  # type: ignore[arg-type]
+        if mapping is None:
+            self._try_rules(state)
+            return
+        program, tests = state.program, state.values[self.n :]
+        if mapping:
+            step = Step("recolour", mapping=tuple(sorted(mapping.items())))
+            program = program + Program((step,))
+            tests = [None if t is None else P.recolour(t, mapping) for t in tests]
+        self._record(program, tests)
+
+    def _try_rules(self, state: _State) -> None:
+        """A learned neighbourhood rule as the last step (same-shape states only)."""
+        demo: list[Grid] = state.values[: self.n]  # type: ignore[assignment]
+        for kind in P.RULE_KINDS:
+            learned = P.learn_rule(demo, self.targets, kind)
+            if learned is None:
+                continue
+            table, seen = learned
+            step = Step("rule", (kind,), tuple(sorted(table.items())))
+            # a test input with a neighbourhood no demonstration showed: the rule does not
+            # say what happens there, so it gives no attempt for it
+            tests = [
+                None
+                if t is None or not set(np.unique(P.rule_keys(t, kind)).tolist()) <= seen
+                else P.apply_rule(t, kind, table)
+                for t in state.values[self.n :]
+            ]
+            self._record(state.program + Program((step,)), tests, learned=True)
+
+    def _record(self, program: Program, tests: list[Grid | None], learned: bool = False) -> None:
+        """Keep the program under its test outputs (the shortest for the same outputs).
+        `learned`: its last step is a table learned from the demonstrations, which ranks
+        it after any program of composed steps alone and never ends the search early."""
+        key = _digest(tests)
+        old = self._found.get(key)
+        found = Found(program, list(tests), penalty=RULE_PENALTY if learned else 0.0)
+        if old is None or found.rank < old.rank:
+            self._found[key] = found
+
+    def _check_whole(self, program: Program) -> None:
+        if not program.reproduces(self.pairs):
+            return
+        tests: list[Grid | None] = []
+        for t in self.tests:
+            try:
+                tests.append(program.run(t))
+            except Exception:
+                tests.append(None)
+        self._record(program, tests)
+
+
+def search(
+    pairs: Sequence[tuple[Any, Any]],
+    tests: Sequence[Any],
+    *,
+    extra: Sequence[Program] = (),
+    **options: Any,
+) -> SearchResult:
+    return Search(pairs, tests, **options).run(extra)

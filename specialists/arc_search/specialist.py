@@ -1,0 +1,171 @@
+"""`arc-search`: the CPU-side ARC processor. Each task's program search runs in a process
+of its own (a local pool, or a Ray cluster when one is given), within a per-task budget;
+the answer carries its program, which the ARC family re-runs on the demonstrations
+before the engine accepts it.
+
+Registered through the `orchestra.specialists` entry point, as a plug-in's specialist is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, ClassVar
+
+from orchestra.specialist import BaseSpecialist
+from orchestra.tasks.base import Evidence, Problem
+from orchestra.types import SpecialistAnswer
+
+from .outcome import TaskOutcome, limit_memory, run_task
+
+ENV_BUDGET = "ORCHESTRA_ARC_BUDGET"  # seconds per task
+ENV_WORKERS = "ORCHESTRA_ARC_WORKERS"
+ENV_RAY = "ORCHESTRA_RAY_ADDRESS"
+ENV_PROPOSER = "ORCHESTRA_ARC_PROPOSER"  # an LLM spec ("litellm:openai/...") to propose
+DEFAULT_BUDGET_S = 60.0
+DEFAULT_DEPTH = 3
+
+
+class ArcSearch(BaseSpecialist):
+    """Program search over the ARC DSL on the CPU: answers that reproduce every
+    demonstration, with the program that made them."""
+
+    name = "arc-search"
+    kinds: ClassVar[tuple[str, ...]] = ("arc",)
+    priority: ClassVar[int] = 40  # after a TRM that knows the task, before the LLM
+    description: ClassVar[str] = (
+        "program search over the ARC DSL on the CPU; answers consistent with every "
+        "demonstration, the program in the trace"
+    )
+    device = "cpu"
+
+    def __init__(
+        self,
+        *,
+        budget_s: float | None = None,
+        max_depth: int = DEFAULT_DEPTH,
+        workers: int | None = None,
+        ray_address: str | None = None,
+        proposer: Any = None,
+    ):
+        self.budget_s = float(budget_s or os.environ.get(ENV_BUDGET) or DEFAULT_BUDGET_S)
+        if self.budget_s <= 0:
+            raise ValueError(f"the search budget must be positive, not {self.budget_s:g} s")
+        self.max_depth = max_depth
+        self.workers = int(workers or os.environ.get(ENV_WORKERS) or os.cpu_count() or 1)
+        self.ray_address = ray_address or os.environ.get(ENV_RAY) or None
+        spec = proposer if proposer is not None else os.environ.get(ENV_PROPOSER)
+        if isinstance(spec, str):
+            from orchestra.llm.select import from_spec
+
+            spec = from_spec(spec)
+        self.proposer = spec
+        # A batch runs `workers` tasks at a time: keep a batch within a few budgets, so
+        # the engine's per-batch timeout never cuts a search short.
+        self.max_batch = max(1, self.workers * 4)
+        self._pool: ProcessPoolExecutor | None = None
+
+    # -- running ------------------------------------------------------------------------
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: the workers start from a clean process, never a fork of one that
+            # holds torch's or the engine's threads
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx, initializer=limit_memory
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def _payload(self, problem: Any, extra: Sequence[str]) -> dict[str, Any]:
+        return {
+            "pairs": [(p.input, p.output) for p in problem.train],
+            "tests": list(problem.test_inputs),
+            "budget_s": self.budget_s,
+            "max_depth": self.max_depth,
+            "extra": list(extra),
+        }
+
+    def outcomes(self, problems: Sequence[Problem]) -> list[TaskOutcome]:
+        """Each task's search, spread over the workers (or the Ray cluster)."""
+        proposals = [self._proposals(p) for p in problems]
+        payloads = [
+            self._payload(p, [t for t, _ in good])
+            for p, (good, _) in zip(problems, proposals, strict=True)
+        ]
+        if self.ray_address:
+            results = _on_ray(self.ray_address, payloads)
+        elif len(payloads) == 1 and self.workers == 1:
+            results = [run_task(payloads[0])]
+        else:
+            pool = self._executor()
+            futures: list[Future[TaskOutcome]] = [pool.submit(run_task, p) for p in payloads]
+            results = []
+            for f in futures:
+                try:
+                    results.append(f.result())
+                except Exception as e:  # a worker killed (memory bound): this task only
+                    self.close()
+                    results.append(TaskOutcome(error=f"search process failed: {e}"))
+        for r, (_, rejected) in zip(results, proposals, strict=True):
+            if rejected:
+                r.reason = "; ".join([r.reason, *rejected]) if r.reason else "; ".join(rejected)
+        return results
+
+    def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
+        return [_answer(o) for o in self.outcomes(problems)]
+
+    # -- LLM proposals -------------------------------------------------------------------
+
+    def _proposals(self, problem: Any) -> tuple[list[tuple[str, str]], list[str]]:
+        """Programs the proposer LLM offers, in the DSL (parsed here; never code), and the
+        parser's message for each that is malformed."""
+        if self.proposer is None:
+            return [], []
+        from .propose import propose
+
+        return propose(self.proposer, problem)
+
+
+def _answer(o: TaskOutcome) -> SpecialistAnswer:
+    if o.error is not None:
+        raise RuntimeError(o.error)
+    stats = f"{o.evaluated:,} candidates in {o.seconds:.1f} s, depth {o.depth}"
+    if not o.attempts:
+        return SpecialistAnswer(
+            answer=None, reason=f"no program: {o.reason} ({stats})", busy_s=o.seconds
+        )
+    evidence = Evidence(
+        method="program",
+        program=o.programs[0],
+        alternatives=o.programs[1:],
+        detail=f"{o.found} consistent program(s); {stats}",
+    )
+    return SpecialistAnswer(
+        answer=o.attempts[0],
+        alternatives=o.attempts[1:],
+        confidence=1.0,
+        evidence=evidence,
+        busy_s=o.seconds,
+    )
+
+
+def _on_ray(address: str, payloads: list[dict[str, Any]]) -> list[TaskOutcome]:
+    """The searches as Ray tasks on the given cluster (the `ray` extra)."""
+    try:
+        import ray
+    except ImportError as e:
+        raise RuntimeError(
+            "a Ray address was given but ray is not installed (the ray extra)"
+        ) from e
+    if not ray.is_initialized():
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+    remote = ray.remote(run_task)
+    return list(ray.get([remote.remote(p) for p in payloads]))

@@ -1,0 +1,430 @@
+"""The ARC DSL and `arc-search`: primitives (properties where they fit), the parser, the
+search recovering programs of known depth, its deadline and its bad inputs, the ARC
+family's consistency contract, and the engine's use of it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from orchestra import Orchestra
+from orchestra.tasks.arc import ArcPair, ArcProblem, load
+from orchestra.tasks.arc.dsl import OPS, Program, ProgramError, parse
+from orchestra.tasks.arc.dsl import language as L
+from orchestra.tasks.arc.dsl import primitives as P
+from orchestra.tasks.base import Evidence
+from orchestra.tasks.family import Family
+from specialists.arc_search import ArcSearch, search
+
+grids = st.integers(1, 8).flatmap(
+    lambda h: st.integers(1, 8).flatmap(
+        lambda w: arrays(np.int8, (h, w), elements=st.integers(0, 9))
+    )
+)
+
+
+# -- primitives ---------------------------------------------------------------------------
+
+
+@given(grids, st.sampled_from(sorted(P.DIHEDRAL)))
+def test_dihedral_maps_invert(g, name):
+    there = P.DIHEDRAL[name](g)
+    assert (P.DIHEDRAL[P.INVERSE[name]](there) == g).all()
+    assert sorted(there.shape) == sorted(g.shape)
+
+
+@given(grids, st.integers(0, 9))
+def test_pad_then_unpad_and_crop(g, colour):
+    padded = P.pad(g, colour)
+    assert padded.shape == (g.shape[0] + 2, g.shape[1] + 2)
+    assert (P.unpad(padded) == g).all()
+    if (g != 0).any():
+        assert (P.crop(P.pad(g, 0)) == P.crop(g)).all()
+        c = P.crop(g)
+        assert (c[0] != 0).any() and (c[-1] != 0).any() and (c[:, 0] != 0).any()
+
+
+@given(grids, st.integers(2, 3))
+def test_scale_down_inverts_scale_up(g, k):
+    assert (P.scale_down(P.scale_up(g, k), k) == g).all()
+
+
+@given(grids, grids)
+def test_split_halves_and_overlay(a, b):
+    if a.shape != b.shape:
+        b = np.resize(b, a.shape)
+    parts = P.split(np.hstack([a, b]), "halves_h")
+    assert (parts[0] == a).all() and (parts[1] == b).all()
+    both = np.vstack([a, b])
+    top, bottom = P.split(both, "halves_v")
+    assert (top == a).all() and (bottom == b).all()
+    over = P.combine([a, b], "overlay")
+    assert (over == np.where(a != 0, a, b)).all()
+    assert ((P.combine([a, b], "and") == 1) == ((a != 0) & (b != 0))).all()
+    assert ((P.combine([a, b], "xor") == 1) == ((a != 0) ^ (b != 0))).all()
+
+
+def test_split_by_separator_lines():
+    g = np.array(
+        [[1, 0, 5, 0, 2], [0, 1, 5, 2, 0], [5, 5, 5, 5, 5], [3, 3, 5, 0, 0], [0, 3, 5, 4, 0]]
+    )
+    parts = P.split(g.astype(np.int8), "lines")
+    assert [p.tolist() for p in parts] == [
+        [[1, 0], [0, 1]],
+        [[0, 2], [2, 0]],
+        [[3, 3], [0, 3]],
+        [[0, 0], [4, 0]],
+    ]
+
+
+def test_objects_selection_and_holes():
+    g = np.zeros((6, 6), dtype=np.int8)
+    g[0:3, 0:3] = 2
+    g[1, 1] = 0  # a hole in the big square
+    g[4, 4] = 3
+    objs = P.objects(g)
+    assert [o.size for o in objs] == [8, 1]
+    assert P.SELECTORS["largest"](objs).colours == (2,)
+    assert P.object_crop(g, P.SELECTORS["smallest"](objs)).tolist() == [[3]]
+    filled = P.fill_holes(g, 4)
+    assert filled[1, 1] == 4 and filled[5, 5] == 0
+    assert P.gravity(np.array([[1, 0], [0, 0], [0, 2]], dtype=np.int8), "down").tolist() == [
+        [0, 0],
+        [0, 0],
+        [1, 2],
+    ]
+
+
+def test_periodic_completion_and_symmetry():
+    tile = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int8)
+    full = np.tile(tile, (3, 3))
+    holed = full.copy()
+    holed[2:4, 3:5] = 9
+    assert (P.unmask(holed, 9, "period") == full).all()
+    sym = np.array([[1, 2, 2, 1], [3, 0, 4, 3]], dtype=np.int8)
+    assert P.symmetrize(sym, "h").tolist() == [[1, 2, 2, 1], [3, 4, 4, 3]]
+
+
+# -- the language -------------------------------------------------------------------------
+
+grid_steps = sorted(
+    (name, op)
+    for (takes, name), op in OPS.items()
+    if takes == L.GRID and op.gives == L.GRID and name != "rule"
+)
+
+
+@st.composite
+def programs(draw):
+    steps = []
+    for _ in range(draw(st.integers(1, 4))):
+        name, op = draw(st.sampled_from(grid_steps))
+        if name == "recolour":
+            pairs = draw(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1))
+            steps.append(L.Step("recolour", mapping=tuple(pairs)))
+            continue
+        args = []
+        for allowed in op.args:
+            args.append(
+                draw(st.integers(0, 9)) if allowed == L.COLOUR else draw(st.sampled_from(allowed))
+            )
+        steps.append(L.Step(name, tuple(args)))
+    return Program(tuple(steps))
+
+
+@given(grids, st.sampled_from(P.RULE_KINDS))
+def test_rule_keys_round_trip_through_text(g, kind):
+    keys = P.rule_keys(g, kind)
+    for k in np.unique(keys).tolist():
+        assert P.key_value(P.key_text(k, kind), kind) == k
+
+
+def test_a_learned_rule_reproduces_and_prints():
+    g = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=np.int8)
+    want = g.copy()
+    want[1, 1] = 4  # the cell with four neighbours
+    learned = P.learn_rule([g], [want], "count")
+    assert learned is not None
+    table, seen = learned
+    assert table == {4: 4} and seen == {2, 4, 12}  # 0 with 2 or 4 neighbours, 1 with 2
+    step = L.Step("rule", ("count",), tuple(sorted(table.items())))
+    p = Program((step,))
+    assert str(p) == "rule(count){04:4}"
+    assert parse(str(p)).run(g).tolist() == want.tolist()
+
+
+@given(programs())
+def test_program_text_round_trips(p):
+    assert str(parse(str(p))) == str(p)
+    assert parse(str(p)).length == p.length
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty program"),
+        ("rot90 |> explode", "step 2: unknown operation 'explode'"),
+        ("largest", "step 1: 'largest' takes objects, but the value here is grid"),
+        ("objects |> largest", "ends with object"),
+        ("scale_up(7)", "step 1: scale_up takes one of 2, 3, 4, 5"),
+        ("erase(12)", "step 1: erase needs a colour 0-9"),
+        ("recolour{1:2, x}", "step 1: recolour pair 'x' is not colour:colour"),
+        ("rot90(1)", "step 1: rot90 takes 0 argument(s), got 1"),
+        ("objects(sideways)", "step 1: objects takes flags diag, multi"),
+        ("__import__('os')", "step 1: unknown operation '__import__'"),
+        ("crop |> |> rot90", "step 2: cannot read"),
+    ],
+)
+def test_parser_rejects_malformed_programs(text, message):
+    with pytest.raises(ProgramError, match=re.escape(message)):
+        parse(text)
+
+
+@given(st.text(max_size=60))
+def test_parser_never_crashes(text):
+    try:
+        parse(text)
+    except ProgramError:
+        pass
+
+
+# -- the search ---------------------------------------------------------------------------
+
+
+def _task(program: str, seed: int, n: int = 4, side: tuple[int, int] = (5, 8)):
+    """Demonstrations and a test made by a known program on random sparse grids."""
+    rng = np.random.default_rng(seed)
+    p = parse(program)
+    pairs = []
+    while len(pairs) < n + 1:
+        h, w = rng.integers(side[0], side[1] + 1, size=2)
+        g = np.where(rng.random((h, w)) < 0.35, rng.integers(1, 5, size=(h, w)), 0)
+        try:
+            pairs.append((g.astype(np.int8).tolist(), p.run(g).tolist()))
+        except Exception:
+            continue
+    return pairs[:n], pairs[n]
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "flip_h",  # depth 1
+        "crop |> rot90",  # depth 2
+        "tile(2, 2)",
+        "mirror(h) |> recolour{1:7}",  # a learned colour map on top
+        "flip_v |> crop |> scale_up(2)",  # depth 3
+    ],
+)
+def test_search_recovers_programs_of_known_depth(program):
+    pairs, (test_in, test_out) = _task(program, seed=len(program))
+    r = search(pairs, [test_in], budget_s=60)
+    assert r.found, r.reason
+    best = r.found[0]
+    assert best.program.reproduces(pairs)
+    assert best.program.length <= parse(program).length
+    assert any(g[0].tolist() == test_out for _, g in r.attempts())
+
+
+def test_search_respects_its_deadline():
+    rng = np.random.default_rng(0)
+    pairs = [
+        (rng.integers(0, 10, (20, 20)).tolist(), rng.integers(0, 10, (20, 20)).tolist())
+        for _ in range(4)
+    ]
+    t0 = time.perf_counter()
+    r = search(pairs, [rng.integers(0, 10, (20, 20)).tolist()], budget_s=1.0)
+    assert time.perf_counter() - t0 < 4.0
+    assert r.timed_out and not r.found and "deadline" in r.reason
+    assert r.evaluated > 0 and r.rate > 0
+
+
+def test_contradictory_demonstrations_end_in_no_program():
+    x = [[1, 0], [0, 1]]
+    r = search([(x, [[1]]), ([[2]], [[3]]), (x, [[2]])], [[[0]]], budget_s=5)
+    assert not r.found and r.evaluated == 0
+    assert "demonstrations 1 and 3 have the same input and different outputs" in r.reason
+
+
+def test_a_primitive_that_raises_fails_only_its_candidates(monkeypatch):
+    def boom(value, base, *args):
+        raise RuntimeError("broken primitive")
+
+    for name in ("rot90", "transpose", "crop"):
+        key = (L.GRID, name)
+        monkeypatch.setitem(OPS, key, L.Op(name, L.GRID, L.GRID, boom))
+    pairs, (test_in, test_out) = _task("flip_h", seed=3)
+    r = search(pairs, [test_in], budget_s=30)
+    assert r.found and str(r.found[0].program) == "flip_h"
+
+
+def test_a_test_input_the_program_cannot_take_skips_that_attempt():
+    pairs = [([[0, 1, 0]], [[1]]), ([[2, 0]], [[2]]), ([[0, 0, 3]], [[3]])]
+    r = search(pairs, [[[0, 0]]], budget_s=10)  # crop of an empty grid does not apply
+    assert r.found
+    assert all(any(o is None for o in f.outputs) for f in r.found if "crop" in str(f.program))
+    assert all(g[0].tolist() != [[0, 0]] or "crop" not in str(f.program) for f, g in r.attempts())
+
+
+# -- the family's consistency contract -----------------------------------------------------
+
+
+def _problem(pairs, test):
+    return ArcProblem(train=[ArcPair(input=i, output=o) for i, o in pairs], test_inputs=[test])
+
+
+def test_arc_consistency_reruns_the_program():
+    pairs, (test_in, test_out) = _task("flip_h", seed=1)
+    task = _problem(pairs, test_in)
+    fam = _arc()
+    good = Evidence(method="program", program="flip_h")
+    assert fam.consistent(task, [test_out], good)[0] is True
+    bad = Evidence(method="program", program="flip_v")
+    ok, why = fam.consistent(task, [test_out], bad)
+    assert ok is False and "does not reproduce" in why
+    ok, why = fam.consistent(task, [[[1]]], good)
+    assert ok is False and "not the output" in why
+    ok, why = fam.consistent(task, [test_out], Evidence(method="program", program="flip(h"))
+    assert ok is False and "does not parse" in why
+    assert fam.consistent(task, [test_out], None)[0] is False
+    claim = Evidence(method="demonstrations", consistent=True, detail="3 of 3")
+    assert fam.consistent(task, [test_out], claim) == (
+        True,
+        "demonstrations: the model reproduces the demonstrations (3 of 3)",
+    )
+
+
+def _arc() -> Family:
+    from orchestra import family_registry
+
+    return family_registry.get("arc")
+
+
+def test_base_family_does_not_judge_consistency():
+    class Plain(Family):
+        name = "plain-x"
+
+    assert Plain().consistent(None, None, None) == (None, "")  # type: ignore[arg-type]
+
+
+# -- the specialist and the engine ---------------------------------------------------------
+
+
+def test_solve_an_unseen_arc_task_returns_the_program_and_consistent():
+    task = load(1, "evaluation").__iter__()
+    chosen = next(t for t in task if t.id == "195ba7dc")  # an ARC-AGI-1 evaluation task
+    engine = Orchestra(llm="none", specialists=["trm-arc", ArcSearch(budget_s=20, workers=1)])
+    sol = engine.solve(chosen.without_outputs())
+    assert sol.route == "arc-search" and sol.verified is None and sol.consistent is True
+    assert sol.answer == chosen.test_outputs
+    att = next(a for a in sol.trace.attempts if a.processor == "arc-search")
+    assert att.evidence is not None and att.evidence.program
+    assert "consistent with the" in att.reason and att.evidence.program in att.reason
+    assert "trm-arc" in " ".join(sol.fallback_from + sol.notes)
+
+
+def test_no_program_falls_back_with_the_reason():
+    rng = np.random.default_rng(1)
+    noise = [
+        (rng.integers(0, 10, (6, 6)).tolist(), rng.integers(0, 10, (3, 3)).tolist())
+        for _ in range(4)
+    ]
+    task = _problem(noise, rng.integers(0, 10, (6, 6)).tolist())
+    engine = Orchestra(llm="none", specialists=[ArcSearch(budget_s=1, workers=1)])
+    sol = engine.solve(task)
+    assert sol.answer is None and not sol.ok
+    assert "arc-search: no program: no program found within the deadline" in (sol.error or "")
+
+
+def test_an_inconsistent_answer_is_not_accepted():
+    """The engine falls back from an ARC answer nothing shows consistent (here a
+    specialist that answers without evidence, before the search)."""
+    from orchestra.specialist import BaseSpecialist
+
+    class Guess(BaseSpecialist):
+        name = "guess"
+        kinds = ("arc",)
+        priority = 90
+
+        def solve_one(self, problem):
+            return [[[0]]]
+
+    pairs, (test_in, test_out) = _task("flip_h", seed=2)
+    engine = Orchestra(llm="none", specialists=[Guess(), ArcSearch(budget_s=20, workers=1)])
+    sol = engine.solve(_problem(pairs, test_in))
+    assert sol.route == "arc-search" and sol.fallback_from == ["guess"]
+    assert sol.answer == [test_out] and sol.consistent is True
+    guess = sol.trace.attempts[0]
+    assert (
+        guess.consistent is False and not guess.accepted and "not shown consistent" in guess.reason
+    )
+
+
+def test_pool_searches_tasks_side_by_side():
+    a, (ta, oa) = _task("flip_h", seed=4)
+    b, (tb, ob) = _task("rot90", seed=5)
+    s = ArcSearch(budget_s=20, workers=2)
+    try:
+        out = s.solve_batch([_problem(a, ta), _problem(b, tb)])
+    finally:
+        s.close()
+    assert out[0].answer == [oa] and out[1].answer == [ob]
+    assert out[0].evidence.program == "flip_h"
+
+
+def test_bad_budget_is_refused():
+    with pytest.raises(ValueError, match="budget must be positive"):
+        ArcSearch(budget_s=-1)
+
+
+# -- LLM proposals (a scripted OpenAI-compatible server stands in for a paid API) ----------
+
+
+def test_llm_proposals_are_parsed_and_checked(monkeypatch):
+    from openai_stub_server import StubServer
+
+    from orchestra.llm import RemoteLLM
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    pairs, (test_in, test_out) = _task("mirror(v) |> crop", seed=6)
+    task = _problem(pairs, test_in)
+    with StubServer() as server:
+        server.reply = "I think:\nprogram: import os\nprogram: flip_h\nprogram: mirror(v) |> crop\n"
+        llm = RemoteLLM("openai/test-model", api_base=server.base, max_retries=0, timeout=5)
+        # depth 0: no search of its own, so only a proposal can answer
+        s = ArcSearch(budget_s=10, workers=1, max_depth=0, proposer=llm)
+        (ans,) = s.solve_batch([task])
+        sent = server.requests[0]["body"]["messages"][0]["content"]
+    assert "objects(diag) |> largest |> crop" in sent and "Example 1 input" in sent
+    assert ans.answer == [test_out]
+    assert ans.evidence.program == "mirror(v) |> crop"
+    (none,) = ArcSearch(budget_s=10, workers=1, max_depth=0).solve_batch([task])
+    assert none.answer is None  # without the proposer, depth 0 finds nothing
+
+
+def test_malformed_proposals_are_rejected_with_the_parsers_message():
+    from specialists.arc_search.propose import read
+
+    good, bad = read("program: rot90 |> explode\nprogram: crop\nprogram: recolour{1:}")
+    assert [g for g, _ in good] == ["crop"]
+    assert "step 2: unknown operation 'explode'" in bad[0]
+    assert "recolour pair '1:' is not colour:colour" in bad[1]
+    assert read("no programs here")[1] == ["the proposer's reply held no 'program:' line"]
+
+
+def test_searches_run_as_ray_tasks_when_a_cluster_is_given():
+    ray = pytest.importorskip("ray")  # the `ray` extra; make test installs it
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        a, (ta, oa) = _task("transpose", seed=7)
+        s = ArcSearch(budget_s=20, ray_address="auto")
+        (ans,) = s.solve_batch([_problem(a, ta)])
+    finally:
+        ray.shutdown()
+    assert ans.answer == [oa] and ans.evidence.program == "transpose"
