@@ -34,7 +34,18 @@ from .types import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """`orchestra.Client` (and its error) import httpx only when used."""
+    if name in ("Client", "ClientError"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'orchestra' has no attribute {name!r}")
+
 __all__ = [
+    "Client",
+    "ClientError",
     "Estimate",
     "Job",
     "PerfModels",

@@ -431,9 +431,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import cache
+
     p = argparse.ArgumentParser(
         prog="orchestra",
         description="Route structured puzzles to specialists and prose to LLMs.",
+        epilog=cache.describe(),
     )
     sub = p.add_subparsers(dest="command", required=True)
 

@@ -47,9 +47,9 @@ def default_path() -> Path:
     explicit = os.environ.get(ENV)
     if explicit:
         return Path(explicit)
-    from .llm.local import cache_root
+    from . import cache
 
-    return cache_root() / "perf-models.json"
+    return cache.perf_models()
 
 
 class PerfKey(BaseModel):

@@ -1,8 +1,9 @@
 """Where TRM checkpoints are found, without importing torch.
 
 Searched in order: `$ORCHESTRA_CHECKPOINTS` (directories separated by the OS path
-separator), the user cache (`$XDG_CACHE_HOME/orchestra/checkpoints`, default
-`~/.cache/orchestra/checkpoints`), the checkpoints shipped in `specialists/checkpoints/`,
+separator), the user cache (`orchestra.cache.checkpoints()`: `$ORCHESTRA_CACHE/checkpoints`,
+else `$XDG_CACHE_HOME/orchestra/checkpoints`, else `~/.cache/orchestra/checkpoints`), the
+checkpoints shipped in `specialists/checkpoints/`,
 and those plug-in families ship (`Family.checkpoints`).
 A checkpoint is a directory holding `config.json` and `model.safetensors`.
 """
@@ -17,9 +18,11 @@ SHIPPED = Path(__file__).parent / "checkpoints"
 
 
 def user_dir() -> Path:
-    """Where a user's own checkpoints go (test-time training writes here)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "orchestra" / "checkpoints"
+    """Where a user's own checkpoints go (test-time training and `orchestra train grid`
+    write here): the cache's `checkpoints/`, so `$ORCHESTRA_CACHE` moves them too."""
+    from orchestra import cache
+
+    return cache.checkpoints()
 
 
 def search_path() -> list[Path]:

@@ -428,3 +428,22 @@ def test_searches_run_as_ray_tasks_when_a_cluster_is_given():
     finally:
         ray.shutdown()
     assert ans.answer == [oa] and ans.evidence.program == "transpose"
+
+
+def test_bench_runs_arc_search_with_each_tasks_own_seconds():
+    from benchmarks.bench.run import make_solvers
+    from benchmarks.bench.scoring import score
+    from benchmarks.bench.tasks import Item
+
+    (solver,) = make_solvers(["arc-search"], llm=None, batch=4)
+    a, (ta, oa) = _task("flip_v", seed=8)
+    b, (tb, ob) = _task("crop |> rot180", seed=9)
+    items = [
+        Item(id=f"t/{i}", task="t", problem=_problem(p, t), expected=[o])
+        for i, (p, t, o) in enumerate([(a, ta, oa), (b, tb, ob)])
+    ]
+    outcomes = solver.run(items)
+    assert solver.name == "arc-search"
+    assert [score(it, o.answer).correct for it, o in zip(items, outcomes, strict=True)] == [True] * 2
+    # each task's latency is its own search time, not the whole batch's wall time
+    assert all(0 < o.latency_s < 30 for o in outcomes)

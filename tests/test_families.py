@@ -261,8 +261,10 @@ def _flip_examples(n: int, seed: int = 0) -> list[dict]:
 def test_grid_family_trains_from_jsonl_and_solves(tmp_path, monkeypatch):
     data = tmp_path / "flip.jsonl"
     data.write_text("".join(json.dumps(x) + "\n" for x in _flip_examples(300)))
-    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+    # $ORCHESTRA_CACHE moves every cached thing, trained checkpoints included (not XDG's)
+    env = {"ORCHESTRA_CACHE": str(tmp_path / "cache"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
     args = ["train", "grid", "--data", str(data), "--name", "flip", "--steps", "60"]
     opts = ["--no-progress", "--set", "model.hidden=32", "--set", "batch=32"]
     r = subprocess.run(
@@ -273,8 +275,8 @@ def test_grid_family_trains_from_jsonl_and_solves(tmp_path, monkeypatch):
         timeout=600,
     )
     assert r.returncode == 0, r.stderr
-    ckpt = tmp_path / "cache" / "orchestra" / "checkpoints" / "flip"
-    assert (ckpt / "model.safetensors").is_file()
+    ckpt = tmp_path / "cache" / "checkpoints" / "flip"
+    assert (ckpt / "model.safetensors").is_file() and not (tmp_path / "xdg").exists()
     registry.refresh()
     try:
         assert "flip" in family_registry.get("grid").kinds()

