@@ -430,6 +430,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    import os
+
+    from .serve.auth import ENV, split_keys
+    from .serve.mcp import build_server, http_app
+
+    server = build_server(_engine(args))
+    if not args.http:  # stdout is the protocol's: nothing else may be printed there
+        server.run("stdio")
+        return 0
+    import uvicorn
+
+    keys = [k for arg in args.api_key for k in split_keys(arg)] or split_keys(os.environ.get(ENV))
+    app = http_app(server, api_keys=keys, max_body_bytes=args.max_body_bytes)
+    guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
+    err.print(f"orchestra MCP on http://{args.host}:{args.port}/mcp, {guard} (Ctrl-C stops it)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import cache
 
@@ -533,6 +553,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _llm_options(sv)
     sv.set_defaults(func=cmd_serve)
+
+    m = sub.add_parser("mcp", help="a Model Context Protocol server (stdio; --http for HTTP)")
+    _scheduler_option(m)
+    m.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
+    m.add_argument("--host", default="127.0.0.1")
+    m.add_argument("--port", type=int, default=8765)
+    m.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="with --http: require this key, as `serve` does (default: $ORCHESTRA_API_KEY)",
+    )
+    m.add_argument("--max-body-bytes", type=int, default=1 << 20, help="with --http")
+    _llm_options(m)
+    m.set_defaults(func=cmd_mcp)
 
     d = sub.add_parser("demo", help="a mixed workload and its workload split")
     _scheduler_option(d)

@@ -75,7 +75,8 @@ class Client:
     def solve(self, problem: Any, *, kind: str | None = None) -> Solution:
         """As `orchestra.solve`: a bad input is the Solution's error, not an exception."""
         try:
-            return solution(self._call("POST", "/v1/solve", {"problem": _wire(problem), "kind": kind}))
+            body = {"problem": _wire(problem), "kind": kind}
+            return solution(self._call("POST", "/v1/solve", body))
         except ClientError as e:
             if e.status == 400:
                 return Solution(kind="unknown", error=str(e).removeprefix("400: "))

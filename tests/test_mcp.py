@@ -1,0 +1,114 @@
+"""`orchestra mcp` through the official SDK's own client: over stdio (the real CLI as a
+subprocess) and over streamable HTTP on loopback (with and without the API key). Tools
+listed, a Sudoku, a maze and an ARC task solved, bad calls answered with errors while
+the server keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PUZZLE
+from serving import LiveServer
+
+pytest.importorskip("mcp")
+import mcp.shared.exceptions  # noqa: E402
+from mcp import Client  # noqa: E402
+from mcp.client.stdio import StdioServerParameters  # noqa: E402
+from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+
+from orchestra import Orchestra  # noqa: E402
+from orchestra.serve.mcp import build_server, http_app  # noqa: E402
+from orchestra.tasks.arc import load  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MAZE = "#####\n#S  #\n# # #\n#  G#\n#####"
+KEY = "sk-orchestra-mcp-0001"
+TOOLS = ["solve", "solve_many", "parse", "families", "explain"]
+
+
+def _arc_task() -> dict:
+    task = next(t for t in load(1, "evaluation") if t.id == "195ba7dc")
+    return task.without_outputs().to_json()
+
+
+async def _session_checks(client, http: bool = False) -> None:
+    tools = [t.name for t in (await client.list_tools()).tools]
+    assert tools == TOOLS
+    r = await client.call_tool("solve", {"problem": PUZZLE})
+    assert not r.is_error and r.structured_content["verified"] is True
+    assert r.structured_content["kind"] == "sudoku" and r.structured_content["rendered"]
+    r = await client.call_tool("solve", {"problem": MAZE})
+    assert not r.is_error and r.structured_content["verified"] is True
+    r = await client.call_tool("solve", {"problem": _arc_task()})
+    arc = r.structured_content
+    assert not r.is_error and arc["route"] == "arc-search" and arc["consistent"] is True
+    assert arc["program"] and arc["verified"] is None
+    # bad calls: each an error, and the server still answers after them
+    r = await client.call_tool("solve", {"problem": "55" + PUZZLE[2:]})
+    assert r.is_error and "appears twice" in r.content[0].text
+    r = await client.call_tool("solve", {"problem": 5})
+    assert r.is_error
+    r = await client.call_tool("solve", {"problem": PUZZLE, "kind": "no-such-kind"})
+    assert r.is_error and "no-such-kind" in r.content[0].text
+    try:  # over stdio the tool refuses it; over HTTP the body cap does, before any tool
+        r = await client.call_tool("solve", {"problem": "x" * 10_000_000})
+        assert r.is_error and "the limit is" in r.content[0].text
+    except mcp.shared.exceptions.MCPError as e:
+        assert http, e
+    r = await client.call_tool("parse", {"problem": MAZE})
+    assert not r.is_error and r.structured_content["kind"] == "maze"
+    r = await client.call_tool("solve_many", {"problems": [PUZZLE, MAZE]})
+    assert [s["kind"] for s in r.structured_content["solutions"]] == ["sudoku", "maze"]
+
+
+def test_stdio_server_through_the_sdk_client():
+    env = {**os.environ, "ORCHESTRA_SCHEDULER": "priority", "ORCHESTRA_ARC_BUDGET": "20"}
+    params = StdioServerParameters(
+        command=str(BIN / "orchestra"), args=["mcp", "--llm", "none"], env=env
+    )
+
+    async def run() -> None:
+        async with Client(params, read_timeout_seconds=300) as client:
+            await _session_checks(client)
+            fams = await client.call_tool("families", {})
+            names = [f["name"] for f in fams.structured_content["families"]]
+            assert {"sudoku", "maze", "arc", "grid"} <= set(names)
+            text = (await client.read_resource("orchestra://families/maze")).contents[0].text
+            assert '"name": "maze"' in text
+            card = await client.read_resource("orchestra://checkpoints/sudoku-9x9")
+            assert '"steps"' in card.contents[0].text
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def live():
+    server = build_server(Orchestra(llm=None))
+    with LiveServer(http_app(server, api_keys=[KEY], max_body_bytes=1 << 20)) as s:
+        yield s
+
+
+def test_http_server_with_the_key(live):
+    import httpx2
+
+    async def run() -> None:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {KEY}"}, timeout=300)
+        async with Client(streamable_http_client(f"{live.url}/mcp", http_client=http)) as c:
+            await _session_checks(c, http=True)
+
+    asyncio.run(run())
+
+
+def test_http_server_refuses_a_missing_or_wrong_key(live):
+    import httpx
+
+    with httpx.Client(base_url=live.url, timeout=30) as c:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+        r = c.post("/mcp", json=body)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+        r = c.post("/mcp", json=body, headers={"Authorization": "Bearer sk-wrong"})
+        assert r.status_code == 401
