@@ -31,6 +31,7 @@ from .perfmodel import Estimate, PerfModels
 from .problems import parse
 from .render import answer_text
 from .tasks.base import Problem, Verdict
+from .tasks.text import TextProblem
 from .types import (
     LLM_TARGET,
     Attempt,
@@ -564,6 +565,15 @@ class Orchestra:
         t0 = time.perf_counter()
         att = Attempt(processor=name, device=device)
         shared = 1
+        if isinstance(it.parsed, TextProblem) and llm.supports_tools:
+            try:
+                run_with_timeout(
+                    lambda: self._tool_answer(llm, it.parsed, att), self.processor_timeout_s, name
+                )
+            except Exception as e:
+                att.error = _error_text(e)
+            self._llm_done(it, att, name, device, t0, 1)
+            return
         try:
             answer, result = run_with_timeout(
                 lambda: llm.answer(it.parsed), self.processor_timeout_s, name
@@ -581,6 +591,13 @@ class Orchestra:
                     att.consistent = verdict.consistent
         except Exception as e:
             att.error = _error_text(e)
+        if isinstance(it.parsed, TextProblem) and att.error is None:
+            att.reason = att.reason or "answered as prose: this LLM cannot call tools"
+        self._llm_done(it, att, name, device, t0, shared)
+
+    def _llm_done(
+        self, it: _Item, att: Attempt, name: str, device: str, t0: float, shared: int
+    ) -> None:
         att.latency_s = time.perf_counter() - t0
         # a reply generated in a batch of n shares the device's time with n-1 others
         att.energy_j = att.latency_s * power_w(device) / shared
@@ -596,6 +613,52 @@ class Orchestra:
             errors=int(att.error is not None),
             cost_usd=att.cost_usd,
             energy_j=att.energy_j,
+        )
+
+    def _tool_answer(self, llm: LLM, problem: Any, att: Attempt) -> None:
+        """A request in words through the LLM's tool calls: its formalization is parsed,
+        solved by the family's exact solver and verified; the final reply is the answer."""
+        from .llm.formalize import answer_with_tools
+
+        done = answer_with_tools(llm, problem.text, self._formal_solve)
+        att.answer, att.tool_rounds = done.text, done.rounds
+        att.tokens = sum(r.tokens for r in done.results)
+        att.cost_usd = sum(r.cost_usd for r in done.results)
+        if done.formalization is not None:
+            att.formalization, att.solved, att.verified = (
+                done.formalization,
+                done.answer,
+                done.verified,
+            )
+            att.reason = f"the LLM formalized it as {done.formalization.get('kind')}; " + (
+                "the solver's answer was verified" if done.verified else "no verified answer"
+            )
+        if done.stopped:
+            att.reason = done.stopped
+        elif done.formalization is None:
+            att.reason = "answered as prose: the LLM called no tool"
+
+    @staticmethod
+    def _formal_solve(puzzle: dict[str, Any]) -> tuple[Any, bool | None, str]:
+        """Parse, solve exactly and verify a formalized puzzle (ValueError: it does not
+        parse, with the parser's message)."""
+        from .tasks.base import ParseError
+
+        try:
+            problem = parse(puzzle)
+        except ParseError as e:
+            raise ValueError(str(e)) from None
+        family = family_registry.family_of(problem)
+        if family is None:
+            raise ValueError("no family reads this object; give one of the listed forms")
+        if not family.has("solve"):
+            return None, None, f"{family.name} has no exact solver here"
+        answer = family_registry.guarded(family, "solver", lambda: family.solve(problem))
+        if answer is None:
+            return None, False, "the solver found no solution: the puzzle has none"
+        verdict = family_registry.verify(problem, answer)
+        return answer, None if verdict is None else verdict.correct, (
+            verdict.reason if verdict is not None else ""
         )
 
     def _llm_workers(self) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
+from .llm.base import ToolRound
 from .schedulers import ScheduleDecision
 from .tasks.base import Evidence, Problem
 
@@ -49,6 +50,9 @@ class Attempt(BaseModel):
     verified: bool | None = None
     consistent: bool | None = None  # reproduces every demonstration (ARC), as checked
     evidence: Evidence | None = None  # the program (or model check) behind the answer
+    formalization: dict[str, Any] | None = None  # a word puzzle as the LLM's tool call put it
+    solved: Any = None  # the verified solver's answer to that formalization
+    tool_rounds: list[ToolRound] = Field(default_factory=list)  # the LLM's tool calls
     reason: str = ""  # the verifier's verdict, or why the attempt was skipped
     error: str | None = None
     latency_s: float = 0.0

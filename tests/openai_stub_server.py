@@ -19,6 +19,9 @@ class StubServer:
         self.requests: list[dict] = []
         self.reply = "Paris."
         self.slow_s = 3.0
+        # scripted assistant turns for tool-calling tests: each a reply text, or a list of
+        # (tool name, arguments text) calls; popped one per request before `reply` is used
+        self.turns: list[str | list[tuple[str, str]]] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,6 +50,26 @@ class StubServer:
                 if mode == "malformed":
                     self._send(200, None, raw=b"{not json")
                     return
+                message: dict = {"role": "assistant", "content": stub.reply}
+                finish = "stop"
+                if stub.turns:
+                    turn = stub.turns.pop(0)
+                    if isinstance(turn, str):
+                        message = {"role": "assistant", "content": turn}
+                    else:
+                        finish = "tool_calls"
+                        message = {
+                            "role": "assistant",
+                            "content": None,
+                            "tool_calls": [
+                                {
+                                    "id": f"call-{len(stub.requests)}-{i}",
+                                    "type": "function",
+                                    "function": {"name": name, "arguments": args},
+                                }
+                                for i, (name, args) in enumerate(turn)
+                            ],
+                        }
                 self._send(
                     200,
                     {
@@ -54,13 +77,7 @@ class StubServer:
                         "object": "chat.completion",
                         "created": 0,
                         "model": body.get("model", "x"),
-                        "choices": [
-                            {
-                                "index": 0,
-                                "finish_reason": "stop",
-                                "message": {"role": "assistant", "content": stub.reply},
-                            }
-                        ],
+                        "choices": [{"index": 0, "finish_reason": finish, "message": message}],
                         "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14},
                     },
                 )

@@ -258,7 +258,7 @@ class LocalLLM(LLM):
     ) -> LLMResult:
         self.load()
         options = (max_tokens or self.max_tokens, temperature, timeout)
-        request = _Request([m.model_dump() for m in messages], options, stop)
+        request = _Request([m.wire() for m in messages], options, stop)
         with self._lock:
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(

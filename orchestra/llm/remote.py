@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from .base import LLM, LLMError, LLMResult, Message
+from .base import LLM, LLMError, LLMResult, Message, ToolCall
 
 _litellm: Any = None
 
@@ -31,6 +31,7 @@ def _lib() -> Any:
 
 class RemoteLLM(LLM):
     device = "remote"
+    supports_tools = True  # litellm passes OpenAI-style tools to any model that has them
 
     def __init__(
         self,
@@ -71,6 +72,7 @@ class RemoteLLM(LLM):
         temperature: float = 0.0,
         stop: list[str] | None = None,
         timeout: float | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> LLMResult:
         lib = _lib()
         missing = self.missing_keys()
@@ -86,9 +88,11 @@ class RemoteLLM(LLM):
         t0 = time.perf_counter()
         for attempt in range(self.max_retries + 1):
             try:
+                extra = {"tools": tools} if tools else {}
                 resp = lib.completion(
+                    **extra,
                     model=self.model,
-                    messages=[m.model_dump() for m in messages],
+                    messages=[m.wire() for m in messages],
                     api_base=self.api_base,
                     max_tokens=max_tokens or self.max_tokens,
                     temperature=temperature,
@@ -110,7 +114,16 @@ class RemoteLLM(LLM):
             except Exception as e:  # bad request, auth, malformed reply: say which, once
                 raise LLMError(f"{self.model}: {_short(e)}") from None
         try:
-            text = resp.choices[0].message.content or ""
+            message = resp.choices[0].message
+            text = message.content or ""
+            calls = [
+                ToolCall(
+                    id=str(c.id or f"call-{i}"),
+                    name=str(c.function.name or ""),
+                    arguments=str(c.function.arguments or ""),
+                )
+                for i, c in enumerate(getattr(message, "tool_calls", None) or [])
+            ]
             usage = getattr(resp, "usage", None)
             prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
             completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -118,6 +131,7 @@ class RemoteLLM(LLM):
             raise LLMError(f"{self.model}: malformed reply ({e})") from None
         return LLMResult(
             text=text.strip(),
+            tool_calls=calls,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             latency_s=time.perf_counter() - t0,
