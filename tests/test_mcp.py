@@ -112,3 +112,36 @@ def test_http_server_refuses_a_missing_or_wrong_key(live):
         assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
         r = c.post("/mcp", json=body, headers={"Authorization": "Bearer sk-wrong"})
         assert r.status_code == 401
+
+
+def test_a_client_that_disconnects_mid_call_leaves_the_server_serving():
+    import httpx2
+    import numpy as np
+
+    from specialists.arc_search import ArcSearch
+
+    rng = np.random.default_rng(0)
+    noise = {  # an ARC task with no program: the search runs to its deadline
+        "train": [
+            {
+                "input": rng.integers(0, 10, (8, 8)).tolist(),
+                "output": rng.integers(0, 10, (3, 3)).tolist(),
+            }
+            for _ in range(3)
+        ],
+        "test": [{"input": rng.integers(0, 10, (8, 8)).tolist()}],
+    }
+    engine = Orchestra(llm=None, specialists=["exact-sudoku", ArcSearch(budget_s=3, workers=1)])
+    with LiveServer(http_app(build_server(engine), api_keys=[], max_body_bytes=1 << 20)) as s:
+
+        async def run() -> None:
+            url = f"{s.url}/mcp"
+            async with Client(streamable_http_client(url, http_client=httpx2.AsyncClient())) as c:
+                call = asyncio.create_task(c.call_tool("solve", {"problem": noise}))
+                await asyncio.sleep(0.5)
+                call.cancel()  # the client goes away mid-call
+            async with Client(streamable_http_client(url, http_client=httpx2.AsyncClient())) as c:
+                r = await c.call_tool("solve", {"problem": PUZZLE})
+                assert not r.is_error and r.structured_content["verified"] is True
+
+        asyncio.run(run())
