@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .registry import RegistryError, load_ref
+from .refs import RegistryError, load_ref
 from .tasks.base import Evidence, ParseError, Problem, Verdict
 from .tasks.family import Detection, Family, FamilyError
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .refs import RegistryError, load_ref
+
 ENTRY_POINT_GROUP = "orchestra.specialists"
 
 
@@ -29,19 +31,6 @@ class SpecialistInfo(BaseModel):
     description: str
     source: str  # "builtin", "code" or "plugin:<distribution>" (a family's, for derived ones)
     loaded: bool
-
-
-class RegistryError(LookupError):
-    pass
-
-
-def load_ref(ref: str) -> Any:
-    """The object a "module:attribute.path" reference names (entry points, built-ins)."""
-    module, _, attr = ref.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 class _Entry:

@@ -82,6 +82,10 @@ class SudokuFamily(Family):
         "sudoku9-search": {"size": 9, "tier": "minimal", "min_nodes": 1},
         # Peter Norvig's 95 hard puzzles (data/top95.txt), a published list
         "sudoku9-top95": {"published": "top95.txt"},
+        # Sudoku-Extreme's sources, test parts (data/*-test.txt; `benchmarks/
+        # sudoku_extreme_split.py` wrote them, disjoint from the *-train.txt parts)
+        "sudoku9-extreme": {"published": "extreme-test.txt"},
+        "sudoku9-17clue": {"published": "17clue-test.txt"},
     }
     quick_tasks = ("sudoku6-minimal", "sudoku9-medium")
     mixed_tasks = ("sudoku6-minimal", "sudoku9-medium")
