@@ -166,7 +166,7 @@ def training_throughput(device: str, tiny: bool) -> list[dict[str, Any]]:
         x = torch.randint(1, cfg.vocab_size, (batch, cfg.seq_len), device=device)
         carry = model.initial_carry(batch)
 
-        def step() -> None:
+        def step(model: Any = model, opt: Any = opt, carry: Any = carry, x: Any = x) -> None:
             _, logits, q = model(carry, x)
             loss = F.cross_entropy(logits.transpose(1, 2), x) + q.float().mean()
             opt.zero_grad(set_to_none=True)
