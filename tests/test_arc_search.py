@@ -448,3 +448,72 @@ def test_bench_runs_arc_search_with_each_tasks_own_seconds():
     assert scores == [True, True]
     # each task's latency is its own search time, not the whole batch's wall time
     assert all(0 < o.latency_s < 30 for o in outcomes)
+
+
+# -- every grid step on a small grid ---------------------------------------------------------
+
+G = [[0, 1, 0, 0], [0, 1, 2, 0], [0, 0, 0, 3]]
+
+
+@pytest.mark.parametrize(
+    "program, grid, want",
+    [
+        ("mirror(h)", [[1, 2]], [[1, 2, 2, 1]]),
+        ("mirror(v_rev)", [[1], [2]], [[2], [1], [1], [2]]),
+        ("mirror(hv)", [[1, 2]], [[1, 2, 2, 1], [1, 2, 2, 1]]),
+        ("tile(1, 3)", [[1, 2]], [[1, 2, 1, 2, 1, 2]]),
+        ("crop_to(2)", G, [[2]]),
+        ("swap_bg", [[5, 5], [5, 1]], [[0, 0], [0, 1]]),
+        ("keep(most)", G, [[0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]),
+        ("keep(least)", [[1, 1, 2]], [[0, 0, 2]]),
+        ("erase(1)", G, [[0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 3]]),
+        ("mask", G, [[0, 1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]]),
+        ("most_colour", G, [[1]]),
+        ("least_colour", [[1, 1, 2]], [[2]]),
+        ("halo(4)", [[0, 0, 0], [0, 1, 0], [0, 0, 0]], [[0, 4, 0], [4, 1, 4], [0, 4, 0]]),
+        ("halo8(4)", [[0, 0, 0], [0, 1, 0]], [[4, 4, 4], [4, 1, 4]]),
+        ("hollow", [[1, 1, 1], [1, 1, 1], [1, 1, 1]], [[1, 1, 1], [1, 0, 1], [1, 1, 1]]),
+        ("outline(2)", [[1, 1, 1], [1, 1, 1], [1, 1, 1]], [[2, 2, 2], [2, 1, 2], [2, 2, 2]]),
+        ("shift(right)", [[1, 0, 0]], [[0, 0, 1]]),
+        ("shift(down)", [[1], [0]], [[0], [1]]),
+        ("extend(right)", [[1, 0, 0], [0, 0, 0]], [[1, 1, 1], [0, 0, 0]]),
+        ("extend(v)", [[0, 0], [2, 0], [0, 0]], [[2, 0], [2, 0], [2, 0]]),
+        ("connect(h)", [[3, 0, 0, 3, 0]], [[3, 3, 3, 3, 0]]),
+        ("connect(v)", [[1], [0], [1]], [[1], [1], [1]]),
+        ("denoise", [[1, 0, 0], [0, 0, 2], [0, 0, 2]], [[0, 0, 0], [0, 0, 2], [0, 0, 2]]),
+        ("majority", [[1, 1, 1], [1, 2, 1], [1, 1, 1]], [[1, 1, 1], [1, 1, 1], [1, 1, 1]]),
+        ("label(size)", [[1, 1, 0, 2]], [[2, 2, 0, 1]]),
+        ("label(rank)", [[1, 1, 0, 2]], [[1, 1, 0, 2]]),
+        ("objects |> count", G, [[1, 1, 1]]),
+        ("objects |> largest |> shape", G, [[1], [1]]),
+        ("objects |> largest |> erase", G, [[0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 3]]),
+        ("objects |> unique_size |> keep", G, [[0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]),
+        ("objects(multi) |> largest |> crop", G, [[1, 0], [1, 2]]),
+        ("objects(diag, multi) |> largest |> crop", G, [[1, 0, 0], [1, 2, 0], [0, 0, 3]]),
+        ("split(halves_h) |> pick(most)", [[1, 1, 0, 2]], [[1, 1]]),
+        ("split(halves_h) |> first_only", [[1, 1, 0, 2]], [[1, 0]]),
+        ("split(halves_h) |> nor", [[1, 0, 0, 0]], [[0, 1]]),
+        ("split(thirds_h) |> pick(unique)", [[1, 1, 2]], [[2]]),
+        ("symmetrize(v)", [[1, 2], [0, 0]], [[1, 2], [1, 2]]),
+        ("unmask(9, h)", [[1, 9, 2, 1]], [[1, 2, 2, 1]]),
+        ("scale_up(2) |> scale_down(2)", G, G),
+    ],
+)
+def test_each_step_on_a_small_grid(program, grid, want):
+    assert parse(program).run(grid).tolist() == want
+
+
+def test_test_time_training_takes_unseen_tasks_only_where_it_pays(monkeypatch):
+    """On this CPU `trm-arc-ttt` declines and says why (the chain goes on to the LLM);
+    asked for explicitly, it takes an unseen task and not one the checkpoint knows."""
+    from specialists.trm_arc_ttt import TRMArcTTT
+
+    pairs, (test_in, _) = _task("flip_h", seed=11)
+    task = _problem(pairs, test_in)
+    engine = Orchestra(llm="none", specialists=["trm-arc-ttt"])
+    sol = engine.solve(task)
+    assert any("runs only on a GPU here" in n for n in sol.notes)
+    monkeypatch.setenv("ORCHESTRA_ARC_TTT", "1")
+    wanted = TRMArcTTT()
+    known = next(t for t in load(1, "training") if max(t.max_side(), 1) <= 8)
+    assert wanted.supports(task) and not wanted.supports(known)

@@ -83,65 +83,31 @@ def _attempts(a: Any) -> Any:
 
 
 class TestTimeSolver:
-    """ARC the paper's way for a task no checkpoint knows: train on its demonstrations
-    (from the shipped ARC checkpoint, puzzle embeddings and network) for a fixed budget,
-    then predict on every view and vote. The training time is part of the latency."""
+    """ARC the paper's way for a task no checkpoint knows: the `trm-arc-ttt` specialist
+    (train on its demonstrations from the shipped ARC checkpoint for a fixed budget, then
+    predict on every view and vote), enabled here whatever the device. The training time
+    is part of the latency."""
 
     __test__ = False  # not a pytest class
 
     def __init__(self, base: Any, seconds: float = 60.0, workdir: str | None = None):
-        import tempfile
+        from specialists.trm_arc_ttt import TRMArcTTT
 
         self.base, self.seconds = base, seconds
         self.name = f"trm-arc-ttt-{seconds:g}s"
-        self.device = "cpu"
+        self.specialist = TRMArcTTT(base, seconds=seconds, workdir=workdir, enabled=True)
+        self.device = self.specialist.device
         self.params: int | None = None
-        self.workdir = workdir or tempfile.mkdtemp(prefix="orchestra-ttt-")
 
     def applies(self, item: Item) -> bool:
         """ARC tasks the base checkpoint does not already know (those need no training)."""
-        from orchestra.tasks import arc
-
-        return isinstance(item.problem, arc.ArcProblem) and not self._known(item.problem)
-
-    def _known(self, problem: Any) -> bool:
-        from specialists.trm.checkpoint import load_config
-
-        if not hasattr(self, "_base_spec"):
-            self._base_spec: Any = load_config(self.base)[1]
-        return self._base_spec.entry(problem) is not None
+        return self.specialist.supports(item.problem)
 
     def _one(self, item: Item) -> Outcome:
-        import json
-        from pathlib import Path
-
-        from specialists.trm.train import build_run
-        from specialists.trm_arc import TRMArcSpecialist
-
-        d = Path(self.workdir) / item.id.replace("/", "_")
-        d.mkdir(parents=True, exist_ok=True)
-        (d / "task.json").write_text(json.dumps(item.problem.to_json()))  # type: ignore[attr-defined]
         t0 = time.perf_counter()
-        run = build_run(
-            "arc",
-            preset="arc-cpu",
-            out=d / "run",
-            overrides={
-                "task.source": str(d / "task.json"),
-                "init": str(self.base),
-                "minutes": self.seconds / 60,
-                "eval_every": 10**9,
-                "eval_n": 1,
-                "compile": False,
-                "progress": False,
-            },
-            log=lambda s: None,
-        )
-        run.train()
-        specialist = TRMArcSpecialist(run.ema, run.spec)
-        (a,) = specialist.solve_batch([item.problem])
+        a = self.specialist.solve_one(item.problem)
         busy = time.perf_counter() - t0
-        self.params = run.raw.num_params()
+        self.params = getattr(self.specialist, "params", None)
         energy = busy * power_w(self.device)
         return Outcome(
             answer=_attempts(a),
