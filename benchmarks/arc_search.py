@@ -97,9 +97,10 @@ def report(results: list[dict[str, Any]], budget: float, workers: int, n: int = 
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        precision = f"{r['precision']:.0%}" if r["consistent"] else "-"
         lines.append(
             f"| {r['set']} | {r['tasks']} | {r['right']} ({r['right'] / max(r['tasks'], 1):.1%})"
-            f" | {r['consistent']} | {r['precision']:.0%} | {r['median_s']:.1f}"
+            f" | {r['consistent']} | {precision} | {r['median_s']:.1f}"
             f" | {r['mean_s']:.1f} | {r['rate']:,.0f} | {r['timed_out']}"
             f" | {r['wall_s'] / 60:.0f} min |"
         )

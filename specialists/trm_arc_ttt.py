@@ -72,10 +72,11 @@ class TRMArcTTT(BaseSpecialist):
         )
 
     def why_not(self, problem: Problem) -> str | None:
-        if problem.kind != "arc" or self.supports(problem):
+        """Said only of tasks it would train on: a task the base already knows needs none."""
+        if self.base is None or problem.kind != "arc" or self.supports(problem):
+            return None  # without a base there is nothing to offer: no note
+        if self._known(problem):
             return None
-        if self.base is None:
-            return "no ARC base checkpoint to start test-time training from"
         if not self.enabled:
             return f"test-time training runs only on a GPU here (or with {ENV_ENABLE}=1)"
         return None

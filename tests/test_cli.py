@@ -111,6 +111,9 @@ def test_demo_runs_the_mixed_workload():
         elif x["label"].startswith("ARC-AGI-1 training"):  # a task the shipped checkpoint knows
             first = x["trace"]["attempts"][0]
             assert first["processor"] == "trm-arc" and first["answer"] is not None
+        elif x["label"].startswith("ARC-AGI-1 eval"):  # unseen: the program search answers
+            assert x["route"] == "arc-search" and x["consistent"] is True
+            assert any(a["evidence"] and a["evidence"]["program"] for a in x["trace"]["attempts"])
         else:  # no LLM yet: said plainly, never a made-up answer
             assert x["answer"] is None and "no LLM backend" in x["error"]
     procs = {p["name"]: p for p in report["workload_split"]["processors"]}
