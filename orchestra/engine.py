@@ -618,9 +618,9 @@ class Orchestra:
     def _tool_answer(self, llm: LLM, problem: Any, att: Attempt) -> None:
         """A request in words through the LLM's tool calls: its formalization is parsed,
         solved by the family's exact solver and verified; the final reply is the answer."""
-        from .llm.formalize import answer_with_tools
+        from .llm.formalize import answer_with_tools, solve_formalized
 
-        done = answer_with_tools(llm, problem.text, self._formal_solve)
+        done = answer_with_tools(llm, problem.text, solve_formalized)
         att.answer, att.tool_rounds = done.text, done.rounds
         att.tokens = sum(r.tokens for r in done.results)
         att.cost_usd = sum(r.cost_usd for r in done.results)
@@ -637,29 +637,6 @@ class Orchestra:
             att.reason = done.stopped
         elif done.formalization is None:
             att.reason = "answered as prose: the LLM called no tool"
-
-    @staticmethod
-    def _formal_solve(puzzle: dict[str, Any]) -> tuple[Any, bool | None, str]:
-        """Parse, solve exactly and verify a formalized puzzle (ValueError: it does not
-        parse, with the parser's message)."""
-        from .tasks.base import ParseError
-
-        try:
-            problem = parse(puzzle)
-        except ParseError as e:
-            raise ValueError(str(e)) from None
-        family = family_registry.family_of(problem)
-        if family is None:
-            raise ValueError("no family reads this object; give one of the listed forms")
-        if not family.has("solve"):
-            return None, None, f"{family.name} has no exact solver here"
-        answer = family_registry.guarded(family, "solver", lambda: family.solve(problem))
-        if answer is None:
-            return None, False, "the solver found no solution: the puzzle has none"
-        verdict = family_registry.verify(problem, answer)
-        return answer, None if verdict is None else verdict.correct, (
-            verdict.reason if verdict is not None else ""
-        )
 
     def _llm_workers(self) -> int:
         own = getattr(self.llm, "max_concurrency", None)

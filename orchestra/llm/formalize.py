@@ -118,3 +118,28 @@ def _one(call: ToolCall, solver: Solver, out: Formalized) -> str | None:
         return None if already else out.rounds[-1].result
     out.formalization, out.answer, out.verified = puzzle, answer, verified
     return record(json.dumps({"verified": verified, "answer": answer, "note": message}))
+
+
+def solve_formalized(puzzle: dict[str, Any]) -> tuple[Any, bool | None, str]:
+    """Parse, solve exactly and verify a formalized puzzle: (answer, verdict, note).
+    ValueError (with the parser's message) for a puzzle that does not parse."""
+    from .. import family_registry
+    from ..problems import parse
+    from ..tasks.base import ParseError
+
+    try:
+        problem = parse(puzzle)
+    except ParseError as e:
+        raise ValueError(str(e)) from None
+    family = family_registry.family_of(problem)
+    if family is None:
+        raise ValueError("no family reads this object; give one of the listed forms")
+    if not family.has("solve"):
+        return None, None, f"{family.name} has no exact solver here"
+    answer = family_registry.guarded(family, "solver", lambda: family.solve(problem))
+    if answer is None:
+        return None, False, "the solver found no solution: the puzzle has none"
+    verdict = family_registry.verify(problem, answer)
+    if verdict is None:
+        return answer, None, ""
+    return answer, verdict.correct, verdict.reason
