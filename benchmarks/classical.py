@@ -40,7 +40,7 @@ def solver_rows(n: int) -> list[tuple[str, int, float]]:
     easy = [i.problem for i in sudoku.generate_many(n, 9, seed=10_000, tier="easy")]
     minimal = sudoku.generate_many(n, 9, seed=20_000, tier="minimal")
     hard = [i.problem for i in minimal if i.nodes >= 3]
-    famous = [sudoku.SudokuProblem.from_string(s) for s in FAMOUS_HARD]
+    famous = [sudoku.from_string(s) for s in FAMOUS_HARD]
     famous = [p for p in famous if sudoku.count_solutions(p) == 1]
     rows = []
     for label, puzzles in (

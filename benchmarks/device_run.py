@@ -49,7 +49,7 @@ def smoke(device: str, batch: int = 4) -> list[dict[str, Any]]:
     import torch
     import torch.nn.functional as F
 
-    from specialists import catalog
+    from orchestra import catalog
     from specialists.trm import checkpoint
 
     rows = []
@@ -83,8 +83,7 @@ def inference(
 ) -> list[dict[str, Any]]:
     """Puzzles per second: the TRM specialist against the family's exact solver, on the
     same puzzles; the exact solver's rate does not depend on the batch (one at a time)."""
-    from orchestra import family_registry
-    from specialists import catalog
+    from orchestra import catalog, family_registry
     from specialists.trm_specialist import TRMSpecialist
 
     rows = []
@@ -199,7 +198,7 @@ def training_throughput(device: str, tiny: bool) -> list[dict[str, Any]]:
 
 def train_hard(device: str, out: Path, minutes: float, tiny: bool) -> dict[str, Any]:
     """Continue the hard 9x9 tier from the shipped checkpoint for the time left."""
-    from specialists import catalog
+    from orchestra import catalog
     from specialists.trm.train import build_run
 
     base = next((d for d in catalog.checkpoints("sudoku") if d.name == SUDOKU_HARD), None)

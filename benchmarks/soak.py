@@ -3,6 +3,7 @@ the highest rate the server sustains, over real HTTP on loopback, against a real
 `orchestra serve` process (with an API key, so refusals are part of the mix).
 
     python -m benchmarks.soak [--minutes 10] [--clients 16] [--max-growth-mb 200]
+                              [--arc-budget 5]
 
 Closed-loop clients (each sends its next request as soon as the last is answered), so the
 rate is whatever the server sustains. The mix, per 20 requests: 10 puzzles of every
@@ -10,8 +11,9 @@ installed family with quick bench tasks (Sudoku, mazes, ARC, N-Queens, colouring
 prose (no LLM configured: answered with a clear error), 2 broken puzzles (400), 2
 malformed bodies (422), 1 oversized body (413), 1 request without a key (401), 1 chat
 completion, 1 /metrics read. Reports requests, rate, outcomes by class, latency
-percentiles, how the puzzles were answered (verified, unverified, unanswered: ARC with no
-LLM configured has no fallback), and the server's resident memory every 10 s, and fails
+percentiles, how the puzzles were answered (verified; unverified: an ARC answer is at best
+consistent with the demonstrations; unanswered: no TRM or program found one, and no LLM is
+configured), and the server's resident memory every 10 s, and fails
 (exit 1) on any 5xx, transport error, answer the server called verified that the rules
 reject, or memory growth after the first minute beyond the bound.
 """
@@ -92,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=10.0)
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--max-growth-mb", type=float, default=200.0)
+    p.add_argument(
+        "--arc-budget",
+        type=float,
+        default=5.0,
+        help="seconds of program search per ARC task in the server (ORCHESTRA_ARC_BUDGET)",
+    )
     p.add_argument("--out", help="write the results as JSON here too")
     args = p.parse_args(argv)
 
@@ -112,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             "4096",
         ],
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "ORCHESTRA_ARC_BUDGET": f"{args.arc_budget:g}"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
@@ -193,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "minutes": args.minutes,
         "clients": args.clients,
+        "arc_budget_s": args.arc_budget,
         "requests": total,
         "requests_per_s": total / wall,
         "outcomes": dict(sorted(outcomes.items())),
@@ -205,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
     }
     print(
-        f"`python -m benchmarks.soak --minutes {args.minutes:g} --clients {args.clients}` on "
+        f"`python -m benchmarks.soak --minutes {args.minutes:g} --clients {args.clients} "
+        f"--arc-budget {args.arc_budget:g}` on "
         f"{machine()}: {total:,} requests in {wall / 60:.1f} min ({result['requests_per_s']:.1f}"
         f"/s), p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, p99 "
         f"{result['p99_ms']:.0f} ms; server memory {rss_start:.0f} MB with the weights loaded, "

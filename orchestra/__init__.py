@@ -43,6 +43,7 @@ def __getattr__(name: str):
         return getattr(client, name)
     raise AttributeError(f"module 'orchestra' has no attribute {name!r}")
 
+
 __all__ = [
     "Client",
     "ClientError",

@@ -149,7 +149,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     engine = _engine(args)
     router = engine.router
     if args.router:
-        from routers.registry import make_router
+        from .router_registry import make_router
 
         try:
 
@@ -285,9 +285,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not any(s.name.startswith("trm") for s in registry.specialists()):
         missing.append("no TRM specialist is installed: puzzles went to the exact solvers")
     if engine.llm is None:
-        missing.append(
-            "no LLM backend is configured: prose gets no answer"
-        )
+        missing.append("no LLM backend is configured: prose gets no answer")
     if args.json:
         _print_json(
             {
@@ -417,6 +415,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_batch=args.max_batch,
         max_wait_ms=args.max_wait_ms,
         max_queue=args.max_queue,
+        max_concurrent_batches=args.max_concurrent_batches,
         timeout_s=args.timeout,
         llm_concurrency=args.llm_concurrency,
         api_keys=keys,
@@ -519,6 +518,12 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--max-batch", type=int, default=64, help="micro-batch size cap")
     sv.add_argument("--max-wait-ms", type=float, default=5.0, help="micro-batch gathering time")
     sv.add_argument("--max-queue", type=int, default=1024, help="waiting requests before 429")
+    sv.add_argument(
+        "--max-concurrent-batches",
+        type=int,
+        default=4,
+        help="micro-batches in flight at once, so a slow one (an ARC search) blocks no other",
+    )
     sv.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
     sv.add_argument("--llm-concurrency", type=int, default=4)
     sv.add_argument(

@@ -170,11 +170,19 @@ def unregister_family(name: str) -> None:
     _changed()
 
 
-def _changed() -> None:
-    """Specialists are derived from families (exact solvers, TRMs): list them again."""
-    from . import registry
+_listeners: list[Callable[[], None]] = []
 
-    registry.refresh(families=False)
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call `callback` whenever a family is registered or removed: what is derived from the
+    families (the specialist registry: exact solvers, TRMs) lists itself again. The
+    registries above subscribe; this module knows none of them."""
+    _listeners.append(callback)
+
+
+def _changed() -> None:
+    for callback in list(_listeners):
+        callback()
 
 
 def all_families() -> list[Family]:

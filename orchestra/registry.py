@@ -1,7 +1,10 @@
 """Specialists by name: registered in code with `@register_specialist("name")`, by an
-installed package through the entry-point group `orchestra.specialists`, or derived from
-the problem families: every family with an exact solver gets its solver specialist, and
-every kind with TRM checkpoints on the search path its `trm-<kind>` specialist.
+installed package through the entry-point group `orchestra.specialists` (one class or
+factory each), offered by a provider in the group `orchestra.specialist_providers` (a
+callable returning `Offer`s: for specialists that depend on what is installed, such as
+one TRM specialist per kind with checkpoints), or derived from the problem families:
+every family with an exact solver gets its solver specialist. The built-in TRM
+specialists arrive through a provider (`specialists.trm_provider`), as a plug-in's would.
 
 Nothing is imported or instantiated until first use: `import orchestra` touches no CUDA
 and loads no weights, `specialists()` imports the classes (to read their kinds), and
@@ -10,18 +13,35 @@ and loads no weights, `specialists()` imports the classes (to read their kinds),
 
 from __future__ import annotations
 
-import functools
 import importlib
 import threading
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
 
+from . import family_registry
 from .refs import RegistryError, load_ref
 
 ENTRY_POINT_GROUP = "orchestra.specialists"
+PROVIDER_GROUP = "orchestra.specialist_providers"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A specialist a provider can build, described without building it: listing the
+    specialists must not import torch or load weights. `factory` is called once, on first
+    use, with no arguments; `source` defaults to the provider's distribution."""
+
+    name: str
+    factory: Callable[[], Any]
+    kinds: tuple[str, ...]
+    priority: int = 0
+    description: str = ""
+    source: str = ""
 
 
 class SpecialistInfo(BaseModel):
@@ -76,6 +96,8 @@ def _discover() -> None:
         if _discovered:
             return
         _derive_from_families()
+        for ep in entry_points(group=PROVIDER_GROUP):
+            _take_offers(ep.name, ep.value, f"plugin:{ep.dist.name if ep.dist else '?'}")
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             dist = ep.dist.name if ep.dist else "?"
             _entries.setdefault(ep.name, _Entry(ep.name, f"plugin:{dist}", ref=ep.value))
@@ -83,37 +105,30 @@ def _discover() -> None:
 
 
 def _derive_from_families() -> None:
-    from . import family_registry
     from .specialist import solver_class
 
-    catalog: Any
-    try:
-        from specialists import catalog
-    except ImportError:  # orchestra used without the specialists package
-        catalog = None
     for family in family_registry.all_families():
-        source = family_registry.source(family.name)
         if family.has("solve"):
             cls = solver_class(family)
+            source = family_registry.source(family.name)
             _entries.setdefault(cls.name, _Entry(cls.name, source, factory=cls))
-        if catalog is None or not family.has("trm"):
-            continue
-        for kind in catalog.kinds_with_checkpoints(family.name):
-            name = f"trm-{kind}"
+
+
+def _take_offers(provider: str, ref: str, source: str) -> None:
+    """The offers of one provider; a provider that fails is warned about and skipped, so
+    one broken plug-in costs its own specialists only."""
+    try:
+        offers: Iterable[Offer] = load_ref(ref)()
+        for offer in offers:
             meta = {
-                "kinds": (kind,),
-                "priority": 50,  # before the exact solver; the verifier backs it up
-                "description": f"TRM checkpoints for {kind}"
-                + (f" ({family.name} family)" if kind != family.name else ""),
+                "kinds": tuple(offer.kinds),
+                "priority": offer.priority,
+                "description": offer.description,
             }
-            factory = functools.partial(_trm_specialist, family.name, kind)
-            _entries.setdefault(name, _Entry(name, source, factory=factory, meta=meta))
-
-
-def _trm_specialist(family: str, kind: str, **options: Any) -> Any:
-    from specialists.trm_specialist import family_specialist
-
-    return family_specialist(family, kind, **options)
+            entry = _Entry(offer.name, offer.source or source, factory=offer.factory, meta=meta)
+            _entries.setdefault(offer.name, entry)
+    except Exception as e:
+        warnings.warn(f"specialist provider {provider!r} ({ref}) failed: {e}", stacklevel=3)
 
 
 def refresh(*, families: bool = True) -> None:
@@ -123,8 +138,6 @@ def refresh(*, families: bool = True) -> None:
     `families`: look again for plug-in families too (and the grid tasks they know)."""
     global _discovered
     if families:
-        from . import family_registry
-
         family_registry.refresh()
     with _lock:
         for name in [n for n, e in _entries.items() if e.source != "code"]:
@@ -215,3 +228,6 @@ def for_kind(kind: str) -> list[str]:
     """Specialists declaring `kind`, highest priority first (ties by name)."""
     found = [s for s in specialists() if kind in s.kinds]
     return [s.name for s in sorted(found, key=lambda s: (-s.priority, s.name))]
+
+
+family_registry.on_change(lambda: refresh(families=False))

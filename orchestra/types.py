@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
 
-from .llm.base import ToolRound
+from .llm.messages import ToolRound
 from .schedulers import ScheduleDecision
 from .tasks.base import Evidence, Problem
 

@@ -44,7 +44,7 @@ class TRMArcTTT(BaseSpecialist):
         workdir: str | None = None,
         enabled: bool | None = None,
     ):
-        from specialists.catalog import arc_base
+        from orchestra.catalog import arc_base
 
         self.base = Path(base) if base is not None else arc_base()
         self.seconds = float(seconds or os.environ.get(ENV_SECONDS) or 60.0)

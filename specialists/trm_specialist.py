@@ -38,13 +38,12 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from orchestra import family_registry
+from orchestra.catalog import checkpoints
 from orchestra.registry import load_ref
 from orchestra.specialist import BaseSpecialist
 from orchestra.tasks.base import Problem
 from orchestra.tasks.family import FamilyError
 from orchestra.types import SpecialistAnswer
-
-from .catalog import checkpoints
 
 Diversify = Literal["noise", "augment"]
 Halt = Literal["steps", "q", "verified"]

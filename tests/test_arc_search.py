@@ -378,6 +378,36 @@ def test_pool_searches_tasks_side_by_side():
     assert out[0].evidence.program == "flip_h"
 
 
+def _worker_that_outlives_nothing(owner_pid):
+    from specialists.arc_search.outcome import start_worker
+
+    start_worker(owner_pid)
+    time.sleep(60)  # a search that would run on long after its owner
+
+
+def test_search_workers_end_when_their_owner_is_gone():
+    """A server stopped mid-search once left its forkserver workers searching for minutes."""
+    import multiprocessing
+    import subprocess
+
+    owner = subprocess.Popen(["sleep", "60"])
+    worker = multiprocessing.get_context("forkserver").Process(
+        target=_worker_that_outlives_nothing, args=(owner.pid,)
+    )
+    worker.start()
+    try:
+        time.sleep(1.0)
+        assert worker.is_alive()
+        owner.kill()
+        owner.wait()
+        worker.join(timeout=5)
+        assert not worker.is_alive()
+    finally:
+        owner.kill()
+        if worker.is_alive():
+            worker.kill()
+
+
 def test_bad_budget_is_refused():
     with pytest.raises(ValueError, match="budget must be positive"):
         ArcSearch(budget_s=-1)

@@ -16,10 +16,9 @@ import orchestra
 from benchmarks.bench.scoring import score
 from benchmarks.bench.solvers import TestTimeSolver
 from benchmarks.bench.tasks import Item
-from orchestra import registry
+from orchestra import catalog, registry
 from orchestra.tasks import arc
 from orchestra.tasks.arc.trm import ArcItem, ArcSpec, arc_digest
-from specialists import catalog
 from specialists.trm import checkpoint
 from specialists.trm.train import build_run
 from specialists.trm_arc import TRMArcSpecialist
@@ -109,7 +108,7 @@ def test_unknown_task_is_declined_with_the_way_to_learn_it(fitted, monkeypatch):
     _, _, out, task = fitted
     monkeypatch.setenv("ORCHESTRA_CHECKPOINTS", str(out))
     monkeypatch.setenv("ORCHESTRA_ARC_BUDGET", "3")  # the program search, before the LLM
-    monkeypatch.setattr(catalog, "SHIPPED", out / "none")
+    monkeypatch.setattr(catalog, "shipped", lambda: [])
     registry.refresh()
     try:
         engine = orchestra.Orchestra(llm=None)

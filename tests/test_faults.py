@@ -20,9 +20,9 @@ from openai_stub_server import StubServer
 from orchestra import BaseSpecialist, Orchestra, registry
 from orchestra.llm import LLMError, LocalLLM, RemoteLLM
 from orchestra.tasks import sudoku
-from specialists import catalog
+from specialists import CHECKPOINTS
 
-SHIPPED_6X6 = Path(catalog.SHIPPED) / "sudoku-6x6"
+SHIPPED_6X6 = CHECKPOINTS / "sudoku-6x6"
 
 
 @pytest.fixture

@@ -135,6 +135,49 @@ def test_concurrent_requests_are_micro_batched_and_kept_apart():
         assert r["problem"]["grid"] == p.grid and sudoku.verify(p, r["answer"])
 
 
+class SlowNine(BaseSpecialist):
+    """Slow on 9x9 grids only: smaller ones go straight on to the exact solver."""
+
+    name, kinds, priority = "slow-nine", ("sudoku",), 99
+
+    def supports(self, problem):
+        return problem.size == 9
+
+    def solve_batch(self, problems):
+        time.sleep(3.0)
+        return [sudoku.solve(p) for p in problems]
+
+
+def test_a_slow_item_holds_up_neither_its_batch_nor_the_next():
+    """A minute-long ARC search used to hold every request of the server: the batch it
+    was in answered when it ended, and the next batch waited for it to start."""
+    engine = Orchestra(specialists=[SlowNine(), "exact-sudoku"], llm=None)
+    nine = sudoku.generate(9, seed=1).problem.to_string()
+    four = [sudoku.generate(4, seed=i).problem.to_string() for i in range(2)]
+    with LiveServer(create_app(engine, Settings(max_wait_ms=300))) as server:
+        slow: dict = {}
+
+        def call_slow():
+            with httpx.Client(base_url=server.url, timeout=30) as c:
+                slow["r"] = c.post("/v1/solve", json={"problem": nine})
+
+        thread = threading.Thread(target=call_slow)
+        thread.start()
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            time.sleep(0.05)  # within the slow request's gathering window: the same batch
+            same = c.post("/v1/solve", json={"problem": four[0]})
+            assert thread.is_alive(), "the 4x4 request waited for the 9x9 one"
+            time.sleep(0.5)  # that batch is now running: this one is the next batch
+            t0 = time.perf_counter()
+            after = c.post("/v1/solve", json={"problem": four[1]})
+            waited = time.perf_counter() - t0
+            assert thread.is_alive(), "the next batch waited for the slow one"
+        thread.join()
+    assert same.json()["verified"] is True and after.json()["verified"] is True
+    assert waited < 2.0
+    assert slow["r"].json()["route"] == "slow-nine" and slow["r"].json()["verified"] is True
+
+
 def test_queue_cap_and_timeout():
     engine = Orchestra(specialists=[Slow(1.0)], llm=None)
     settings = Settings(max_batch=1, max_wait_ms=0, max_queue=1, timeout_s=0.5)
@@ -186,6 +229,34 @@ def test_batcher_keeps_order_and_ownership():
         await b.stop()
 
     asyncio.run(full())
+
+
+def test_batcher_delivers_early_and_runs_batches_side_by_side():
+    def process(items, deliver):
+        for i, x in enumerate(items):
+            if x != "slow":
+                deliver(i, x.upper())
+        time.sleep(0.6 if "slow" in items else 0.0)
+        return [x.upper() for x in items]
+
+    async def timed(b, x):
+        t0 = time.perf_counter()
+        out = await b.submit(x)
+        return out, time.perf_counter() - t0
+
+    async def main():
+        b = MicroBatcher(process, max_batch=8, max_wait_ms=30, early=True, max_concurrent=2)
+        b.start()
+        first = asyncio.gather(timed(b, "slow"), timed(b, "quick"))
+        await asyncio.sleep(0.2)  # the first batch is running; this is a second one
+        second = await timed(b, "next")
+        results = await first
+        await b.stop()
+        return results, second
+
+    (slow, quick), nxt = asyncio.run(main())
+    assert slow[0] == "SLOW" and quick[0] == "QUICK" and nxt[0] == "NEXT"
+    assert slow[1] >= 0.6 and quick[1] < 0.3 and nxt[1] < 0.3
 
 
 def test_a_failing_batch_reaches_every_caller():

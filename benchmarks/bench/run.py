@@ -63,7 +63,7 @@ def make_solvers(
         elif name == "trm-plain":
             out += _trm_solvers(1, batch, plain=True)
         elif name == "trm-ttt":
-            from specialists.catalog import arc_base
+            from orchestra.catalog import arc_base
 
             base = arc_base()
             if base is not None:
@@ -87,7 +87,7 @@ def _trm_solvers(k: int, batch: int, plain: bool = False) -> list[SpecialistSolv
     specialist takes none, ARC's voting over views, only at k = 1). `plain`: the kinds
     whose TRM propagates by default, with propagation off (plain recursion, the paper's
     inference), to measure what propagation adds."""
-    from specialists.catalog import kinds_with_checkpoints
+    from orchestra.catalog import kinds_with_checkpoints
     from specialists.trm_specialist import family_specialist
 
     out = []

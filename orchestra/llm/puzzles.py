@@ -14,7 +14,7 @@ from typing import Any
 from .. import family_registry
 from ..tasks.base import Problem
 from ..tasks.text import TextProblem
-from .base import Message
+from .messages import Message
 
 SYSTEM = "You are a careful solver of logic puzzles. Follow the answer format exactly."
 

@@ -48,6 +48,7 @@ class Settings(BaseModel):
     max_batch: int = 64
     max_wait_ms: float = 5.0
     max_queue: int = 1024
+    max_concurrent_batches: int = 4  # batches in flight at once (a slow one blocks no other)
     llm_concurrency: int = 4
     timeout_s: float = 120.0
     max_body_bytes: int = 1 << 20
@@ -93,7 +94,9 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     engine = engine or Orchestra()
     settings = settings or Settings()
     batcher = MicroBatcher(
-        lambda inputs: engine.solve_many(inputs),
+        lambda inputs, deliver: engine.solve_many(inputs, on_solution=deliver),
+        early=True,
+        max_concurrent=settings.max_concurrent_batches,
         max_batch=settings.max_batch,
         max_wait_ms=settings.max_wait_ms,
         max_queue=settings.max_queue,

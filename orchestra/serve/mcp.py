@@ -177,7 +177,7 @@ def build_server(engine: Orchestra | None = None) -> Any:
 
     @server.resource("orchestra://checkpoints/{name}", description="A TRM checkpoint's card.")
     def checkpoint_resource(name: str) -> str:
-        from specialists import catalog  # the checkpoint catalog (a composition root's reach)
+        from orchestra import catalog
 
         for path in catalog.checkpoints():
             if path.name == name:

@@ -3,7 +3,10 @@ picklable; the grids as lists."""
 
 from __future__ import annotations
 
+import os
 import resource
+import threading
+import time
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,8 +31,27 @@ class TaskOutcome(BaseModel):
         return self.evaluated / self.seconds if self.seconds > 0 else 0.0
 
 
+def start_worker(owner_pid: int, max_bytes: int = MEMORY_BYTES) -> None:
+    """Process-pool initializer: bound the search process's memory, and end it when the
+    process that owns the pool is gone (a server stopped or killed mid-search must not
+    leave searches running: forkserver workers are not its children)."""
+    limit_memory(max_bytes)
+    threading.Thread(target=_watch_owner, args=(owner_pid,), daemon=True).start()
+
+
+def _watch_owner(owner_pid: int, period_s: float = 0.5) -> None:
+    while True:
+        time.sleep(period_s)
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # alive, another user's (cannot happen for our own)
+            pass
+
+
 def limit_memory(max_bytes: int = MEMORY_BYTES) -> None:
-    """Process-pool initializer: bound the address space of a search process."""
+    """Bound the address space of a search process."""
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)

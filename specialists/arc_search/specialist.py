@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, ClassVar
@@ -19,7 +20,7 @@ from orchestra.specialist import BaseSpecialist
 from orchestra.tasks.base import Evidence, Problem
 from orchestra.types import SpecialistAnswer
 
-from .outcome import TaskOutcome, limit_memory, run_task
+from .outcome import TaskOutcome, run_task, start_worker
 
 ENV_BUDGET = "ORCHESTRA_ARC_BUDGET"  # seconds per task
 ENV_WORKERS = "ORCHESTRA_ARC_WORKERS"
@@ -67,24 +68,30 @@ class ArcSearch(BaseSpecialist):
         # the engine's per-batch timeout never cuts a search short.
         self.max_batch = max(1, self.workers * 4)
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # the engine may run two batches at once
 
     # -- running ------------------------------------------------------------------------
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # forkserver: the workers start from a clean process, never a fork of one that
-            # holds torch's or the engine's threads
-            ctx = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=limit_memory
-            )
-            atexit.register(self.close)  # before the interpreter tears its modules down
-        return self._pool
+        with self._pool_lock:
+            if self._pool is None:
+                # forkserver: the workers start from a clean process, never a fork of one
+                # that holds torch's or the engine's threads
+                ctx = multiprocessing.get_context("forkserver")
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=ctx,
+                    initializer=start_worker,
+                    initargs=(os.getpid(),),
+                )
+                atexit.register(self.close)  # before the interpreter tears its modules down
+            return self._pool
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
 
     def _payload(self, problem: Any, extra: Sequence[str]) -> dict[str, Any]:
         return {

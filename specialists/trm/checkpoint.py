@@ -19,8 +19,9 @@ from pydantic import BaseModel, Field
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from orchestra.trm_specs import TaskSpec, spec_from_dict
+
 from .model import TRM, TRMConfig
-from .tasks import TaskSpec, spec_from_dict
 
 FORMAT = "orchestra-trm/1"
 

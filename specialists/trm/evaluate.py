@@ -5,7 +5,7 @@
                                            [--recursion T,n] [--update-card]
 
 Held-out puzzles come from generator seeds that training never uses (see
-`specialists/trm/tasks.py`). Exact accuracy is per puzzle (every token right); with
+`orchestra/trm_specs.py`). Exact accuracy is per puzzle (every token right); with
 several trajectories a puzzle counts as solved when the returned answer passes the
 verifier, and the cost column says how many puzzle-steps that took; `--halt verified`
 stops a puzzle at its first verified answer; `--halt propagate` also commits the cells the

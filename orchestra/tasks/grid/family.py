@@ -53,7 +53,7 @@ class GridFamily(Family):
         with self._lock:
             if self._tasks is None:
                 from orchestra import family_registry
-                from specialists.catalog import checkpoints
+                from orchestra.catalog import checkpoints
 
                 taken = set(family_registry.names()) | {family_registry.TEXT_KIND}
                 for other in family_registry.all_families():

@@ -143,7 +143,7 @@ class GridSpec(TRMTask):
 
     @classmethod
     def from_data(cls, path: str, *, name: str | None, options: dict) -> tuple[dict, str]:
-        from specialists import catalog
+        from orchestra import catalog
 
         if not name:
             raise ValueError("give --name NAME: the task's name becomes its problems' kind")

@@ -5,7 +5,7 @@ from .augment import SudokuTransform, identity, random_transform
 from .codec import SudokuCodec
 from .generate import SudokuInstance, generate, generate_many
 from .geometry import BOX_SHAPES
-from .parse import from_json, parse_text
+from .parse import from_json, from_string, parse_text
 from .problem import KIND, SudokuProblem, render, verify
 from .solver import SolveResult, count_solutions, solve, solve_with_stats
 
@@ -19,6 +19,7 @@ __all__ = [
     "SudokuTransform",
     "count_solutions",
     "from_json",
+    "from_string",
     "generate",
     "generate_many",
     "identity",

@@ -16,7 +16,7 @@ from ..replies import digit_rows
 from .augment import random_transform
 from .generate import Tier, generate
 from .geometry import BOX_SHAPES
-from .parse import from_json, parse_text
+from .parse import from_json, from_string, parse_text
 from .problem import KIND, SudokuProblem, render, verify
 from .solver import propagate, solve
 
@@ -42,7 +42,7 @@ _WRAP = {
 def published(name: str) -> list[SudokuProblem]:
     """A list of puzzles shipped in `data/` (one per line, `#` comments)."""
     lines = (Path(__file__).parent / "data" / name).read_text().splitlines()
-    return [SudokuProblem.from_string(s) for s in lines if s.strip() and not s.startswith("#")]
+    return [from_string(s) for s in lines if s.strip() and not s.startswith("#")]
 
 
 def formats(g: list[list[int]]) -> dict[str, str]:
@@ -197,7 +197,7 @@ class SudokuFamily(Family):
         """Sudoku-Extreme's rows: 81 characters, '.' or '0' blanks."""
         if len(question) != 81:
             return None
-        problem = SudokuProblem.from_string(question.replace("0", "."))
+        problem = from_string(question.replace("0", "."))
         expected = [[int(ch) for ch in answer[r * 9 : (r + 1) * 9]] for r in range(9)]
         return Instance(problem=problem, answer=expected)
 

@@ -168,6 +168,13 @@ def _raise_shape(rows: list[list[str]]) -> None:
             raise ParseError(f"row has {len(row)} cells, expected {expected}", kind=KIND, row=r)
 
 
+def from_string(text: str) -> SudokuProblem:
+    """The Sudoku in `text`, or ParseError: for lists of puzzles, where every line is one."""
+    problem = parse_text(text, strict=True)
+    assert problem is not None  # strict parsing raises instead of returning None
+    return problem
+
+
 def from_json(obj: Any, *, prompt: str | None = None) -> SudokuProblem:
     """A grid from JSON: rows of ints (0 or null for blanks), or rows of strings."""
     if isinstance(obj, dict):

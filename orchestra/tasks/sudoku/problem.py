@@ -75,14 +75,6 @@ class SudokuProblem(Problem):
     def pretty(self) -> str:
         return render(self.grid)
 
-    @classmethod
-    def from_string(cls, text: str) -> SudokuProblem:
-        from .parse import parse_text
-
-        problem = parse_text(text, strict=True)
-        assert problem is not None  # strict parsing raises instead of returning None
-        return problem
-
 
 def check_grid(grid: Grid, *, blanks_allowed: bool = True) -> None:
     """Raise ParseError naming the first thing that makes `grid` no Sudoku."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestra import family_registry
-from orchestra.registry import load_ref
-from orchestra.tasks.trm import TRAIN_SEED_BASE, GeneratedTask, TRMTask
+from . import family_registry
+from .refs import load_ref
+from .tasks.trm import TRAIN_SEED_BASE, GeneratedTask, TRMTask
 
 TaskSpec = TRMTask
 

@@ -3,8 +3,9 @@
 Searched in order: `$ORCHESTRA_CHECKPOINTS` (directories separated by the OS path
 separator), the user cache (`orchestra.cache.checkpoints()`: `$ORCHESTRA_CACHE/checkpoints`,
 else `$XDG_CACHE_HOME/orchestra/checkpoints`, else `~/.cache/orchestra/checkpoints`), the
-checkpoints shipped in `specialists/checkpoints/`,
-and those plug-in families ship (`Family.checkpoints`).
+directories installed packages name in the entry-point group `orchestra.checkpoints` (the
+built-in `specialists` package ships its checkpoints that way, as a plug-in would), and
+those plug-in families ship (`Family.checkpoints`).
 A checkpoint is a directory holding `config.json` and `model.safetensors`.
 """
 
@@ -12,24 +13,45 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
+from importlib.metadata import entry_points
 from pathlib import Path
 
-SHIPPED = Path(__file__).parent / "checkpoints"
+ENTRY_POINT_GROUP = "orchestra.checkpoints"
+
+
+def shipped() -> list[Path]:
+    """The checkpoint directories installed packages ship: each entry point of the group
+    names a path (or a callable returning one or several). One that cannot be loaded is
+    warned about and skipped, so a broken plug-in costs its own checkpoints only."""
+    from .refs import load_ref
+
+    found: list[Path] = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = load_ref(ep.value)
+            value = obj() if callable(obj) else obj
+        except Exception as e:
+            warnings.warn(f"checkpoint directory {ep.name!r} ({ep.value}): {e}", stacklevel=2)
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        found.extend(Path(v) for v in items)
+    return found
 
 
 def user_dir() -> Path:
     """Where a user's own checkpoints go (test-time training and `orchestra train grid`
     write here): the cache's `checkpoints/`, so `$ORCHESTRA_CACHE` moves them too."""
-    from orchestra import cache
+    from . import cache
 
     return cache.checkpoints()
 
 
 def search_path() -> list[Path]:
-    from orchestra import family_registry
+    from . import family_registry
 
     paths = [Path(p) for p in os.environ.get("ORCHESTRA_CHECKPOINTS", "").split(os.pathsep) if p]
-    return [*paths, user_dir(), SHIPPED, *map(Path, family_registry.checkpoint_dirs())]
+    return [*paths, user_dir(), *shipped(), *map(Path, family_registry.checkpoint_dirs())]
 
 
 def _candidates(root: Path) -> list[Path]:
@@ -59,7 +81,7 @@ def checkpoints(family: str | None = None) -> list[Path]:
 def kinds_with_checkpoints(family: str) -> list[str]:
     """The kinds a family's checkpoints answer (one, except data-driven families, whose
     checkpoints each serve the task they were trained on), in search order."""
-    from .trm.tasks import spec_from_dict
+    from .trm_specs import spec_from_dict
 
     kinds: list[str] = []
     for d in checkpoints(family):

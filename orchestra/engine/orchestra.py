@@ -1,0 +1,177 @@
+"""`Orchestra`: the engine's public face. Configuration, the solve calls and the
+accounting; the jobs behind them are the layers it is built from (`routing`, `planning`,
+`specialist_runs`, `llm_attempts`) and the `flow` of one call."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .. import registry
+from .. import schedulers as scheduling
+from ..accounting import Accounting
+from ..llm.base import LLM
+from ..perfmodel import PerfModels
+from ..router_registry import make_router
+from ..types import Solution, WorkloadSplit
+from .flow import Flow
+from .item import Item
+from .llm_attempts import LLMAttempts
+from .results import solution
+
+OnSolution = Callable[[int, Solution], None]
+
+
+class Orchestra(LLMAttempts):
+    """A router, a set of specialists and an optional LLM, with their accounting.
+
+    `router`: a router or a router name ("cascade", the default: rules, then the learned
+    router; "rules", "learned", "llm", "cascade+llm", or a plug-in's name).
+    `specialists`: names from the registry and/or specialist instances (default: every
+    registered specialist). `llm`: an `LLM`, a spec string ("local", "none",
+    "hf:/path", "litellm:openai/gpt-4o-mini"), or "auto" for `$ORCHESTRA_LLM` (default
+    local, the embedded SmolLM2; nothing loads until the first prose problem).
+    `fallback`: per kind, the chain of processor names to try in order (default: the
+    kind's specialists by priority, then "llm"). `processor_timeout_s`: how long one
+    specialist batch or one LLM call may take before its problems move on (None: wait).
+    `scheduler`: a policy name ("latency", the default, or `$ORCHESTRA_SCHEDULER`;
+    "priority", "cost", "accuracy", or a plug-in's) or a `Scheduler`. `perf_models`: the
+    `PerfModels` it reads and feeds, or a path to keep them in (default: the cache).
+    """
+
+    def __init__(
+        self,
+        router: Any = "cascade",
+        specialists: Iterable[str | Any] | None = None,
+        llm: LLM | str | None = "auto",
+        *,
+        fallback: Mapping[str, Sequence[str]] | None = None,
+        max_batch: int = 64,
+        llm_concurrency: int = 16,
+        processor_timeout_s: float | None = 600.0,
+        scheduler: str | scheduling.Scheduler | None = None,
+        perf_models: PerfModels | str | Path | None = None,
+    ) -> None:
+        if max_batch < 1 or llm_concurrency < 1:
+            raise ValueError("max_batch and llm_concurrency must be >= 1")
+        if processor_timeout_s is not None and processor_timeout_s <= 0:
+            raise ValueError("processor_timeout_s must be > 0 (or None: no limit)")
+        self.processor_timeout_s = processor_timeout_s
+        if isinstance(llm, str):
+            from ..llm.select import from_env, from_spec
+
+            self.llm = from_env() if llm == "auto" else from_spec(llm)
+        else:
+            self.llm = llm
+        self.max_batch = max_batch
+        self.llm_concurrency = llm_concurrency
+        self._local: dict[str, Any] = {}
+        self._allowed: set[str] | None = None
+        if specialists is not None:
+            self._allowed = set()
+            for s in specialists:
+                if isinstance(s, str):
+                    registry.info(s)  # fail now, clearly, on an unknown name
+                    self._allowed.add(s)
+                else:
+                    if not getattr(s, "name", ""):
+                        raise ValueError(f"specialist {s!r} has no name")
+                    self._local[s.name] = s
+                    self._allowed.add(s.name)
+        self._fallback = {k: list(v) for k, v in (fallback or {}).items()}
+        if router is None or isinstance(router, str):
+            router = make_router(
+                router or "cascade",
+                targets=self._first_processor,
+                llm=self.llm,
+            )
+        self.router = router
+        self.accounting = Accounting()
+        self.scheduler = (
+            scheduler
+            if scheduler is not None and not isinstance(scheduler, str)
+            else scheduling.get(scheduler)
+        )
+        self.perf = perf_models if isinstance(perf_models, PerfModels) else PerfModels(perf_models)
+        # threads for processor batches, LLM calls and parsing; a call's event loop waits
+        self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="orchestra")
+
+    def solve(self, problem: Any, *, kind: str | None = None) -> Solution:
+        return self.solve_many([problem], kind=kind)[0]
+
+    def solve_many(
+        self,
+        problems: Iterable[Any],
+        *,
+        kind: str | None = None,
+        on_solution: OnSolution | None = None,
+    ) -> list[Solution]:
+        """Solve everything, processors working side by side; results in input order.
+        `on_solution(index, solution)` hears of each problem the moment it is finished (a
+        server answers a quick request without waiting for a slow neighbour in its batch).
+        Synchronous: inside a running event loop (a notebook) it runs on a private loop in
+        a thread; async code should await `asolve_many`."""
+        batch = list(problems)
+        work = self.asolve_many(batch, kind=kind, on_solution=on_solution)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(work)
+        with ThreadPoolExecutor(max_workers=1) as one:
+            return one.submit(asyncio.run, work).result()
+
+    async def asolve(self, problem: Any, *, kind: str | None = None) -> Solution:
+        return (await self.asolve_many([problem], kind=kind))[0]
+
+    async def asolve_many(
+        self,
+        problems: Iterable[Any],
+        *,
+        kind: str | None = None,
+        on_solution: OnSolution | None = None,
+    ) -> list[Solution]:
+        """Solve everything; each item moves along its chain as soon as its own attempt
+        ends. Results in input order; `on_solution` as in `solve_many`."""
+        loop = asyncio.get_running_loop()
+        batch = list(problems)
+        items = await loop.run_in_executor(
+            self._pool, lambda: [self._prepare(i, x, kind) for i, x in enumerate(batch)]
+        )
+
+        def finished(it: Item) -> None:
+            if on_solution is not None:
+                on_solution(it.index, solution(it))
+
+        for it in items:
+            if it.done:  # the input itself was bad: said at once
+                finished(it)
+        self._schedule(items)
+        await Flow(self, loop, on_done=finished).run(items)
+        await loop.run_in_executor(self._pool, self.perf.maybe_save)
+        return [solution(it) for it in items]
+
+    def warm_up(self, *, llm: bool = False) -> list[str]:
+        """Build the router and every specialist now (a server calls this before it
+        listens, so no request pays for loading weights); `llm`: load the LLM too. Returns
+        the specialists that could not be built (they fail their problems when used)."""
+        self.router.route("warm up")
+        failed = []
+        for name in self.specialist_names():
+            try:
+                self._specialist(name)
+            except Exception:
+                failed.append(name)
+        if llm and self.llm is not None:
+            self.llm.warm_up()
+        return failed
+
+    # -- accounting ------------------------------------------------------------------------
+
+    def stats(self) -> WorkloadSplit:
+        return self.accounting.snapshot()
+
+    def reset_stats(self) -> None:
+        self.accounting.reset()

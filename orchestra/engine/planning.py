@@ -1,0 +1,146 @@
+"""The scheduler's side of the engine: what each processor is expected to cost on an
+item (the performance models, a card's rate where nothing was measured), the batch's
+chains ordered by the scheduling policy, and every attempt fed back to the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import family_registry
+from .. import schedulers as scheduling
+from ..perfmodel import Estimate
+from ..tasks.base import Problem
+from ..types import LLM_TARGET, Attempt
+from .item import Item
+from .routing import Routing
+from .timeouts import error_text
+
+
+class Planning(Routing):
+    def _llm_key(self) -> str:
+        """The LLM's name in the performance models (each backend learns its own)."""
+        return f"{LLM_TARGET}:{getattr(self.llm, 'name', type(self.llm).__name__)}"
+
+    def _device_of(self, name: str) -> str:
+        if name == LLM_TARGET:
+            return str(getattr(self.llm, "device", "remote")) if self.llm else "none"
+        try:
+            return str(getattr(self._specialist(name), "device", "cpu"))
+        except Exception:
+            return "cpu"
+
+    def _max_batch(self, name: str) -> int:
+        """Items per call of processor `name`. The LLM takes one problem per call: several
+        calls run at once and a batching backend merges them itself, so its estimate is
+        the time to one answer at the concurrency it was measured under."""
+        if name == LLM_TARGET:
+            return 1
+        try:
+            own = int(getattr(self._specialist(name), "max_batch", self.max_batch))
+        except Exception:
+            own = self.max_batch
+        return max(1, min(self.max_batch, own))
+
+    def estimate(self, name: str, problem: Problem, *, batch: int = 1) -> Estimate:
+        """What the performance models expect of processor `name` on `problem`."""
+        size = family_registry.size_class(problem)
+        return self._estimate(name, problem, size, self._device_of(name), batch)
+
+    def _estimate(
+        self, name: str, problem: Problem, size: str, device: str, batch: int
+    ) -> Estimate:
+        """`estimate` with the problem's class and the processor's device already known
+        (a batch's scheduling asks for every item and candidate)."""
+        key = self._llm_key() if name == LLM_TARGET else name
+        est = self.perf.estimate(key, problem.kind, size, device, batch=batch)
+        update: dict[str, Any] = {"processor": name}
+        if est.observations == 0 and name != LLM_TARGET:
+            # never measured: a specialist may know its accuracy (a TRM, from its card)
+            try:
+                rate = self._specialist(name).expected_verified_rate(problem)
+            except Exception:  # no such hook, or it failed: the prior stands
+                rate = None
+            if isinstance(rate, float | int) and 0.0 <= rate <= 1.0:
+                update |= {"verified_rate": float(rate), "basis": f"{est.basis}; rate from card"}
+        return est.model_copy(update=update)
+
+    def _schedule(self, items: list[Item]) -> None:
+        """Order each item's chain with the scheduler, the whole batch at once. A scheduler
+        that fails leaves the batch to `priority`, with its error in every trace."""
+        todo = [it for it in items if not it.done]
+        if not todo:
+            return
+        wanting: dict[str, int] = {}
+        for it in todo:
+            for name in it.chain:
+                wanting[name] = wanting.get(name, 0) + 1
+        batch = {n: min(c, self._max_batch(n)) for n, c in wanting.items()}
+        # without an LLM backend its place stays last: it can only report that it is absent
+        schedulable = [n for n in wanting if not (n == LLM_TARGET and self.llm is None)]
+        todo = [it for it in todo if any(n in schedulable for n in it.chain)]
+        devices = {n: self._device_of(n) for n in schedulable}
+        jobs = [
+            scheduling.Job(
+                index=k,
+                kind=it.parsed.kind,
+                size=it.size,
+                candidates=[
+                    self._estimate(n, it.parsed, it.size, devices[n], batch[n])
+                    for n in it.chain
+                    if n in schedulable
+                ],
+            )
+            for k, it in enumerate(todo)
+        ]
+        policy, error = self.scheduler.name, None
+        try:
+            placements = [
+                p
+                if isinstance(p, scheduling.Placement)
+                else scheduling.Placement.model_validate(p, from_attributes=True)
+                for p in self.scheduler.plan(jobs, self._max_batch)
+            ]
+            if len(placements) != len(jobs):
+                raise ValueError(f"returned {len(placements)} placements for {len(jobs)} jobs")
+        except Exception as e:
+            error = f"scheduler {policy!r} failed ({error_text(e)}); priority placed this batch"
+            policy = "priority"
+            placements = scheduling.PriorityScheduler().plan(jobs, self._max_batch)
+        for it, job, placement in zip(todo, jobs, placements, strict=True):
+            order = scheduling.checked(placement, job)
+            order += [n for n in it.chain if n not in order]
+            note = placement.note
+            if it.decision is not None and it.decision.abstained:  # unsure of the kind
+                order, note = it.chain, "the router abstained: the LLM first"
+            it.chain = order
+            it.schedule = scheduling.ScheduleDecision(
+                policy=policy,
+                candidates=job.candidates,
+                scores=placement.scores,
+                unit=placement.unit,
+                order=order,
+                note=note,
+                error=error,
+            )
+
+    def _observe(self, name: str, device: str, it: Item, att: Attempt, batch: int) -> None:
+        """Feed one attempt to the performance models: its share of the batch's time and
+        energy, and whether the answer verified (an error or no answer counts as not)."""
+        if it.problem is None or att.reason.startswith("skipped"):
+            return
+        verified = att.verified
+        if verified is None and att.consistent is not None:  # ARC: how often consistent
+            verified = att.consistent
+        if att.error is not None or att.answer is None:
+            verified = False if family_registry.family_of(it.problem) is not None else None
+        self.perf.observe(
+            name,
+            it.problem.kind,
+            it.size,
+            device,
+            batch=batch,
+            latency_s=att.latency_s / max(batch, 1),
+            energy_j=att.energy_j,
+            api_usd=att.cost_usd,
+            verified=verified,
+        )
