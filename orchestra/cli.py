@@ -272,51 +272,36 @@ def split_table(split: WorkloadSplit) -> Table:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import registry
-    from .demo import workload
-    from .render import summary
+    from .demo import first_pass, trm_pass, workload
 
     engine = _engine(args)
     with out.status("generating the demo workload…"):
         items = workload(seed=args.seed)
-    with out.status(f"solving {len(items)} problems…"):
-        sols = engine.solve_many([x for _, x in items])
-    split = engine.stats()
     missing = []
     if not any(s.name.startswith("trm") for s in registry.specialists()):
         missing.append("no TRM specialist is installed: puzzles went to the exact solvers")
     if engine.llm is None:
         missing.append("no LLM backend is configured: prose gets no answer")
     if args.json:
+        sols = engine.solve_many([x for _, x in items])
         _print_json(
             {
                 "results": [
                     {"label": label, **s.model_dump(mode="json", exclude={"problem"})}
                     for (label, _), s in zip(items, sols, strict=True)
                 ],
-                "workload_split": split.model_dump(mode="json"),
+                "workload_split": engine.stats().model_dump(mode="json"),
                 "missing": missing,
             }
         )
         return 0
-    table = Table(title="orchestra demo: one solve_many over a mixed workload")
-    for col in ("#", "input", "kind", "route", "verified", "ms", "answer / error"):
-        table.add_column(col)
-    for i, ((label, _), s) in enumerate(zip(items, sols, strict=True), start=1):
-        v = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[s.verified]
-        if s.verified is None and s.consistent:
-            v = "[green]consistent[/]"
-        note = summary(s.problem, s.answer) if s.error is None else f"[yellow]{s.error}[/]"
-        route = s.route or "-"
-        if s.steps is not None and s.confidence is not None:
-            route += f" ({s.steps} steps, conf {s.confidence:.2f})"
-        table.add_row(str(i), label, s.kind, route, v, f"{s.latency_s * 1000:.1f}", note)
+    with out.status(f"solving {len(items)} problems…"):
+        sols = first_pass(engine, items, out)
+    with out.status("the same puzzles with the TRM first…"):
+        trm_pass(engine, items, sols, out)
+    table = split_table(engine.stats())
+    table.title = "3. workload split over both passes (per processor)"
     out.print(table)
-    out.print(split_table(split))
-    out.print(
-        f"scheduler: {engine.scheduler.name} (who tries each problem first, from measured "
-        "costs; `--scheduler priority` puts the TRM first)",
-        markup=False,
-    )
     for line in missing:
         out.print(f"[yellow]missing:[/] {line}")
     return 0

@@ -52,5 +52,5 @@ class RulesRouter:
             target=self._target(kind, problem),
             scores=scores,
             router=self.name,
-            reason=f"parsed as a {kind} problem",
+            reason=f"parsed as {kind}",
         )

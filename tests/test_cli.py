@@ -124,8 +124,16 @@ def test_demo_runs_the_mixed_workload():
     routes = {x["label"].split(" (")[0]: x["route"] for x in results if x["kind"] == "maze"}
     assert routes == {"maze 9x15": "trm-maze", "maze 30x30": "trm-maze"}  # 21 and 30 canvases
     assert any("LLM" in m for m in report["missing"])
-    table = run("demo", "--llm", "none")
-    assert "workload split" in table.stdout and "exact-sudoku" in table.stdout
+    table = run("demo", "--llm", "none", "--scheduler", "latency")
+    assert table.returncode == 0, table.stderr
+    first = table.stdout[: table.stdout.index("2. the same puzzles, TRM first")]
+    assert "parsed as sudoku; latency: exact-sudoku ~" in first  # the reason line
+    assert "split(halves_h) |> or" in first  # the unseen ARC task's program
+    second = table.stdout[
+        table.stdout.index("2. the same puzzles") : table.stdout.index("3. workload")
+    ]
+    assert "trm-sudoku" in second and "(exact-sudoku)" in second and "the TRM verified" in second
+    assert "workload split over both passes" in table.stdout
 
 
 def test_solve_explain_shows_estimates_and_the_choice():
