@@ -1,10 +1,13 @@
 """The shared vocabulary of the registries: `module:attribute` references (entry points,
-built-ins) and the registries' error. Both registries import this; neither imports the
-other."""
+built-ins), the registries' error, and the factories-by-name that the scheduler and router
+registries share. The registries import this; none imports another."""
 
 from __future__ import annotations
 
 import importlib
+import threading
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 
@@ -19,3 +22,30 @@ def load_ref(ref: str) -> Any:
     for part in attr.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+class NamedFactories:
+    """Factories by name for a registry that takes plug-ins one factory each (schedulers,
+    routers): registered in code (tests, notebooks), or the entry points of `group`;
+    code first. Loading, and the errors it ends in, stay with the registry."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self._lock = threading.Lock()
+        self._code: dict[str, Callable[..., Any]] = {}
+
+    def register(self, name: str, factory: Callable[..., Any]) -> None:
+        with self._lock:
+            self._code[name] = factory
+
+    def names(self) -> list[str]:
+        found = {ep.name for ep in entry_points(group=self.group)}
+        with self._lock:
+            return sorted(found | set(self._code))
+
+    def find(self, name: str) -> Callable[..., Any] | EntryPoint | None:
+        """The factory registered in code, else the entry point named `name`, else None."""
+        with self._lock:
+            if name in self._code:
+                return self._code[name]
+        return next((ep for ep in entry_points(group=self.group) if ep.name == name), None)

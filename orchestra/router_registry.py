@@ -5,12 +5,10 @@ code. A router factory takes keyword arguments `targets` (kind -> processor) and
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
-from .refs import RegistryError
+from .refs import NamedFactories, RegistryError
 
 ENTRY_POINT_GROUP = "orchestra.routers"
 DEFAULT = "cascade"
@@ -21,20 +19,16 @@ class RouterError(RegistryError, ValueError):
     the caller's input)."""
 
 
-_lock = threading.Lock()
-_factories: dict[str, Callable[..., Any]] = {}
+_registry = NamedFactories(ENTRY_POINT_GROUP)
 
 
 def register_router(name: str, factory: Callable[..., Any]) -> None:
     """A router made in code (tests, notebooks); installed packages use entry points."""
-    with _lock:
-        _factories[name] = factory
+    _registry.register(name, factory)
 
 
 def names() -> list[str]:
-    found = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    with _lock:
-        return sorted(found | set(_factories))
+    return _registry.names()
 
 
 def make_router(
@@ -46,14 +40,13 @@ def make_router(
     """A router by name (None: the cascade). An unknown name or a factory that cannot be
     loaded is a `RouterError` naming the ones there are."""
     name = name or DEFAULT
-    with _lock:
-        factory = _factories.get(name)
-    if factory is None:
-        eps = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-        if not eps:
-            raise RouterError(f"no router named {name!r}; known: {', '.join(names()) or 'none'}")
+    found = _registry.find(name)
+    if found is None:
+        raise RouterError(f"no router named {name!r}; known: {', '.join(names()) or 'none'}")
+    factory: Any = found
+    if not callable(found):  # an entry point (code registers callables)
         try:
-            factory = eps[0].load()
+            factory = found.load()
         except (ImportError, AttributeError) as e:
-            raise RouterError(f"router {name!r} cannot be loaded from {eps[0].value!r}: {e}") from e
+            raise RouterError(f"router {name!r} cannot be loaded from {found.value!r}: {e}") from e
     return factory(targets=targets, llm=llm)

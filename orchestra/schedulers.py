@@ -24,14 +24,13 @@ A plug-in implements `Scheduler.plan` and registers a factory under `orchestra.s
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
 from .perfmodel import Estimate
+from .refs import NamedFactories
 
 ENTRY_POINT_GROUP = "orchestra.schedulers"
 ENV = "ORCHESTRA_SCHEDULER"
@@ -208,37 +207,31 @@ def _wait(e: Estimate) -> float:
 
 # -- the registry ------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_factories: dict[str, Any] = {}
+_registry = NamedFactories(ENTRY_POINT_GROUP)
 
 
 def register_scheduler(name: str, factory: Callable[[], Scheduler]) -> None:
     """A scheduler made in code (tests, notebooks); installed packages use entry points."""
-    with _lock:
-        _factories[name] = factory
+    _registry.register(name, factory)
 
 
 def names() -> list[str]:
-    found = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    with _lock:
-        return sorted(found | set(_factories))
+    return _registry.names()
 
 
 def get(name: str | None = None) -> Scheduler:
     """A scheduler by name (None: `$ORCHESTRA_SCHEDULER`, else the default)."""
     name = name or os.environ.get(ENV) or DEFAULT
-    with _lock:
-        factory = _factories.get(name)
-    if factory is None:
-        eps = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
-        if not eps:
-            raise SchedulerError(f"no scheduler {name!r}; known: {', '.join(names())}")
+    found = _registry.find(name)
+    if found is None:
+        raise SchedulerError(f"no scheduler {name!r}; known: {', '.join(names())}")
+    factory: Any = found
+    if not callable(found):  # an entry point (code registers callables)
         try:
-            factory = eps[0].load()
+            factory = found.load()
         except Exception as e:
             raise SchedulerError(
-                f"scheduler {name!r} cannot be loaded from {eps[0].value!r}: "
-                f"{type(e).__name__}: {e}"
+                f"scheduler {name!r} cannot be loaded from {found.value!r}: {type(e).__name__}: {e}"
             ) from e
     scheduler = factory()
     if not isinstance(scheduler, Scheduler):
