@@ -1,7 +1,10 @@
 """TRM training and inference throughput beside the machine's own fp32 matmul rate.
 
     python -m benchmarks.trm_throughput [--configs sudoku6-cpu,sudoku9-cpu] [--batches 32,128]
-                                        [--compile] [--threads 1,2] [--out FILE]
+                                        [--compile] [--threads 1,2] [--grid 12x12x2] [--out FILE]
+
+A family's preset sized by its data (the grid family's `grid-cpu`, `grid-conv-cpu`,
+`grid-mlp-cpu`) is measured on the canvas `--grid HxWxVALUES` says.
 
 Throughput is puzzles x supervision steps per second; achieved GFLOP/s uses the model's
 analytic matmul count (`TRM.flops_per_step`). Every row is measured in the same run as the
@@ -11,6 +14,7 @@ matmul reference, so the ratio column holds on a noisy shared machine.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 
@@ -20,6 +24,7 @@ import torch.nn.functional as F
 from benchmarks import publish
 from orchestra.machine import machine
 from specialists.trm import TRM, TRMConfig
+from specialists.trm.presets import PRESETS, all_presets
 
 WARMUP, MIN_SECONDS = 2, 3.0
 
@@ -44,6 +49,23 @@ def _timed(fn, seconds: float = MIN_SECONDS) -> float:
         fn()
         count += 1
     return count / (time.perf_counter() - t0)
+
+
+def config(name: str, grid: str) -> TRMConfig:
+    """A preset's network; one that takes its sizes from the data gets the --grid canvas."""
+    if name in PRESETS:
+        return TRMConfig.preset(name)
+    known = all_presets()
+    if name not in known:
+        raise SystemExit(f"no preset {name!r}; known: {', '.join(sorted(known))}")
+    try:
+        h, w, values = (int(v) for v in grid.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"--grid expects HxWxVALUES, for example 12x12x2; got {grid!r}") from None
+    sized = {"seq_len": h * w, "vocab_size": 2 + values}
+    if known[name].model.get("conv") and h != w:
+        sized["grid_width"] = w
+    return TRMConfig(**{**known[name].model, **sized})
 
 
 def measure(cfg: TRMConfig, batch: int, compile_model: bool) -> dict:
@@ -86,11 +108,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--batches", default="32,128")
     p.add_argument("--threads", default=str(torch.get_num_threads()))
     p.add_argument("--compile", action="store_true", help="also measure torch.compile")
+    p.add_argument("--grid", default="12x12x2", help="canvas of data-sized presets: HxWxVALUES")
     p.add_argument("--out", help="also write the markdown table to this file")
     args = p.parse_args(argv)
 
+    given = " ".join(sys.argv[1:] if argv is None else argv)
     lines = [
-        f"Measured with `python -m benchmarks.trm_throughput {' '.join(argv or [])}`".rstrip()
+        f"Measured with `python -m benchmarks.trm_throughput {given}`".rstrip()
         + f" on {machine()}, torch {torch.__version__}, fp32.",
         "",
     ]
@@ -104,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ref = matmul_gflops()
         lines.append(f"fp32 1024x1024 matmul with {threads} thread(s): {ref:.1f} GFLOP/s")
         for name in args.configs.split(","):
-            cfg = TRMConfig.preset(name)
+            cfg = config(name, args.grid)
             for batch in [int(b) for b in args.batches.split(",")]:
                 for comp in [False, True] if args.compile else [False]:
                     r = measure(cfg, batch, comp)

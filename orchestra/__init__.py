@@ -13,7 +13,7 @@ from .engine import Orchestra, asolve, asolve_many, reset_stats, solve, solve_ma
 from .family_registry import FamilyInfo, families, register_family
 from .perfmodel import Estimate, PerfModels
 from .problems import AnyProblem, parse
-from .registry import RegistryError, register_specialist, specialists
+from .registry import Offer, RegistryError, register_specialist, specialists
 from .schedulers import Job, Placement, ScheduleDecision, Scheduler, register_scheduler
 from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
@@ -65,6 +65,7 @@ __all__ = [
     "FamilyInfo",
     "Instance",
     "MazeProblem",
+    "Offer",
     "Orchestra",
     "ParseError",
     "Problem",

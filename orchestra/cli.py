@@ -393,7 +393,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .serve.app import Settings, create_app
     from .serve.auth import ENV, split_keys
+    from .serve.memory import limit_arenas
     from .serve.server import run
+
+    limit_arenas()  # before the engine's threads start: see serve/memory.py
 
     keys = [k for arg in args.api_key for k in split_keys(arg)] or split_keys(os.environ.get(ENV))
     settings = Settings(
@@ -419,7 +422,9 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
     from .serve.auth import ENV, split_keys
     from .serve.mcp import build_server, http_app
+    from .serve.memory import limit_arenas
 
+    limit_arenas()
     server = build_server(_engine(args))
     if not args.http:  # stdout is the protocol's: nothing else may be printed there
         server.run("stdio")

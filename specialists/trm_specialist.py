@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -106,6 +107,8 @@ class TRMSpecialist(BaseSpecialist):
         self.trajectories, self.diversify, self.noise = trajectories, diversify, noise
         self.max_batch = max_batch
         self._rng = random.Random(seed)
+        # latent noise of later tries: a stream of this specialist's own, the same each run
+        self._noise_seed = zlib.crc32(f"{self.name}:{seed}".encode())
         if propagate and not spec.propagates:
             raise ValueError(f"family {spec.family!r} has no propagator for its TRM")
         if propagate and halt != "verified":
@@ -156,8 +159,9 @@ class TRMSpecialist(BaseSpecialist):
                 undos.append(undo)
             x = torch.from_numpy(np.stack([self._encode(v) for v in views])).to(self.device)
             noise = self.noise if (k > 0 and self.diversify == "noise") else 0.0
+            gen = torch.Generator(device=self.device).manual_seed(self._noise_seed + k)
             if self.propagate:
-                preds, q, used = self._predict_propagating(views, x, noise)
+                preds, q, used = self._predict_propagating(views, x, noise, gen)
             else:
                 p, qt, u = self.model.predict(
                     x,
@@ -165,6 +169,7 @@ class TRMSpecialist(BaseSpecialist):
                     early_halt=self.halt == "q",
                     latent_noise=noise,
                     accept=self._verifier(views) if self.halt == "verified" else None,
+                    generator=gen,
                 )
                 preds, q, used = p.cpu().numpy(), qt.cpu().tolist(), u.cpu().tolist()
             unsolved = []
@@ -191,7 +196,7 @@ class TRMSpecialist(BaseSpecialist):
 
     @_no_grad
     def _predict_propagating(
-        self, views: Sequence[Problem], x: Any, noise: float
+        self, views: Sequence[Problem], x: Any, noise: float, generator: Any = None
     ) -> tuple[np.ndarray, list[float], list[int]]:
         """Recursion meets propagation: after each supervision step, the cells the network
         is sure of (probability >= `commit_at`) become givens, the family's propagator
@@ -216,7 +221,7 @@ class TRMSpecialist(BaseSpecialist):
         last: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for _ in range(self.steps or model.cfg.halt_max_steps):
             rows = torch.tensor(live, device=x.device)
-            carry, logits, q_step = model.forward(carry, x[rows], None, noise)
+            carry, logits, q_step = model.forward(carry, x[rows], None, noise, generator)
             top = logits.float().softmax(-1).topk(2, dim=-1)
             conf_np, best_np = top.values[..., 0].cpu().numpy(), top.indices[..., 0].cpu().numpy()
             second_np = top.indices[..., 1].cpu().numpy()

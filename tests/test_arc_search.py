@@ -264,6 +264,31 @@ def test_a_primitive_that_raises_fails_only_its_candidates(monkeypatch):
     assert r.found and str(r.found[0].program) == "flip_h"
 
 
+def test_a_primitive_that_runs_slow_is_dropped_and_reported(monkeypatch):
+    """A unit slower than the bound on this task's grids leaves the search for the task,
+    and the answer's evidence says which, so a narrower search is not a silent one."""
+    import importlib
+
+    from specialists.arc_search import outcome
+    from specialists.arc_search.specialist import _answer
+
+    search_module = importlib.import_module("specialists.arc_search.search")
+
+    def crawl(value, base, *args):
+        time.sleep(0.02)
+        return np.rot90(value)
+
+    monkeypatch.setitem(OPS, (L.GRID, "rot90"), L.Op("rot90", L.GRID, L.GRID, crawl))
+    monkeypatch.setattr(search_module, "SLOW_UNIT_S", 0.005)
+    pairs, (test_in, _) = _task("flip_h", seed=3)
+    r = search(pairs, [test_in], budget_s=30)
+    assert "rot90" in r.dropped and "flip_h" not in r.dropped
+    assert r.found and str(r.found[0].program) == "flip_h"
+    o = outcome.run_task({"pairs": pairs, "tests": [test_in], "budget_s": 30, "max_depth": 3})
+    assert "rot90" in o.dropped
+    assert "left out as too slow here: rot90" in _answer(o).evidence.detail
+
+
 def test_a_test_input_the_program_cannot_take_skips_that_attempt():
     pairs = [([[0, 1, 0]], [[1]]), ([[2, 0]], [[2]]), ([[0, 0, 3]], [[3]])]
     r = search(pairs, [[[0, 0]]], budget_s=10)  # crop of an empty grid does not apply

@@ -278,6 +278,17 @@ def test_grid_family_trains_from_jsonl_and_solves(tmp_path, monkeypatch):
     assert r.returncode == 0, r.stderr
     ckpt = tmp_path / "cache" / "checkpoints" / "flip"
     assert (ckpt / "model.safetensors").is_file() and not (tmp_path / "xdg").exists()
+    # no --preset: the network was chosen by measuring each candidate on the data first
+    from specialists.trm.checkpoint import load_card
+
+    card = load_card(ckpt)
+    trials = card.probe["trials"]
+    assert [t["preset"] for t in trials] == list(family_registry.get("grid").probe_presets)
+    best = max(trials, key=lambda t: (t["exact"], t["cell"]))
+    assert card.preset == card.probe["chosen"] == best["preset"]
+    assert f"chose {best['preset']}" in r.stdout
+    assert card.lineage[0].directory == str(ckpt / "probe" / best["preset"])  # trained on
+    assert card.steps == 60 - sum(t["steps"] for t in trials)  # the probe's steps count
     registry.refresh()
     try:
         assert "flip" in family_registry.get("grid").kinds()

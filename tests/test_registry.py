@@ -92,3 +92,31 @@ def test_broken_plugin_reference_gives_a_clear_error():
         assert sol.route == "exact-sudoku" and "cannot load" in sol.trace.attempts[0].error
     finally:
         registry.unregister_specialist("broken")
+
+
+def broken_provider():
+    raise RuntimeError("its GPU driver is missing")
+
+
+def test_a_failing_provider_costs_only_its_own_specialists(monkeypatch):
+    """A plug-in whose provider raises is warned about by name; the built-in providers'
+    specialists (arc-search arrives through one) and the family solvers are all there."""
+    from importlib.metadata import EntryPoint
+
+    real = registry.entry_points
+
+    def entry_points(group):
+        found = list(real(group=group))
+        if group == registry.PROVIDER_GROUP:
+            found.insert(0, EntryPoint("broken", f"{__name__}:broken_provider", group))
+        return found
+
+    monkeypatch.setattr(registry, "entry_points", entry_points)
+    registry.refresh()
+    try:
+        with pytest.warns(UserWarning, match="provider 'broken'.*GPU driver is missing"):
+            names = registry.names()
+        assert {"arc-search", "exact-sudoku", "bfs-maze"} <= set(names)
+    finally:
+        monkeypatch.undo()
+        registry.refresh()

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import orchestra
 from orchestra import catalog, registry
@@ -94,6 +96,30 @@ def test_gradient_flows_only_through_the_last_cycle():
     assert all(p.grad is not None for p in model.net.parameters())
 
 
+def test_conv_mixer_reads_a_wide_grid_row_by_row():
+    """A 4x9 canvas (36 tokens, which a square reading would take for 6x6): token 8 ends
+    the first row and token 9 starts the second, so they are 8 columns apart, not adjacent."""
+    torch.manual_seed(0)
+    cfg = TRMConfig(
+        vocab_size=6, seq_len=36, grid_width=9, hidden=16, conv=3, layers=1, H_cycles=1,
+        L_cycles=1, pos_encoding="none",
+    )  # fmt: skip
+    model = TRM(cfg).eval()
+    tokens = torch.full((1, 36), 2)
+    changed = tokens.clone()
+    changed[0, 8] = 1
+    below = tokens.clone()
+    below[0, 18] = 1  # the cell under token 9
+
+    def at9(tok: torch.Tensor) -> torch.Tensor:
+        return model(model.initial_carry(1), tok)[1][0, 9]
+
+    assert torch.allclose(at9(changed), at9(tokens))
+    assert not torch.allclose(at9(below), at9(tokens))
+    with pytest.raises(ValueError, match="multiple of width 7"):
+        TRMConfig(vocab_size=6, seq_len=36, grid_width=7, hidden=16, conv=3)
+
+
 def test_conv_mixer_is_local_and_a_config_error_is_clear():
     """One supervision step of a 1-layer, T=1, n=1 conv TRM is two 3x3 applications: a cell's
     logits hear tokens up to two cells away and nothing farther (attention would hear all)."""
@@ -122,7 +148,7 @@ def test_conv_mixer_is_local_and_a_config_error_is_clear():
     far[0, 0 * 7 + 3] = 1  # three rows up
     assert not torch.allclose(logits_at(near, centre), base)
     assert torch.allclose(logits_at(far, centre), base)
-    with pytest.raises(ValueError, match="square"):
+    with pytest.raises(ValueError, match="grid_width"):
         TRMConfig(vocab_size=6, seq_len=50, hidden=16, conv=3)
     with pytest.raises(ValueError, match="choose one"):
         TRMConfig(vocab_size=6, seq_len=49, hidden=16, conv=3, mlp_t=True)
@@ -359,6 +385,22 @@ def test_later_tries_skip_verified_puzzles(trained):
     answers = spec.solve_batch(problems)
     assert all(sudoku.verify(p, a.answer) for p, a in zip(problems, answers, strict=True))
     assert model.rows == [len(problems), (len(problems) + 1) // 2]
+
+
+def test_later_tries_draw_the_same_noise_in_every_run(trained):
+    """K > 1 rows of a bench reproduce: the latent noise of later tries comes from the
+    specialist's own seeded stream, whatever torch's global generator holds."""
+    run, _, _ = trained
+    problems = [p for p, _ in run.heldout]
+
+    def tries() -> list:
+        torch.manual_seed(random.randrange(2**31))
+        spec = TRMSpecialist(
+            CorruptFirstTry(run.ema), run.spec, trajectories=3, noise=2.0, propagate=False
+        )
+        return [(a.answer, a.steps) for a in spec.solve_batch(problems)]
+
+    assert tries() == tries()
 
 
 def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
@@ -616,3 +658,13 @@ def test_training_keeps_the_best_evaluation_beside_the_latest(tmp_path):
     )
     resumed = Run(TINY, run.spec, run.tc, tmp_path / "r", resume=True, log=lambda s: None)
     assert (resumed.best.exact, resumed.best_step) == (0.75, 4)
+
+
+@given(st.floats(0.5, 0.9999), st.integers(0, 10**6))
+def test_the_ema_warms_up_then_holds_its_target(target, step):
+    from specialists.trm.train import ema_decay
+
+    d = ema_decay(target, step)
+    assert 0 < d <= target and ema_decay(target, step + 1) >= d
+    assert ema_decay(target, 0) == min(target, 0.1)  # the first step's average is that step's
+    assert ema_decay(target, 10**7) == target

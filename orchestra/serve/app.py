@@ -40,6 +40,7 @@ from ..tasks.base import ParseError
 from ..types import Solution
 from .auth import ANONYMOUS, UNAUTHORIZED, KeyRing, presented
 from .batcher import MicroBatcher, QueueFull
+from .memory import trim
 
 OPEN_PATHS = frozenset({"/healthz"})
 
@@ -55,6 +56,7 @@ class Settings(BaseModel):
     api_keys: list[str] = Field(default_factory=list, repr=False)  # empty: no key required
     protect_metrics: bool = False  # /metrics needs a key too
     cors_origins: list[str] = Field(default_factory=list)  # empty: no CORS headers
+    trim_every_s: float = 30.0  # hand freed native memory back this often (0: never)
 
 
 class SolveRequest(BaseModel):
@@ -90,6 +92,13 @@ def _text(content: Any) -> str:
     return content or ""
 
 
+async def _trim_every(seconds: float) -> None:
+    """See `memory.py`: without it, memory freed after a burst stays with the process."""
+    while seconds > 0:
+        await asyncio.sleep(seconds)
+        await asyncio.to_thread(trim)
+
+
 def create_app(engine: Orchestra | None = None, settings: Settings | None = None) -> FastAPI:
     engine = engine or Orchestra()
     settings = settings or Settings()
@@ -109,7 +118,9 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
         # and no early request waits on a load while later ones pile up unread.
         await asyncio.to_thread(engine.warm_up)
         batcher.start()
+        trimmer = asyncio.create_task(_trim_every(settings.trim_every_s))
         yield
+        trimmer.cancel()
         await batcher.stop()  # graceful: finish what was accepted
 
     app = FastAPI(title="orchestra", lifespan=lifespan)

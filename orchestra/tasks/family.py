@@ -135,6 +135,8 @@ class Family:
     checkpoints: ClassVar[Path | None] = None  # where the family ships its TRM checkpoints
     presets: ClassVar[dict[str, dict]] = {}  # TRM training presets (model/task/train/about)
     default_preset: ClassVar[str | None] = None
+    # presets `orchestra train` measures on the data before choosing one (when no --preset)
+    probe_presets: ClassVar[tuple[str, ...]] = ()
     bench_tasks: ClassVar[dict[str, dict]] = {}  # name -> `generate` options
     dynamic_kinds: ClassVar[bool] = False  # kinds come from trained tasks (the grid family)
     routing_hint: ClassVar[str] = ""  # what its problems look like, for the LLM router

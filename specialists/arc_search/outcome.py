@@ -24,6 +24,7 @@ class TaskOutcome(BaseModel):
     depth: int = 0
     timed_out: bool = False
     reason: str = ""
+    dropped: list[str] = []  # primitives left out of this task's search as too slow
     error: str | None = None
 
     @property
@@ -89,4 +90,5 @@ def run_task(payload: dict[str, Any]) -> TaskOutcome:
         depth=r.depth,
         timed_out=r.timed_out,
         reason=r.reason,
+        dropped=r.dropped,
     )

@@ -93,6 +93,7 @@ class SearchResult:
     depth: int = 0  # the deepest level reached
     timed_out: bool = False
     reason: str = ""  # why nothing was found
+    dropped: list[str] = field(default_factory=list)  # units too slow on this task's grids
 
     @property
     def rate(self) -> float:
@@ -500,4 +501,7 @@ def search(
     extra: Sequence[Program] = (),
     **options: Any,
 ) -> SearchResult:
-    return Search(pairs, tests, **options).run(extra)
+    s = Search(pairs, tests, **options)
+    result = s.run(extra)
+    result.dropped = list(s.dropped)
+    return result

@@ -147,6 +147,9 @@ def _answer(o: TaskOutcome) -> SpecialistAnswer:
     if o.error is not None:
         raise RuntimeError(o.error)
     stats = f"{o.evaluated:,} candidates in {o.seconds:.1f} s, depth {o.depth}"
+    if o.dropped:  # the search was narrower than usual: say where
+        stats += f"; left out as too slow here: {', '.join(o.dropped[:3])}"
+        stats += f" and {len(o.dropped) - 3} more" if len(o.dropped) > 3 else ""
     if not o.attempts:
         return SpecialistAnswer(
             answer=None, reason=f"no program: {o.reason} ({stats})", busy_s=o.seconds

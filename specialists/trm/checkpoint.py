@@ -67,6 +67,7 @@ class Card(BaseModel):
     command: str = ""
     notes: str = ""
     lineage: list[Stage] = []  # earliest stage first; the run this card describes is not in it
+    probe: dict | None = None  # the networks measured before this one was chosen (probe.py)
 
 
 def _write_json(path: Path, obj: Any) -> None:

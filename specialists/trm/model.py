@@ -38,7 +38,8 @@ class TRMConfig:
     L_cycles: int = 6  # n
     halt_max_steps: int = 16  # N_sup
     mlp_t: bool = False  # token-mixing MLP across the sequence instead of attention
-    conv: int = 0  # > 0: a depthwise conv x conv convolution over the square grid mixes tokens
+    conv: int = 0  # > 0: a depthwise conv x conv convolution over the grid mixes tokens
+    grid_width: int = 0  # the token grid's width for conv (0: a square grid)
     pos_encoding: PosEncoding = "rope"
     rope_theta: float = 10_000.0
     puzzle_emb_len: int = 0  # prefix positions (the paper uses 16); 0 = no puzzle embedding
@@ -53,13 +54,21 @@ class TRMConfig:
                 raise ValueError("conv and mlp_t are two token mixers: choose one")
             if self.conv % 2 == 0:
                 raise ValueError(f"conv kernel must be odd, got {self.conv}")
-            if math.isqrt(self.seq_len) ** 2 != self.seq_len:
-                raise ValueError(f"conv needs a square grid; seq_len {self.seq_len} is not square")
+            if self.seq_len % self.width:
+                raise ValueError(
+                    f"conv needs a grid: seq_len {self.seq_len} is not a multiple of width "
+                    f"{self.width} (set grid_width)"
+                )
         elif not self.mlp_t and self.hidden % self.heads:
             raise ValueError(f"hidden {self.hidden} is not divisible by heads {self.heads}")
         for name in ("hidden", "layers", "H_cycles", "L_cycles", "halt_max_steps", "seq_len"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    @property
+    def width(self) -> int:
+        """The token grid's width, as the conv mixer reads the sequence."""
+        return self.grid_width or math.isqrt(self.seq_len)
 
     @property
     def total_len(self) -> int:
@@ -174,7 +183,7 @@ class GridConv(nn.Module):
     def __init__(self, cfg: TRMConfig):
         super().__init__()
         self.prefix = cfg.puzzle_emb_len
-        self.side = math.isqrt(cfg.seq_len)
+        self.width = cfg.width
         k = cfg.conv
         self.conv = nn.Conv2d(
             cfg.hidden, cfg.hidden, k, padding=k // 2, groups=cfg.hidden, bias=False
@@ -183,7 +192,7 @@ class GridConv(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         B, L, D = h.shape
-        grid = h[:, self.prefix :].transpose(1, 2).reshape(B, D, self.side, self.side)
+        grid = h[:, self.prefix :].transpose(1, 2).reshape(B, D, -1, self.width)
         mixed = self.conv(grid).reshape(B, D, -1).transpose(1, 2)
         if self.prefix:
             mixed = torch.cat([h.new_zeros(B, self.prefix, D), mixed], dim=1)
@@ -301,18 +310,24 @@ class TRM(nn.Module):
         tokens: torch.Tensor,
         puzzle_ids: torch.Tensor | None = None,
         latent_noise: float | torch.Tensor = 0.0,
+        generator: torch.Generator | None = None,
     ) -> tuple[Carry, torch.Tensor, torch.Tensor]:
         """One supervision step. Returns the new carry (detached), token logits
         (B, seq_len, vocab) and the halting logit (B,).
 
         `latent_noise` (a scale, or one scale per sample) adds Gaussian noise to z at the
-        start of the step: the probabilistic-TRM way to diversify trajectories."""
+        start of the step: the probabilistic-TRM way to diversify trajectories. It is
+        drawn from `generator` when given, so a caller can make it reproducible."""
         x = self.input_embedding(tokens, puzzle_ids)
         y, z = carry.y, carry.z
-        if torch.is_tensor(latent_noise):
-            z = z + latent_noise.to(z.dtype).view(-1, 1, 1) * torch.randn_like(z)
-        elif latent_noise > 0:
-            z = z + latent_noise * torch.randn_like(z)
+        if torch.is_tensor(latent_noise) or latent_noise > 0:
+            draw = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
+            scale = (
+                latent_noise.to(z.dtype).view(-1, 1, 1)
+                if torch.is_tensor(latent_noise)
+                else latent_noise
+            )
+            z = z + scale * draw
         n = self.cfg.L_cycles
         with torch.no_grad():
             for _ in range(self.cfg.H_cycles - 1):
@@ -338,6 +353,7 @@ class TRM(nn.Module):
         early_halt: bool = False,
         latent_noise: float | torch.Tensor = 0.0,
         accept: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        generator: torch.Generator | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Run up to `steps` supervision steps (default N_sup). A sample stops once it is
         done: with `early_halt` when its halting logit is positive, with `accept` when
@@ -356,9 +372,11 @@ class TRM(nn.Module):
             if len(live) < B:  # some finished: run only the others
                 ids = puzzle_ids[live] if puzzle_ids is not None else None
                 noise = latent_noise[live] if torch.is_tensor(latent_noise) else latent_noise
-                carry, logits, q_step = self.forward(carry, tokens[live], ids, noise)
+                carry, logits, q_step = self.forward(carry, tokens[live], ids, noise, generator)
             else:
-                carry, logits, q_step = self.forward(carry, tokens, puzzle_ids, latent_noise)
+                carry, logits, q_step = self.forward(
+                    carry, tokens, puzzle_ids, latent_noise, generator
+                )
             p = logits.argmax(-1)
             preds[live], q[live] = p, q_step.float()
             used[live] += 1

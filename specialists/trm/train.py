@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from orchestra import family_registry
 from orchestra.trm_specs import TaskSpec, spec_class
 
-from . import checkpoint, options
+from . import checkpoint, options, probe
 from .checkpoint import Card, EvalResult, Stage
 from .model import TRM, TRMConfig
 from .presets import all_presets
@@ -188,10 +188,19 @@ def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
 # -- training -----------------------------------------------------------------------------
 
 
+def ema_decay(target: float, step: int) -> float:
+    """The EMA's decay at `step`: (1 + step) / (10 + step) until that reaches the target.
+    With a fixed 0.99 from the start, a run of a few hundred CPU steps would be judged and
+    saved on weights still mostly those it began with; long runs are unchanged after the
+    first thousands of steps (not in the paper's description: a short-budget measure)."""
+    return min(target, (1 + step) / (10 + step))
+
+
 def _ema_update(ema: TRM, model: TRM, decay: float) -> None:
     with torch.no_grad():
-        for e, p in zip(ema.parameters(), model.parameters(), strict=True):
-            e.lerp_(p.detach().to(e.dtype), 1 - decay)
+        e: list[torch.Tensor] = list(ema.parameters())
+        p = [x.detach().to(y.dtype) for x, y in zip(model.parameters(), e, strict=True)]
+        torch._foreach_lerp_(e, p, 1 - decay)
 
 
 def _init_from(model: TRM, directory: str) -> None:
@@ -310,6 +319,9 @@ class Run:
         if kept is not None and kept.heldout is not None:
             self.best, self.best_step = kept.heldout, kept.steps
         self.stop_requested = False  # set by `stop_on_signals`; the loop ends at the next step
+        # how the network was chosen (`probe.py`), for the card; a resumed run keeps it
+        card = checkpoint.load_card(self.out) if resume else None
+        self.probe: dict | None = card.probe if card is not None else None
 
     def _lr(self, base: float | None = None) -> float:
         base = self.tc.lr if base is None else base
@@ -385,7 +397,7 @@ class Run:
                     self.acc.clip_grad_norm_(self.model.parameters(), tc.grad_clip)
                 self.opt.step()
                 self._puzzle_emb_step(ids)
-                _ema_update(self.ema, self.raw, tc.ema)
+                _ema_update(self.ema, self.raw, ema_decay(tc.ema, self.step))
                 self.step += 1
                 self.samples += B
                 with torch.no_grad():
@@ -473,6 +485,7 @@ class Run:
             command=self.command,
             notes=notes,
             lineage=self.lineage,
+            probe=self.probe,
         )
 
     def save(self, *, final: bool, result: EvalResult | None = None) -> None:
@@ -624,6 +637,9 @@ def build_run(
     spec = cls.build({**p.task, **task_over}, init=init_spec)
     # the task fixes the sequence, the vocabulary and the per-puzzle ids
     derived = {"seq_len": spec.codec.seq_len, "vocab_size": spec.codec.vocab_size}
+    width = getattr(spec.codec, "width", 0)  # a convolution reads the tokens as this grid
+    if {**model, **model_over}.get("conv") and width and width**2 != spec.codec.seq_len:
+        derived["grid_width"] = width
     if spec.num_puzzle_ids > 1:
         derived["num_puzzle_ids"] = spec.num_puzzle_ids
     model_cfg = TRMConfig(**{**model, **derived, **model_over})
@@ -645,6 +661,13 @@ def _data_defaults(args: argparse.Namespace, over: dict) -> tuple[dict, str]:
     return {**data_over, **over}, args.out or default_out
 
 
+def _probe_presets(task: str) -> tuple[str, ...]:
+    try:
+        return tuple(family_registry.get(task).probe_presets)
+    except LookupError:
+        return ()  # build_run says what is wrong with the name
+
+
 def run_from_args(args: argparse.Namespace) -> EvalResult | None:
     # `orchestra train TASK ...` or `python -m specialists.trm.train TASK ...`
     given = sys.argv[2:] if Path(sys.argv[0]).name == "orchestra" else sys.argv[1:]
@@ -655,14 +678,26 @@ def run_from_args(args: argparse.Namespace) -> EvalResult | None:
         over, out = _data_defaults(args, over)
     if not out:
         raise ValueError("give --out, the run directory")
+    preset, report = args.preset, None
+    candidates = _probe_presets(args.task)
+    if probe.wanted(args, over, candidates):
+        t0 = time.monotonic()
+        print(f"measuring {len(candidates)} networks on the data first (--preset NAME skips this)")
+        report = probe.probe(args.task, candidates, build=build_run, out=Path(out), overrides=over)
+        print(report.why())
+        preset = report.chosen
+        over = {**over, **probe.remaining(over, report, time.monotonic() - t0)}
+        over["init"] = str(Path(out) / probe.PROBE_DIR / preset)
     run = build_run(
         args.task,
-        preset=args.preset,
+        preset=preset,
         out=out,
         resume=args.resume,
         overrides=over,
         command=command,
     )
+    if report is not None:
+        run.probe = report.model_dump()
     with stop_on_signals(run):
         result = run.train()
     if result is None:

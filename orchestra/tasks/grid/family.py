@@ -21,6 +21,11 @@ from ..replies import json_in, number_rows
 from .problem import FAMILY, GridProblem, check_grid
 from .trm import GridSpec, load_verifier
 
+# Small and shallow: on 2 cores a short budget buys steps, and the recursion over
+# supervision steps carries information farther than one step reaches.
+_NET = dict(hidden=64, H_cycles=1, L_cycles=1, halt_max_steps=8)
+_TRAIN = dict(batch=64, lr=1e-3, warmup=20, weight_decay=0.1, ema=0.99, eval_every=100)
+
 
 class GridFamily(Family):
     """Any input -> output grid task, learned from a file of examples."""
@@ -32,14 +37,26 @@ class GridFamily(Family):
     dynamic_kinds = True
     presets: ClassVar[dict[str, dict]] = {
         "grid-cpu": {
-            "model": dict(
-                hidden=128, heads=4, H_cycles=2, L_cycles=3, pos_encoding="rope", halt_max_steps=8
-            ),
+            "model": dict(_NET, heads=4, pos_encoding="rope"),
             "task": dict(family=FAMILY),
-            "train": dict(batch=64, lr=1e-3, warmup=20, weight_decay=0.1, ema=0.99, eval_every=100),
-            "about": "a grid task from a file (--data FILE --name NAME); sized to the data; CPU",
-        }
+            "train": _TRAIN,
+            "about": "attention over all cells (RoPE), for rules that reach across the grid",
+        },
+        "grid-mlp-cpu": {
+            "model": dict(_NET, mlp_t=True, pos_encoding="none"),
+            "task": dict(family=FAMILY),
+            "train": _TRAIN,
+            "about": "a token-mixing MLP (fixed cell-to-cell weights), as the paper's Sudoku net",
+        },
+        "grid-conv-cpu": {
+            "model": dict(_NET, conv=3, pos_encoding="none"),
+            "task": dict(family=FAMILY),
+            "train": _TRAIN,
+            "about": "a 3x3 convolution, each cell hearing its neighbours: local rules",
+        },
     }
+    # `orchestra train grid` without --preset measures these on the data (specialists/trm/probe.py)
+    probe_presets = ("grid-conv-cpu", "grid-mlp-cpu", "grid-cpu")
 
     def __init__(self) -> None:
         self._tasks: dict[str, GridSpec] | None = None
