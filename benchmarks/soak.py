@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = puzzles(40)
     outcomes: Counter[str] = Counter()
     answers: Counter[str] = Counter()  # puzzles answered 200: how
+    failed_kinds: Counter[str] = Counter()  # "family status": which puzzles a 5xx hit
     latencies: list[float] = []
     lock = threading.Lock()
     memory: list[tuple[float, float]] = [(0.0, _rss_mb(server.pid))]  # (s, MB), weights loaded
@@ -174,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
                     latencies.append(time.perf_counter() - t0)
                     if how:
                         answers[how] += 1
+                    if problem is not None and not key.endswith(("200", "400")):
+                        failed_kinds[f"{family_registry.family_of(problem).name} {key}"] += 1
 
     def sample_memory() -> None:
         while time.monotonic() < stop_at:
@@ -207,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         "requests_per_s": total / wall,
         "outcomes": dict(sorted(outcomes.items())),
         "puzzle_answers": dict(sorted(answers.items())),
+        "failed_puzzles": dict(sorted(failed_kinds.items())),
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p95_ms": percentile(latencies, 0.95) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
@@ -235,8 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = not failures and not answers["wrong"] and growth <= args.max_growth_mb
     if not ok:
         print(
-            f"FAILED: server errors {failures}, wrong answers {answers['wrong']}, "
-            f"growth {growth:.0f} MB"
+            f"FAILED: server errors {failures} (puzzles by family: {dict(failed_kinds)}), "
+            f"wrong answers {answers['wrong']}, growth {growth:.0f} MB"
         )
     return 0 if ok else 1
 

@@ -5,9 +5,9 @@ boards of 0s and 1s (cells outside the board are 0), as JSONL lines {"input", "o
     orchestra train grid --data pairs.jsonl --name majority --minutes 10
 
 Rules: `majority` (a cell becomes 1 when at least 5 of the 9 cells of its 3x3
-neighbourhood are 1: a denoiser), `life` (Conway's Game of Life, one generation: known to
-be hard for small networks to learn by gradient descent). The README's grid section shows
-what `orchestra train grid` with the defaults makes of them.
+neighbourhood are 1: a denoiser), `life` (Conway's Game of Life, one generation: a band of
+neighbour counts, not one threshold). The README's grid section shows what
+`orchestra train grid` with the defaults makes of them.
 """
 
 from __future__ import annotations

@@ -668,3 +668,16 @@ def test_the_ema_warms_up_then_holds_its_target(target, step):
     assert 0 < d <= target and ema_decay(target, step + 1) >= d
     assert ema_decay(target, 0) == min(target, 0.1)  # the first step's average is that step's
     assert ema_decay(target, 10**7) == target
+
+
+@given(st.floats(1e-5, 1.0), st.integers(0, 200), st.floats(0, 1), st.floats(0, 1))
+def test_the_cosine_schedule_falls_to_a_tenth_by_the_end_of_the_budget(base, warmup, a, b):
+    from specialists.trm.train import learning_rate
+
+    lr = lambda step, progress: learning_rate(base, step, warmup, "cosine", progress)  # noqa: E731
+    early, late = sorted((a, b))
+    after = warmup + 1
+    assert lr(after, early) >= lr(after, late) - 1e-12  # never rises once warm
+    assert abs(lr(after, 1.0) - 0.1 * base) < 1e-9 and abs(lr(after, 0.0) - base) < 1e-9
+    assert learning_rate(base, after, warmup, "none", late) == base  # flat without decay
+    assert lr(after, None) == base  # no budget to decay over

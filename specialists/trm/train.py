@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import copy
 import json
+import math
 import random
 import shlex
 import signal
@@ -54,6 +55,9 @@ class TrainConfig:
     batch: int = 128
     lr: float = 1e-3
     warmup: int = 50
+    # "cosine": after warm-up the rate falls to a tenth by the end of the budget (--steps or
+    # --minutes), so a short run ends settled instead of mid-swing; "none": it stays flat
+    decay: Literal["none", "cosine"] = "none"
     weight_decay: float = 0.1
     beta1: float = 0.9
     beta2: float = 0.95
@@ -188,6 +192,17 @@ def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
 # -- training -----------------------------------------------------------------------------
 
 
+def learning_rate(
+    base: float, step: int, warmup: int, decay: str, progress: float | None
+) -> float:
+    """Linear warm-up over `warmup` steps; then flat, or with "cosine" down to a tenth of
+    `base` as `progress` (the budget spent, 0..1) reaches 1."""
+    rate = base * min(1.0, (step + 1) / max(1, warmup))
+    if decay == "cosine" and progress is not None and step >= warmup:
+        rate *= 0.1 + 0.45 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+    return rate
+
+
 def ema_decay(target: float, step: int) -> float:
     """The EMA's decay at `step`: (1 + step) / (10 + step) until that reaches the target.
     With a fixed 0.99 from the start, a run of a few hundred CPU steps would be judged and
@@ -319,13 +334,23 @@ class Run:
         if kept is not None and kept.heldout is not None:
             self.best, self.best_step = kept.heldout, kept.steps
         self.stop_requested = False  # set by `stop_on_signals`; the loop ends at the next step
+        self.elapsed_s = self.wall_s  # wall time of the run so far (read by a timed decay)
         # how the network was chosen (`probe.py`), for the card; a resumed run keeps it
         card = checkpoint.load_card(self.out) if resume else None
         self.probe: dict | None = card.probe if card is not None else None
 
     def _lr(self, base: float | None = None) -> float:
         base = self.tc.lr if base is None else base
-        return base * min(1.0, (self.step + 1) / max(1, self.tc.warmup))
+        return learning_rate(base, self.step, self.tc.warmup, self.tc.decay, self._progress())
+
+    def _progress(self) -> float | None:
+        """How much of the budget is spent (0..1), by steps or by time; None without one."""
+        tc = self.tc
+        if tc.max_steps:
+            return self.step / tc.max_steps
+        if tc.minutes:
+            return self.elapsed_s / (60 * tc.minutes)
+        return None
 
     def _puzzle_emb_step(self, ids: torch.Tensor) -> None:
         """Sparse sign-SGD on the puzzle embeddings, as the paper does: only the rows of
@@ -361,7 +386,7 @@ class Run:
         progress = _Progress(tc.progress and self.acc.is_main_process, tc.max_steps)
         try:
             while not self.stop_requested:
-                elapsed = wall0 + time.monotonic() - start
+                elapsed = self.elapsed_s = wall0 + time.monotonic() - start
                 if tc.max_steps is not None and self.step >= tc.max_steps:
                     break
                 if tc.minutes is not None and elapsed >= 60 * tc.minutes:

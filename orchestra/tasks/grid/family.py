@@ -24,7 +24,9 @@ from .trm import GridSpec, load_verifier
 # Small and shallow: on 2 cores a short budget buys steps, and the recursion over
 # supervision steps carries information farther than one step reaches.
 _NET = dict(hidden=64, H_cycles=1, L_cycles=1, halt_max_steps=8)
-_TRAIN = dict(batch=64, lr=1e-3, warmup=20, weight_decay=0.1, ema=0.99, eval_every=100)
+_TRAIN = dict(
+    batch=64, lr=1e-3, warmup=20, decay="cosine", weight_decay=0.1, ema=0.99, eval_every=100
+)
 
 
 class GridFamily(Family):
