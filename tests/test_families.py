@@ -266,7 +266,7 @@ def test_grid_family_trains_from_jsonl_and_solves(tmp_path, monkeypatch):
     env = {"ORCHESTRA_CACHE": str(tmp_path / "cache"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    args = ["train", "grid", "--data", str(data), "--name", "flip", "--steps", "60"]
+    args = ["train", "grid", "--data", str(data), "--name", "flip", "--steps", "150"]
     opts = ["--no-progress", "--set", "model.hidden=32", "--set", "batch=32"]
     r = subprocess.run(
         [BIN / "orchestra", *args, *opts],
@@ -288,7 +288,7 @@ def test_grid_family_trains_from_jsonl_and_solves(tmp_path, monkeypatch):
     assert card.preset == card.probe["chosen"] == best["preset"]
     assert f"chose {best['preset']}" in r.stdout
     assert card.lineage[0].directory == str(ckpt / "probe" / best["preset"])  # trained on
-    assert card.steps == 60 - sum(t["steps"] for t in trials)  # the probe's steps count
+    assert card.steps == 150 - sum(t["steps"] for t in trials)  # the probe's steps count
     registry.refresh()
     try:
         assert "flip" in family_registry.get("grid").kinds()

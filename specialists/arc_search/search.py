@@ -344,7 +344,6 @@ class Search:
         self._seen.add(_digest(values))
         self._try(root)
         self._table = units(self.pairs, self.tests)
-        self.dropped: list[str] = []  # units that ran away on some grid of this task
         try:
             with _alarm(self.budget_s + GRACE_S):
                 self._levels(root)
@@ -395,7 +394,7 @@ class Search:
                 values = self._apply(fn, state.values, caches)
                 if time.perf_counter() - t0 > SLOW_UNIT_S * len(state.values):
                     self._table[index] = (program, None)  # runs away here: not again
-                    self.dropped.append(str(program))
+                    self.result.dropped.append(str(program))  # said in the answer
                 if values is None:
                     continue
                 key = _digest(values)
@@ -501,7 +500,4 @@ def search(
     extra: Sequence[Program] = (),
     **options: Any,
 ) -> SearchResult:
-    s = Search(pairs, tests, **options)
-    result = s.run(extra)
-    result.dropped = list(s.dropped)
-    return result
+    return Search(pairs, tests, **options).run(extra)
