@@ -25,6 +25,7 @@ from benchmarks import publish
 from orchestra.machine import machine
 from specialists.trm import TRM, TRMConfig
 from specialists.trm.presets import PRESETS, all_presets
+from specialists.trm.train import grid_width
 
 WARMUP, MIN_SECONDS = 2, 3.0
 
@@ -63,8 +64,7 @@ def config(name: str, grid: str) -> TRMConfig:
     except ValueError:
         raise SystemExit(f"--grid expects HxWxVALUES, for example 12x12x2; got {grid!r}") from None
     sized = {"seq_len": h * w, "vocab_size": 2 + values}
-    if known[name].model.get("conv") and h != w:
-        sized["grid_width"] = w
+    sized |= grid_width(known[name].model, w, sized)
     return TRMConfig(**{**known[name].model, **sized})
 
 

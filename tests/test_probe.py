@@ -15,7 +15,7 @@ def _report(steps: list[int], seconds: float) -> ProbeReport:
         Trial(preset=f"p{i}", about="", exact=0.0, cell=i / 10, steps=s, seconds=seconds, params=1)
         for i, s in enumerate(steps)
     ]
-    return ProbeReport(trials=trials, chosen=trials[-1].preset, seconds_each=seconds)
+    return ProbeReport(trials=trials, chosen=trials[-1].preset)
 
 
 @given(st.integers(3, 100_000), st.integers(1, 5))

@@ -11,7 +11,7 @@ the probe.
 The probe ranks by held-out exact rate, then per-cell accuracy (after a minute, whole
 answers are often all wrong while cells already say which network is learning). The
 held-out pairs are the run's own, so the final figure has seen one choice among a few
-made on it; the card says so.
+made on it; the card keeps every trial (`Card.probe`), so a reader can weigh that.
 """
 
 from __future__ import annotations
@@ -43,11 +43,14 @@ class Trial(BaseModel):
 
 
 class ProbeReport(BaseModel):
-    """What was tried, what won, and why: printed, and kept in the card's notes."""
+    """What was tried, what won, and why: printed, and kept in the card (`probe`)."""
 
     trials: list[Trial]
     chosen: str
-    seconds_each: float
+
+    @property
+    def seconds_each(self) -> float:
+        return max(t.seconds for t in self.trials)
 
     @property
     def winner(self) -> Trial:
@@ -104,15 +107,15 @@ def probe(
     log: Callable[[str], None] = print,
 ) -> ProbeReport:
     """Train each preset for its share of the budget into out/probe/NAME and measure it
-    held out;
-    `build` is `train.build_run` (passed in: train.py calls this module)."""
+    held out. `build` is `train.build_run` (passed in: train.py calls this module)."""
     known = all_presets()
+    # one evaluation, at the end
+    over = {**overrides, **trial_budget(overrides, len(presets)), "progress": False}
+    over["eval_every"] = 10**9
     trials = []
     for name in presets:
         directory = out / PROBE_DIR / name
         shutil.rmtree(directory, ignore_errors=True)  # a probe starts fresh every time
-        over = {**overrides, **trial_budget(overrides, len(presets)), "progress": False}
-        over["eval_every"] = 10**9  # one evaluation, at the end
         t0 = time.monotonic()
         run = build(task, preset=name, out=directory, overrides=over, log=lambda _: None)
         result = run.train()
@@ -132,10 +135,7 @@ def probe(
             f"{trial.steps} steps ({trial.seconds:.0f} s, {trial.params:,} parameters)"
         )
         trials.append(trial)
-    best = max(trials, key=rank)
-    return ProbeReport(
-        trials=trials, chosen=best.preset, seconds_each=max(t.seconds for t in trials)
-    )
+    return ProbeReport(trials=trials, chosen=max(trials, key=rank).preset)
 
 
 def wanted(args: argparse.Namespace, over: dict, presets: Sequence[str]) -> bool:

@@ -192,9 +192,7 @@ def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
 # -- training -----------------------------------------------------------------------------
 
 
-def learning_rate(
-    base: float, step: int, warmup: int, decay: str, progress: float | None
-) -> float:
+def learning_rate(base: float, step: int, warmup: int, decay: str, progress: float | None) -> float:
     """Linear warm-up over `warmup` steps; then flat, or with "cosine" down to a tenth of
     `base` as `progress` (the budget spent, 0..1) reaches 1."""
     rate = base * min(1.0, (step + 1) / max(1, warmup))
@@ -282,10 +280,11 @@ class Run:
         )
         torch.manual_seed(train_cfg.seed)
         model = TRM(model_cfg)
-        self.lineage: list[Stage] = []
-        if resume:  # the card written at the start knew the lineage; `init` may have moved on
-            card = checkpoint.load_card(self.out)
-            self.lineage = card.lineage if card else []
+        # a resumed run's card knows its lineage (`init` may have moved on since) and how
+        # its network was chosen (`probe.py`)
+        card = checkpoint.load_card(self.out) if resume else None
+        self.lineage: list[Stage] = card.lineage if card else []
+        self.probe: dict | None = card.probe if card else None
         if train_cfg.init and not resume:  # test-time training or a curriculum's next stage
             _init_from(model, train_cfg.init)
         if train_cfg.init and not self.lineage:
@@ -335,9 +334,6 @@ class Run:
             self.best, self.best_step = kept.heldout, kept.steps
         self.stop_requested = False  # set by `stop_on_signals`; the loop ends at the next step
         self.elapsed_s = self.wall_s  # wall time of the run so far (read by a timed decay)
-        # how the network was chosen (`probe.py`), for the card; a resumed run keeps it
-        card = checkpoint.load_card(self.out) if resume else None
-        self.probe: dict | None = card.probe if card is not None else None
 
     def _lr(self, base: float | None = None) -> float:
         base = self.tc.lr if base is None else base
@@ -662,9 +658,7 @@ def build_run(
     spec = cls.build({**p.task, **task_over}, init=init_spec)
     # the task fixes the sequence, the vocabulary and the per-puzzle ids
     derived = {"seq_len": spec.codec.seq_len, "vocab_size": spec.codec.vocab_size}
-    width = getattr(spec.codec, "width", 0)  # a convolution reads the tokens as this grid
-    if {**model, **model_over}.get("conv") and width and width**2 != spec.codec.seq_len:
-        derived["grid_width"] = width
+    derived |= grid_width({**model, **model_over}, getattr(spec.codec, "width", 0), derived)
     if spec.num_puzzle_ids > 1:
         derived["num_puzzle_ids"] = spec.num_puzzle_ids
     model_cfg = TRMConfig(**{**model, **derived, **model_over})
@@ -674,6 +668,14 @@ def build_run(
             "model.puzzle_emb_len >= 1"
         )
     return Run(model_cfg, spec, train_cfg, out, preset=preset, command=command, log=log)
+
+
+def grid_width(model: dict, width: int, sized: dict) -> dict:
+    """A convolution reads the tokens as a grid `width` wide: say so where the canvas is
+    not square (a square one is read right by default)."""
+    if model.get("conv") and width and width**2 != sized["seq_len"]:
+        return {"grid_width": width}
+    return {}
 
 
 def _data_defaults(args: argparse.Namespace, over: dict) -> tuple[dict, str]:
