@@ -18,6 +18,8 @@ from .generate import MazeInstance, generate
 from .problem import MIN_SIDE, MazeProblem, verify
 from .solver import fill_dead_ends
 
+_HANDOVERS = 7  # further seeds tried when one finds no maze that meets the spec
+
 
 class MazeSpec(TRMTask):
     family: Literal["maze"] = "maze"
@@ -26,7 +28,9 @@ class MazeSpec(TRMTask):
     width: int = 21
     min_side: int | None = None  # training mazes vary in size from this up to height x width
     full_share: float = 0.0  # with min_side: this share of training mazes is full size anyway
-    style: Literal["perfect", "open"] = "perfect"
+    # "mixed": braided (perfect with `loops`) and open random-wall (`density`) mazes taking
+    # turns by seed, as Maze-Hard's kind has several routes and only a shortest one counts
+    style: Literal["perfect", "open", "mixed"] = "perfect"
     loops: float = 0.0
     density: float = 0.3
     min_path: int = 0
@@ -37,6 +41,8 @@ class MazeSpec(TRMTask):
             raise ValueError(f"{self.height}x{self.width} mazes do not fit a {self.canvas} canvas")
         if not 0.0 <= self.full_share <= 1.0:
             raise ValueError(f"full_share must be in 0..1, got {self.full_share}")
+        if self.style == "mixed" and self.loops <= 0:
+            raise ValueError("style 'mixed' braids half its mazes: set loops > 0 (e.g. 0.1)")
         if self.min_side is not None and not (
             MIN_SIDE <= self.min_side <= min(self.height, self.width)
         ):
@@ -91,17 +97,28 @@ class MazeSpec(TRMTask):
         inside = [(r, c) for r, c in closed if r < problem.height and c < problem.width]
         return fill_dead_ends(problem, inside)
 
+    def style_of(self, seed: int) -> Literal["perfect", "open"]:
+        if self.style == "mixed":
+            return "perfect" if seed % 2 == 0 else "open"
+        return self.style
+
     def _generate(self, seed: int, size: tuple[int, int] | None = None) -> MazeInstance:
+        """Open mazes near the percolation density rarely hold a long path, so a seed that
+        finds none in its tries hands over to the next seeds of the same style (still
+        deterministic); only when those fail too does the spec say it cannot be met."""
         height, width = size or (self.height, self.width)
-        return generate(
-            height,
-            width,
-            seed=seed,
-            style=self.style,
+        options = dict(
+            style=self.style_of(seed),
             loops=self.loops,
             density=self.density,
             min_path=self.min_path,
         )
+        for k in range(_HANDOVERS):
+            try:  # the offset is even, so the style stays the one the seed chose
+                return generate(height, width, seed=seed + 2 * k * 1_000_000_007, **options)
+            except ValueError:
+                pass
+        return generate(height, width, seed=seed + 2 * _HANDOVERS * 1_000_000_007, **options)
 
     def stratum(self, problem: Any, answer: Any) -> int | None:
         return len(answer) - 1  # moves on the shortest path
