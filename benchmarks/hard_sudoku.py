@@ -2,12 +2,15 @@
 propagation, with and without the verifier-guided beam over the least sure cells, beside
 propagation alone and the exact solver, on the same puzzles in one run.
 
-    python -m benchmarks.hard_sudoku [--n 100] [--sets top95,search] [--out FILE]
+    python -m benchmarks.hard_sudoku [--n 100] [--sets top95,search,extreme,17clue]
+                                     [--out FILE]
 
 Sets: `top95`, Peter Norvig's 95 hard puzzles (a published list, shipped in
-`orchestra/tasks/sudoku/data/`), and `search`, the generator's hard tier (minimal puzzles
+`orchestra/tasks/sudoku/data/`); `search`, the generator's hard tier (minimal puzzles
 that singles alone cannot finish, the `sudoku9-search` bench task, seeds no training
-uses). The TRM rows run the shipped 9x9 checkpoints as `trm-sudoku` does (`sudoku-9x9`,
+uses); `extreme` and `17clue`, the test parts of the two published lists Sudoku-Extreme
+was built from (`sudoku9-extreme`, `sudoku9-17clue`; split by
+`benchmarks/sudoku_extreme_split.py`, disjoint from what `--data` trains on). The TRM rows run the shipped 9x9 checkpoints as `trm-sudoku` does (`sudoku-9x9`,
 then `sudoku-9x9-hard` on what it leaves unverified), verified halting, 1 or 4
 trajectories. Reported per method: the share verified, TRM supervision steps per puzzle
 (over all checkpoints and trajectories) and seconds for the whole set, measured one after
@@ -26,7 +29,12 @@ from orchestra import family_registry
 from orchestra.machine import machine
 from orchestra.tasks.sudoku.solver import propagate, solve
 
-SETS = {"top95": "sudoku9-top95", "search": "sudoku9-search"}
+SETS = {
+    "top95": "sudoku9-top95",
+    "search": "sudoku9-search",
+    "extreme": "sudoku9-extreme",
+    "17clue": "sudoku9-17clue",
+}
 
 
 def _singles(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:

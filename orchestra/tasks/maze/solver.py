@@ -23,23 +23,29 @@ def distances(problem: MazeProblem, source: Cell) -> dict[Cell, int]:
 
 
 def solve(problem: MazeProblem) -> list[Cell] | None:
-    """A shortest S -> G path as a list of cells (S and G included), None if there is none."""
+    """A shortest S -> G path as a list of cells (S and G included), None if there is none.
+
+    Where several shortest paths tie (a maze with loops), the one returned is chosen by a
+    local rule: from S, step to the first neighbour, in the order down, up, right, left,
+    that is one move closer to G. A network trained on these paths learns one rule of the
+    maze as it is shown, not the tie-breaks of a search order, and this holds under any
+    symmetry of the maze when the path is found again after the transform."""
     start, goal = problem.start, problem.goal
-    parent: dict[Cell, Cell | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        cell = queue.popleft()
-        if cell == goal:
-            path = [cell]
-            while (prev := parent[path[-1]]) is not None:
-                path.append(prev)
-            return path[::-1]
-        r, c = cell
-        for q in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
-            if q not in parent and problem.is_open(*q):
-                parent[q] = cell
-                queue.append(q)
-    return None
+    to_goal = distances(problem, goal)
+    if start not in to_goal:
+        return None
+    path = [start]
+    while path[-1] != goal:
+        r, c = path[-1]
+        closer = to_goal[(r, c)] - 1
+        path.append(
+            next(
+                q
+                for q in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1))
+                if to_goal.get(q) == closer
+            )
+        )
+    return path
 
 
 def fill_dead_ends(problem: MazeProblem, closed: Iterable[Cell] = ()) -> MazeProblem | None:

@@ -12,11 +12,11 @@ from pydantic import model_validator
 
 from ..base import Problem, Verdict
 from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
-from .augment import transform, transform_path
+from .augment import transform
 from .codec import T_OPEN, T_WALL, MazeCodec
 from .generate import MazeInstance, generate
 from .problem import MIN_SIDE, MazeProblem, verify
-from .solver import fill_dead_ends
+from .solver import fill_dead_ends, solve
 
 _HANDOVERS = 7  # further seeds tried when one finds no maze that meets the spec
 
@@ -154,7 +154,10 @@ class MazeSource:
             inst = self.spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8), self._size(rng))
             k = rng.randrange(8)
             problem = transform(inst.problem, k)
-            path = transform_path(inst.path, (inst.problem.height, inst.problem.width), k)
+            # found again in the transformed maze, not carried over: where shortest paths
+            # tie, the target is the one the solver's local rule picks in the frame shown
+            path = solve(problem)
+            assert path is not None  # a symmetry keeps S and G connected
             xs.append(self.codec.encode(problem))
             ys.append(self.codec.encode_path(problem, path))
         return np.stack(xs), np.stack(ys)
