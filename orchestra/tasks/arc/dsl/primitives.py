@@ -183,11 +183,15 @@ def objects(g: np.ndarray, *, diagonal: bool = False, multicolour: bool = False)
     (`multicolour`); 4-connected or 8-connected (`diagonal`). Reading order."""
     structure = _EIGHT if diagonal else _FOUR
     found: list[Obj] = []
-    layers = [g != BG] if multicolour else [g == c for c in range(1, 10) if (g == c).any()]
-    for layer in layers:
+    if multicolour:
+        layers = [(None, g != BG)]
+    else:
+        layers = [(c, g == c) for c in np.unique(g).tolist() if c != BG]
+    for colour, layer in layers:
         labels, n = ndimage.label(layer, structure=structure)
         if n == 0:
             continue
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)
         for i, sl in enumerate(ndimage.find_objects(labels), start=1):
             cells = labels == i
             found.append(
@@ -197,8 +201,12 @@ def objects(g: np.ndarray, *, diagonal: bool = False, multicolour: bool = False)
                     bottom=sl[0].stop,
                     left=sl[1].start,
                     right=sl[1].stop,
-                    colours=tuple(int(v) for v in np.unique(g[cells])),
-                    size=int(cells.sum()),
+                    colours=(
+                        (int(colour),)
+                        if colour is not None
+                        else tuple(np.unique(g[sl][cells[sl]]).tolist())
+                    ),
+                    size=int(sizes[i]),
                 )
             )
     if not found:
@@ -260,21 +268,45 @@ def object_erase(g: np.ndarray, o: Obj) -> np.ndarray:
 def label(g: np.ndarray, by: str) -> np.ndarray:
     """Each object (one colour, 4-connected) painted with a number as its colour: its
     size (capped at 9), its size rank (1 the largest; ties share), or how many holes it
-    encloses. A learned recolouring then names the colours: "objects of size 3 turn red"."""
-    objs = objects(g)
-    if by == "size":
-        values = [min(o.size, 9) for o in objs]
-    elif by == "rank":
-        sizes = sorted({o.size for o in objs}, reverse=True)
-        values = [min(sizes.index(o.size) + 1, 9) for o in objs]
+    encloses. A learned recolouring then names the colours: "objects of size 3 turn red".
+
+    Labelled a colour layer at a time, without building objects: the search applies this
+    to every state, and holes are counted inside each object's box, where they lie."""
+    layers = []
+    for c in range(1, 10):
+        layer = g == c
+        if layer.any():
+            labels, n = ndimage.label(layer, structure=_FOUR)
+            layers.append((labels, n))
+    if not layers:
+        raise Inapplicable("no objects")
+    if by in ("size", "rank"):
+        sizes = [np.bincount(labels.ravel(), minlength=n + 1) for labels, n in layers]
+        if by == "rank":
+            order = sorted({int(v) for s in sizes for v in s[1:]}, reverse=True)
+            rank = {v: min(i + 1, 9) for i, v in enumerate(order)}
+            values = [np.array([0] + [rank[int(v)] for v in s[1:]]) for s in sizes]
+        else:
+            values = [np.minimum(s, 9) for s in sizes]
     else:
         values = []
-        for o in objs:
-            inside = ndimage.binary_fill_holes(o.cells) & ~o.cells
-            values.append(min(int(ndimage.label(inside, structure=_FOUR)[1]), 9))
+        for labels, n in layers:
+            v = np.zeros(n + 1, dtype=np.int64)
+            layer = labels > 0
+            if not (ndimage.binary_fill_holes(layer) & ~layer).any():
+                values.append(v)  # the layer encloses nothing: no object of it does
+                continue
+            for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+                if sl[0].stop - sl[0].start < 3 or sl[1].stop - sl[1].start < 3:
+                    continue  # too thin to go round a cell
+                cells = labels[sl] == i
+                inside = ndimage.binary_fill_holes(cells) & ~cells
+                v[i] = min(int(ndimage.label(inside, structure=_FOUR)[1]), 9)
+            values.append(v)
     out = np.zeros_like(g)
-    for o, v in zip(objs, values, strict=True):
-        out[o.cells] = v
+    for (labels, _), v in zip(layers, values, strict=True):
+        v[0] = 0
+        out += v[labels].astype(g.dtype)
     return out
 
 
