@@ -10,11 +10,13 @@ Sets: `top95`, Peter Norvig's 95 hard puzzles (a published list, shipped in
 that singles alone cannot finish, the `sudoku9-search` bench task, seeds no training
 uses); `extreme` and `17clue`, the test parts of the two published lists Sudoku-Extreme
 was built from (`sudoku9-extreme`, `sudoku9-17clue`; split by
-`benchmarks/sudoku_extreme_split.py`, disjoint from what `--data` trains on). The TRM rows run the shipped 9x9 checkpoints as `trm-sudoku` does (`sudoku-9x9`,
-then `sudoku-9x9-hard` on what it leaves unverified), verified halting, 1 or 4
-trajectories. Reported per method: the share verified, TRM supervision steps per puzzle
-(over all checkpoints and trajectories) and seconds for the whole set, measured one after
-another in this process, so the seconds compare within a table.
+`benchmarks/sudoku_extreme_split.py`, disjoint from what `--data` trains on).
+
+The TRM rows run the shipped 9x9 checkpoints as `trm-sudoku` does (`sudoku-9x9`, then
+`sudoku-9x9-hard` on what it leaves unverified), verified halting, 1 or 4 trajectories. Reported per
+method: the share verified, TRM supervision steps per puzzle (over all checkpoints and
+trajectories) and seconds for the whole set, measured one after another in this process,
+so the seconds compare within a table.
 """
 
 from __future__ import annotations

@@ -88,6 +88,18 @@ def _engine(args: argparse.Namespace):
         raise CLIError(str(e)) from None
 
 
+def _rate_text(e: Any) -> str:
+    """The verified rate, and for ARC how often answers were consistent and how often a
+    consistent one was right (where the bench knew the output)."""
+    text = f"{e.verified_rate:.3f}"
+    if e.consistent_rate is not None:
+        text += f" (consistent {e.consistent_rate:.2f}"
+        if e.right_when_consistent is not None:
+            text += f", then right {e.right_when_consistent:.2f}"
+        text += ")"
+    return text
+
+
 def explain_table(sol: Solution) -> Table | None:
     """The scheduler's view of one problem: each candidate's estimate, the policy's figure,
     and the order it chose (what `solve --explain` prints)."""
@@ -119,7 +131,7 @@ def explain_table(sol: Solution) -> Table | None:
             f"{e.batch_latency_s * 1000:.1f}",
             f"{e.cost_usd:.2e}",
             f"{e.energy_j:.3f}",
-            f"{e.verified_rate:.3f}",
+            _rate_text(e),
             f"{e.observations:g}",
             e.basis,
             "-" if score is None else f"{score:.3g}",

@@ -81,6 +81,13 @@ class PerfEntry(BaseModel):
     api_usd: float = 0.0
     verified_rate: float = PRIOR_VERIFIED
     decided: float = 0.0  # observations a verifier could decide
+    # ARC: how often an answer reproduced the demonstrations, and how often such an answer
+    # was right where the expected output was known (the bench): whether "consistent"
+    # can be trusted from this processor
+    consistent_rate: float = PRIOR_VERIFIED
+    consistent_seen: float = 0.0
+    right_when_consistent: float = PRIOR_VERIFIED
+    right_seen: float = 0.0
     source: str = "observed"  # "seed" until the first observation of this process family
 
     def add(
@@ -90,6 +97,8 @@ class PerfEntry(BaseModel):
         api_usd: float,
         verified: bool | None,
         window: int,
+        consistent: bool | None = None,
+        right: bool | None = None,
     ) -> None:
         self.n = min(self.n + 1, window)
         w = 1.0 / self.n
@@ -99,6 +108,16 @@ class PerfEntry(BaseModel):
         if verified is not None:
             self.decided = min(self.decided + 1, window)
             self.verified_rate += (float(verified) - self.verified_rate) / self.decided
+        if consistent is not None:
+            self.consistent_seen = min(self.consistent_seen + 1, window)
+            self.consistent_rate += (
+                float(consistent) - self.consistent_rate
+            ) / self.consistent_seen
+            if consistent and right is not None:
+                self.right_seen = min(self.right_seen + 1, window)
+                self.right_when_consistent += (
+                    float(right) - self.right_when_consistent
+                ) / self.right_seen
         self.source = "observed"
 
 
@@ -114,6 +133,8 @@ class Estimate(BaseModel):
     verified_rate: float
     observations: float
     basis: str  # "measured", "seed", or what was borrowed ("other size", "prior", ...)
+    consistent_rate: float | None = None  # None: never judged against demonstrations
+    right_when_consistent: float | None = None  # None: no consistent answer checked yet
 
     @property
     def batch_latency_s(self) -> float:
@@ -160,8 +181,11 @@ class PerfModels:
         energy_j: float,
         api_usd: float = 0.0,
         verified: bool | None = None,
+        consistent: bool | None = None,
+        right: bool | None = None,
     ) -> None:
-        """One item's share of one batch (latency and energy per item)."""
+        """One item's share of one batch (latency and energy per item). `consistent`: the
+        answer reproduced the demonstrations (ARC); `right`: it matched a known output."""
         key = PerfKey(
             processor=processor, kind=kind, size=size, device=device, batch=batch_bucket(batch)
         )
@@ -171,7 +195,9 @@ class PerfModels:
                 entry = self._entries[key] = PerfEntry()
             elif entry.source == "seed":  # this machine's own measurements soon outweigh it
                 entry.n, entry.decided = min(entry.n, 3), min(entry.decided, 3)
-            entry.add(latency_s, energy_j, api_usd, verified, self.window)
+                entry.consistent_seen = min(entry.consistent_seen, 3)
+                entry.right_seen = min(entry.right_seen, 3)
+            entry.add(latency_s, energy_j, api_usd, verified, self.window, consistent, right)
             self._dirty = True
 
     # -- estimating ------------------------------------------------------------------
@@ -215,6 +241,8 @@ class PerfModels:
             verified_rate=entry.verified_rate if entry.decided else PRIOR_VERIFIED,
             observations=entry.n,
             basis=basis,
+            consistent_rate=entry.consistent_rate if entry.consistent_seen else None,
+            right_when_consistent=entry.right_when_consistent if entry.right_seen else None,
         )
 
     # -- persistence -----------------------------------------------------------------

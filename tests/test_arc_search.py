@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from orchestra import Orchestra
+from orchestra import Orchestra, family_registry
 from orchestra.tasks.arc import ArcPair, ArcProblem, load
 from orchestra.tasks.arc.dsl import OPS, Program, ProgramError, parse
 from orchestra.tasks.arc.dsl import language as L
@@ -389,6 +389,36 @@ def test_an_inconsistent_answer_is_not_accepted():
     assert (
         guess.consistent is False and not guess.accepted and "not shown consistent" in guess.reason
     )
+
+
+def test_perf_models_learn_how_often_consistent_answers_were_right(tmp_path):
+    """Where the bench knows the output, a consistent answer is also scored right or
+    wrong: the models keep both rates per processor, and `--explain` shows them."""
+    from orchestra.cli import _rate_text
+    from orchestra.perfmodel import PerfModels
+
+    pairs, (test_in, test_out) = _task("flip_h", seed=3)
+    right = _problem(pairs, test_in).model_copy(update={"test_outputs": [test_out]})
+    # the same demonstrations, but an expected output no program of them gives
+    other = np.rot90(np.asarray(test_out)).tolist()
+    wrong = right.model_copy(update={"test_outputs": [other]})
+    path = tmp_path / "models.json"
+    engine = Orchestra(
+        llm="none", specialists=[ArcSearch(budget_s=20, workers=1)], perf_models=path
+    )
+    for task in (right, wrong):
+        engine.solve(task)
+    engine.perf.save()
+    entries = [
+        e for k, e in PerfModels(path, seed=None).entries().items() if k.processor == "arc-search"
+    ]
+    assert entries and entries[0].consistent_seen == 2 and entries[0].right_seen == 2
+    assert entries[0].consistent_rate == 1.0 and entries[0].right_when_consistent == 0.5
+    est = PerfModels(path, seed=None).estimate(
+        "arc-search", "arc", family_registry.size_class(right), "cpu"
+    )
+    assert est.consistent_rate == 1.0 and est.right_when_consistent == 0.5
+    assert _rate_text(est).endswith("(consistent 1.00, then right 0.50)")
 
 
 def test_pool_searches_tasks_side_by_side():

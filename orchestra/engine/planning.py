@@ -143,4 +143,6 @@ class Planning(Routing):
             energy_j=att.energy_j,
             api_usd=att.cost_usd,
             verified=verified,
+            consistent=att.consistent,
+            right=att.verified if att.consistent else None,
         )
