@@ -69,6 +69,25 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+class Stall:
+    """Which puzzles keep giving the same answer. A network that repeats an answer the
+    verifier rejected for `patience` supervision steps has, in practice, settled; the
+    rest of its steps would only make failure expensive (`patience` None: never)."""
+
+    def __init__(self, patience: int | None):
+        self.patience = patience
+        self._last: dict[int, bytes] = {}
+        self._same: dict[int, int] = {}
+
+    def stuck(self, i: int, tokens: np.ndarray) -> bool:
+        if self.patience is None:
+            return False
+        key = np.ascontiguousarray(tokens).tobytes()
+        self._same[i] = self._same.get(i, 0) + 1 if self._last.get(i) == key else 0
+        self._last[i] = key
+        return self._same[i] >= self.patience
+
+
 class TRMSpecialist(BaseSpecialist):
     """One TRM checkpoint."""
 
@@ -92,6 +111,7 @@ class TRMSpecialist(BaseSpecialist):
         propagate: bool | None = None,
         commit_at: float = 0.9,
         beam: int = 0,
+        patience: int | None = None,
     ):
         if trajectories < 1:
             raise ValueError("trajectories must be >= 1")
@@ -123,6 +143,9 @@ class TRMSpecialist(BaseSpecialist):
         if beam < 0 or beam > 8:
             raise ValueError("beam must be between 0 (off) and 8 cells")
         self.beam = beam
+        if patience is not None and patience < 1:
+            raise ValueError(f"patience must be >= 1 step (or None: off), got {patience}")
+        self.patience = patience
 
     @classmethod
     def from_checkpoint(
@@ -168,7 +191,7 @@ class TRMSpecialist(BaseSpecialist):
                     steps=self.steps,
                     early_halt=self.halt == "q",
                     latent_noise=noise,
-                    accept=self._verifier(views) if self.halt == "verified" else None,
+                    accept=self._stopping(views),
                     generator=gen,
                 )
                 preds, q, used = p.cpu().numpy(), qt.cpu().tolist(), u.cpu().tolist()
@@ -219,6 +242,7 @@ class TRMSpecialist(BaseSpecialist):
         q, used = [-math.inf] * B, [0] * B
         live = list(range(B))
         last: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        stall = Stall(self.patience)
         for _ in range(self.steps or model.cfg.halt_max_steps):
             rows = torch.tensor(live, device=x.device)
             carry, logits, q_step = model.forward(carry, x[rows], None, noise, generator)
@@ -238,6 +262,8 @@ class TRMSpecialist(BaseSpecialist):
                     x[i] = torch.from_numpy(fixed[i][1]).to(x.device)
                     if self._accepts(views[i], fixed[i], best_np[j], preds, i):
                         continue
+                if stall.stuck(i, preds[i]):
+                    continue  # the same unverified answer again: more steps would not pay
                 keep.append(j)
             if len(keep) < len(live):
                 k = torch.tensor(keep, dtype=torch.long, device=x.device)
@@ -327,6 +353,24 @@ class TRMSpecialist(BaseSpecialist):
                 f"{tokens.shape} ({tokens.dtype}), expected integers of shape {want}"
             )
         return tokens.astype(np.int64)
+
+    def _stopping(self, views: Sequence[Problem]) -> Any:
+        """`accept` for `TRM.predict`: verified halting, and with `patience` a puzzle also
+        stops once its answer has stayed the same for that many steps."""
+        import torch
+
+        verified = self._verifier(views) if self.halt == "verified" else None
+        if self.patience is None:
+            return verified
+        stall = Stall(self.patience)
+
+        def accept(rows: Any, preds: Any) -> Any:
+            done = verified(rows, preds) if verified is not None else torch.zeros(len(rows))
+            tokens = preds.cpu().numpy()
+            stuck = [stall.stuck(i, t) for i, t in zip(rows.tolist(), tokens, strict=True)]
+            return done.bool() | torch.tensor(stuck, dtype=torch.bool)
+
+        return accept
 
     def _verifier(self, views: Sequence[Problem]) -> Any:
         """`accept` for `TRM.predict`: which rows' predicted tokens solve their puzzle (a

@@ -193,3 +193,57 @@ def test_maze_commit_walls_off_path_predictions_and_refuses_a_cut():
         TRM(TRMConfig(vocab_size=6, seq_len=225, hidden=16, pos_encoding="none", mlp_t=True)),
         spec,
     ).propagate  # on by default for mazes too
+
+
+@pytest.mark.parametrize("propagate", [False, True])
+def test_patience_stops_a_puzzle_that_repeats_a_rejected_answer(propagate):
+    """A network whose head is zeroed gives the same wrong grid every step: without
+    patience it spends every step failing, with patience 2 it stops after three."""
+    import torch
+
+    cfg = TRMConfig(
+        vocab_size=6,
+        seq_len=16,
+        hidden=32,
+        H_cycles=1,
+        L_cycles=1,
+        mlp_t=True,
+        pos_encoding="none",
+        halt_max_steps=12,
+    )
+    model = TRM(cfg).eval()
+    with torch.no_grad():
+        model.head.weight.zero_()
+    spec = SudokuSpec(size=4)
+    puzzles = [sudoku.generate(4, seed=s, tier="minimal").problem for s in range(3)]
+    spent = TRMSpecialist(model, spec, propagate=propagate).solve_batch(puzzles)
+    bounded = TRMSpecialist(model, spec, propagate=propagate, patience=2).solve_batch(puzzles)
+    assert [a.steps for a in spent] == [12] * 3
+    assert [a.steps for a in bounded] == [3] * 3  # the first answer, then two repeats
+    assert [a.answer for a in bounded] == [a.answer for a in spent]
+    with pytest.raises(ValueError, match="patience"):
+        TRMSpecialist(model, spec, patience=0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), k=st.integers(0, 7), style=st.sampled_from(["open", "braid"]))
+def test_maze_targets_follow_one_local_rule_under_every_symmetry(seed, k, style):
+    """Where shortest paths tie, the target is the solver's: from S, always the first
+    neighbour (down, up, right, left) one move closer to G, in the maze as shown."""
+    from orchestra.tasks.maze import transform
+    from orchestra.tasks.maze.solver import distances
+
+    kw = {"style": "open", "density": 0.3} if style == "open" else {"loops": 0.3}
+    inst = maze_generate(13, seed=seed, **kw)
+    shown = transform(inst.problem, k)
+    path = maze_solve(shown)
+    to_goal = distances(shown, shown.goal)
+    assert path is not None and len(path) - 1 == to_goal[shown.start]
+    for cell, nxt in zip(path, path[1:]):
+        r, c = cell
+        closer = [
+            q
+            for q in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1))
+            if to_goal.get(q) == to_goal[cell] - 1
+        ]
+        assert nxt == closer[0]

@@ -2,7 +2,8 @@
 
     python -m specialists.trm.evaluate DIR [--n 1000] [--seed 0] [--steps 1,4,16]
                                            [--trajectories 1,4] [--halt steps,verified]
-                                           [--recursion T,n] [--update-card]
+                                           [--recursion T,n] [--patience N]
+                                           [--update-card]
 
 Held-out puzzles come from generator seeds that training never uses (see
 `orchestra/trm_specs.py`). Exact accuracy is per puzzle (every token right); with
@@ -45,13 +46,16 @@ def measure(
     task: dict | None = None,
     recursion: tuple[int, int] | None = None,
     halts: Sequence[str] = ("steps",),
+    patience: int | None = None,
 ) -> dict:
     """`task` overrides the held-out distribution (e.g. `{"min_path": 0}` for a maze
     checkpoint whose last curriculum stage trained on long paths only, or a larger
     `canvas` for a convolutional one). `recursion` (T, n) runs the network deeper or
     shallower than it was trained: the same weights serve every depth. `halts` are the
     specialist's halting rules to measure the trajectories under (`TRMSpecialist.halt`):
-    "steps" runs every supervision step, as the paper's evaluation does."""
+    "steps" runs every supervision step, as the paper's evaluation does. `patience`: the
+    specialist's stall rule (a puzzle stops once its unverified answer repeats for that
+    many steps); each row says how many steps and seconds the failures cost."""
     from ..trm_specialist import HALTS, TRMSpecialist
 
     rules = (*HALTS, "propagate")
@@ -71,6 +75,8 @@ def measure(
     out: dict = {"n": n, "seed": seed, "by_steps": {}, "by_trajectories": {}}
     if recursion:
         out["recursion"] = {"H_cycles": recursion[0], "L_cycles": recursion[1]}
+    if patience is not None:
+        out["patience"] = patience
     if task:
         out["heldout_task"] = spec.model_dump()
     t0 = time.perf_counter()
@@ -105,6 +111,7 @@ def measure(
                 # "propagate": verified halting with propagation; the others without it
                 halt="verified" if halt == "propagate" else halt,  # type: ignore[arg-type]
                 propagate=halt == "propagate",
+                patience=patience,
             )
             t0 = time.perf_counter()
             answers = []
@@ -115,10 +122,20 @@ def measure(
             if None not in strata and "by_length" not in out:  # mazes: by path length
                 out["by_length"] = _by_length(strata, ok)  # type: ignore[arg-type]
                 out["by_length_from"] = {"halt": halt, "k": k}
+            seconds = time.perf_counter() - t0
+            steps_used = [a.steps or 0 for a in answers]
+            failed = [s for s, good in zip(steps_used, ok, strict=True) if not good]
             rows[k] = {
                 "verified": sum(ok) / n,
-                "puzzle_steps": sum(a.steps or 0 for a in answers),
-                "seconds": round(time.perf_counter() - t0, 2),
+                "puzzle_steps": sum(steps_used),
+                "seconds": round(seconds, 2),
+                # what a failure costs: its steps, and its share of the time by steps
+                "steps_per_failure": round(sum(failed) / len(failed), 2) if failed else 0.0,
+                "seconds_per_failure": round(
+                    seconds * sum(failed) / max(sum(steps_used), 1) / len(failed), 3
+                )
+                if failed
+                else 0.0,
             }
     return out
 
@@ -174,6 +191,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "with a propagator)",
     )
     p.add_argument(
+        "--patience",
+        type=int,
+        help="stop a puzzle once its unverified answer repeats for this many steps",
+    )
+    p.add_argument(
         "--sizes",
         default="",
         help="maze only: comma-separated sides of smaller square mazes to measure too",
@@ -224,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             task=task,
             recursion=recursion,
             halts=[h for h in args.halt.split(",") if h],
+            patience=args.patience,
         )
     except ValueError as e:  # bad options or a bad checkpoint (CheckpointError), not a crash
         raise SystemExit(f"error: {e}") from None
