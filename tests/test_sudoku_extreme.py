@@ -49,3 +49,34 @@ def test_bench_tasks_read_the_test_parts():
         items = fam.bench_set(task, 3, seed=0)
         assert [i.problem.to_string() for i in items] == _rows(f"{which}-test.txt")[:3]
         assert all(fam.verify(i.problem, i.answer) for i in items)
+
+
+def test_a_published_training_part_trains_and_holds_out_its_own_tail():
+    """`task.published=extreme-train.txt` trains on the list instead of the generator:
+    its last `valid` puzzles are the held-out part, never drawn for training."""
+    import random
+
+    import numpy as np
+
+    from orchestra.tasks.sudoku.codec import BLANK, SudokuCodec
+    from orchestra.tasks.sudoku.problem import verify
+    from orchestra.tasks.sudoku.trm import SudokuSpec
+
+    spec = SudokuSpec(published="top95.txt", valid=15)
+    assert spec.name == "sudoku-9x9-hard"  # it backs up the first 9x9 checkpoint
+    held = spec.heldout(100)
+    assert len(held) == 15 and all(verify(p, s) for p, s in held)
+    held_keys = {canonical("".join(str(v or ".") for r in p.grid for v in r)) for p, _ in held}
+    source = spec.training_source(0)
+    assert len(source.grids) == 80
+    x, y = source.sample(64, random.Random(0))
+    codec = SudokuCodec(9)
+    for xi, yi in zip(x, y, strict=True):
+        puzzle = codec.decode(xi)
+        key = canonical("".join(str(v or ".") for r in puzzle for v in r))
+        assert key not in held_keys  # a symmetric view of a held-out puzzle never appears
+        assert np.all((xi == yi) | (xi == BLANK))  # the clues stand in the solution
+    with pytest.raises(ValueError, match="no published Sudoku list"):
+        SudokuSpec(published="nope.txt").heldout(1)
+    with pytest.raises(ValueError, match="fewer than valid"):
+        SudokuSpec(published="top95.txt", valid=95).heldout(1)

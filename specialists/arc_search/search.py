@@ -368,7 +368,7 @@ class Search:
                 break
             self.result.depth = depth
             keep = len(level) * len(self._table) if depth <= 2 else self.beam
-            level = self._expand(level, keep)
+            level = self._expand(level, keep, last=depth == self.max_depth)
             if any(f.complete and not f.penalty for f in self._found.values()):
                 break  # the shortest programs are in; deeper ones would rank after them
 
@@ -378,9 +378,11 @@ class Search:
             return True
         return False
 
-    def _expand(self, level: list[_State], keep: int) -> list[_State]:
+    def _expand(self, level: list[_State], keep: int, last: bool = False) -> list[_State]:
         """Every unit on every state of this level; the `keep` most promising new states
-        are the next level."""
+        are the next level. On the `last` level nothing is expanded further, so a
+        candidate whose value on a demonstration has the wrong shape is dropped there,
+        before the other grids are computed."""
         best: list[_State] = []  # a min-heap on priority: the worst kept state on top
         for state in level:
             caches: list[dict] = [dict() for _ in state.values]
@@ -391,7 +393,7 @@ class Search:
                     return sorted(best, reverse=True)
                 self.result.evaluated += 1
                 t0 = time.perf_counter()
-                values = self._apply(fn, state.values, caches)
+                values = self._apply(fn, state.values, caches, last)
                 if time.perf_counter() - t0 > SLOW_UNIT_S * len(state.values):
                     self._table[index] = (program, None)  # runs away here: not again
                     self.result.dropped.append(str(program))  # said in the answer
@@ -416,23 +418,32 @@ class Search:
         return sorted(best, reverse=True)
 
     def _apply(
-        self, fn: Callable[[Grid, dict], Grid], values: list[Grid | None], caches: list[dict]
+        self,
+        fn: Callable[[Grid, dict], Grid],
+        values: list[Grid | None],
+        caches: list[dict],
+        shaped: bool = False,
     ) -> list[Grid | None] | None:
         """The unit on every grid of a state; None when it fails on a demonstration (a
-        failure on a test input only marks that test's value as missing)."""
+        failure on a test input only marks that test's value as missing), or with
+        `shaped`, when a demonstration's value is not the shape of its output."""
         out: list[Grid | None] = []
         for i, v in enumerate(values):
             if v is None:
                 out.append(None)
                 continue
             try:
-                out.append(fn(v, caches[i]))
+                got = fn(v, caches[i])
             except _Deadline:
                 raise
             except Exception:  # a primitive that does not apply, or breaks: this candidate
                 if i < self.n:
                     return None
                 out.append(None)
+                continue
+            if shaped and i < self.n and got.shape != self.targets[i].shape:
+                return None
+            out.append(got)
         return out
 
     def _try(self, state: _State) -> None:

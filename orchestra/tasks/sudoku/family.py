@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from pathlib import Path
 from typing import Any, ClassVar
 
 from ..base import Problem, Verdict
@@ -16,6 +15,7 @@ from ..replies import digit_rows
 from .augment import random_transform
 from .generate import Tier, generate
 from .geometry import BOX_SHAPES
+from .lists import published
 from .parse import from_json, from_string, parse_text
 from .problem import KIND, SudokuProblem, render, verify
 from .solver import propagate, solve
@@ -37,12 +37,6 @@ _WRAP = {
         "Task: complete the Latin-square style puzzle below.\n{p}",
     ],
 }
-
-
-def published(name: str) -> list[SudokuProblem]:
-    """A list of puzzles shipped in `data/` (one per line, `#` comments)."""
-    lines = (Path(__file__).parent / "data" / name).read_text().splitlines()
-    return [from_string(s) for s in lines if s.strip() and not s.startswith("#")]
 
 
 def formats(g: list[list[int]]) -> dict[str, str]:

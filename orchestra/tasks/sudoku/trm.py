@@ -12,6 +12,7 @@ from pydantic import Field
 
 from ..base import Problem, Verdict
 from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
+from . import lists
 from .augment import random_transform
 from .codec import DIGIT0, SudokuCodec
 from .generate import Tier, generate_many
@@ -27,11 +28,17 @@ class SudokuSpec(TRMTask):
     pool: int = 2000  # base puzzles; every draw is a fresh random symmetry of one of them
     # Ask for puzzles that need search (solver nodes beyond singles); see sudoku.generate.
     min_nodes: int = Field(default=0, ge=0)
+    # Train on a published list in data/ instead of the generator (e.g. extreme-train.txt,
+    # the training part of Sudoku-Extreme's source; its test part is the bench's). Its last
+    # `valid` puzzles are held out: keep-best and the card's held-out figure use them.
+    published: str | None = None
+    valid: int = Field(default=500, ge=1)
 
     @property
     def name(self) -> str:
         # puzzles that need search are the hard tier; its checkpoint sits beside the other
-        return f"sudoku-{self.size}x{self.size}" + ("-hard" if self.min_nodes else "")
+        hard = self.min_nodes or self.published
+        return f"sudoku-{self.size}x{self.size}" + ("-hard" if hard else "")
 
     @property
     def codec(self) -> SudokuCodec:
@@ -79,26 +86,52 @@ class SudokuSpec(TRMTask):
             workers=workers,
         )
 
+    def _parts(self) -> tuple[range, range]:
+        """(training part, held-out part) of the published list, as indices into it."""
+        assert self.published is not None
+        listed = lists.puzzles(self.published)
+        if any(p.size != self.size for p in listed):
+            raise ValueError(f"{self.published} is not a list of {self.size}x{self.size} puzzles")
+        if len(listed) <= self.valid:
+            raise ValueError(
+                f"{self.published} has {len(listed)} puzzles: fewer than valid={self.valid} "
+                "held out plus some to train on"
+            )
+        cut = len(listed) - self.valid
+        return range(cut), range(cut, len(listed))
+
     def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
+        if self.published:  # one fixed held-out part: `seed` cannot draw another
+            name, listed = self.published, lists.puzzles(self.published)
+            return [(listed[i], lists.solution(name, i)) for i in self._parts()[1][:n]]
         return [(i.problem, i.solution) for i in self._generate(n, seed)]
 
     def training_source(self, seed: int) -> SudokuSource:
+        if self.published:
+            name = self.published
+            listed = lists.puzzles(name)
+            return SudokuSource(
+                self,
+                [(listed[i].grid, lambda i=i: lists.solution(name, i)) for i in self._parts()[0]],
+            )
         base = self._generate(self.pool, TRAIN_SEED_BASE + seed * self.pool)
-        return SudokuSource(self, base)
+        return SudokuSource(self, [(i.problem.grid, lambda i=i: i.solution) for i in base])
 
 
 class SudokuSource:
-    def __init__(self, spec: SudokuSpec, base: list):
+    """Training draws: (puzzle grid, its solution when asked) pairs under random
+    symmetries; a published list's solutions are found as puzzles are first drawn."""
+
+    def __init__(self, spec: SudokuSpec, base: list[tuple[list[list[int]], Any]]):
         self.spec = spec
         self.codec = spec.codec
-        self.inputs = np.stack([self.codec.encode(i.problem) for i in base])
-        self.labels = np.stack([self.codec.encode(i.solution) for i in base])
-        self.grids = [(i.problem.grid, i.solution) for i in base]
+        self.grids = base
 
     def sample(self, n: int, rng: random.Random) -> Pair:
         xs, ys = [], []
         for _ in range(n):
-            puzzle, solution = self.grids[rng.randrange(len(self.grids))]
+            puzzle, solved = self.grids[rng.randrange(len(self.grids))]
+            solution = solved()
             t = random_transform(self.spec.size, rng)
             xs.append(self.codec.encode(t.apply(puzzle)))
             ys.append(self.codec.encode(t.apply(solution)))
