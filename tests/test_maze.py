@@ -104,3 +104,20 @@ def test_codec_round_trip_on_a_padded_canvas():
     assert not maze.verify(inst.problem, codec.decode(inst.problem, x))  # no path drawn
     with pytest.raises(ValueError, match="does not fit"):
         maze.MazeCodec(8, 8).encode(inst.problem)
+
+
+def test_mixed_mazes_alternate_braided_and_open_and_meet_their_path_length():
+    from orchestra.tasks.maze.trm import MazeSpec
+
+    spec = MazeSpec(
+        canvas=21, height=21, width=21, style="mixed", loops=0.1, density=0.4, min_path=40
+    )
+    held = spec.heldout(6)
+    assert all(len(path) - 1 >= 40 for _, path in held)
+    # a braided maze keeps the perfect maze's wall lattice: every even-even cell a wall
+    lattice = [
+        all(p.rows[r][c] == "#" for r in range(0, 21, 2) for c in range(0, 21, 2)) for p, _ in held
+    ]
+    assert lattice == [True, False] * 3
+    with pytest.raises(ValueError, match="loops > 0"):
+        MazeSpec(style="mixed")

@@ -107,18 +107,25 @@ class MazeSpec(TRMTask):
         finds none in its tries hands over to the next seeds of the same style (still
         deterministic); only when those fail too does the spec say it cannot be met."""
         height, width = size or (self.height, self.width)
-        options = dict(
-            style=self.style_of(seed),
-            loops=self.loops,
-            density=self.density,
-            min_path=self.min_path,
-        )
+        style = self.style_of(seed)
+
+        def one(offset: int) -> MazeInstance:  # the offset is even: the seed's style stays
+            return generate(
+                height,
+                width,
+                seed=seed + 2 * offset * 1_000_000_007,
+                style=style,
+                loops=self.loops,
+                density=self.density,
+                min_path=self.min_path,
+            )
+
         for k in range(_HANDOVERS):
-            try:  # the offset is even, so the style stays the one the seed chose
-                return generate(height, width, seed=seed + 2 * k * 1_000_000_007, **options)
+            try:
+                return one(k)
             except ValueError:
                 pass
-        return generate(height, width, seed=seed + 2 * _HANDOVERS * 1_000_000_007, **options)
+        return one(_HANDOVERS)
 
     def stratum(self, problem: Any, answer: Any) -> int | None:
         return len(answer) - 1  # moves on the shortest path
