@@ -22,6 +22,7 @@ so the seconds compare within a table.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -77,11 +78,16 @@ METHODS: dict[str, Callable[[], Callable[[Sequence[Any]], tuple[list, list]]]] =
 }
 
 
-def measure(puzzles: Sequence[Any]) -> list[tuple[str, float, float, float]]:
-    """(method, verified share, TRM steps per puzzle, seconds) for each method."""
+def measure(
+    puzzles: Sequence[Any], methods: Sequence[str] | None = None
+) -> list[tuple[str, float, float, float]]:
+    """(method, verified share, TRM steps per puzzle, seconds) for each method (all, or
+    those named)."""
     family = family_registry.get("sudoku")
     rows = []
     for label, make in METHODS.items():
+        if methods is not None and label not in methods:
+            continue
         method = make()
         t0 = time.perf_counter()
         answers, steps = method(puzzles)
@@ -110,15 +116,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--n", type=int, default=100, help="puzzles per set (top95 has 95)")
     p.add_argument("--sets", default="top95,search", help=f"comma-separated: {', '.join(SETS)}")
     p.add_argument("--out", help="also write the markdown report to this file")
+    p.add_argument(
+        "--methods",
+        help="only these rows, by number in the order listed (e.g. 1,2,4,8): "
+        + "; ".join(f"{i} {label}" for i, label in enumerate(METHODS, start=1)),
+    )
     args = p.parse_args(argv)
+    labels = list(METHODS)
+    chosen = None
+    if args.methods:
+        try:
+            picks = [int(i) for i in args.methods.split(",")]
+            if not all(1 <= i <= len(labels) for i in picks):
+                raise ValueError(args.methods)
+            chosen = [labels[i - 1] for i in picks]
+        except ValueError:
+            raise SystemExit(
+                f"--methods takes numbers 1..{len(labels)}, got {args.methods!r}"
+            ) from None
     family = family_registry.get("sudoku")
-    parts = [f"Measured with `python -m benchmarks.hard_sudoku --n {args.n}` on {machine()}."]
+    shown = " ".join(argv if argv is not None else sys.argv[1:])
+    parts = [f"Measured with `python -m benchmarks.hard_sudoku {shown}` on {machine()}."]
     for name in args.sets.split(","):
         if name not in SETS:
             raise SystemExit(f"no set {name!r}; known: {', '.join(SETS)}")
         puzzles = [i.problem for i in family.bench_set(SETS[name], args.n, seed=0)]
         print(f"{name}: {len(puzzles)} puzzles", flush=True)
-        parts.append(table(f"{name} (`{SETS[name]}`)", len(puzzles), measure(puzzles)))
+        parts.append(table(f"{name} (`{SETS[name]}`)", len(puzzles), measure(puzzles, chosen)))
     report = "\n\n".join(parts)
     publish(report, args.out)
 

@@ -239,7 +239,7 @@ def test_maze_targets_follow_one_local_rule_under_every_symmetry(seed, k, style)
     path = maze_solve(shown)
     to_goal = distances(shown, shown.goal)
     assert path is not None and len(path) - 1 == to_goal[shown.start]
-    for cell, nxt in zip(path, path[1:]):
+    for cell, nxt in zip(path, path[1:], strict=False):
         r, c = cell
         closer = [
             q

@@ -80,3 +80,15 @@ def test_a_published_training_part_trains_and_holds_out_its_own_tail():
         SudokuSpec(published="nope.txt").heldout(1)
     with pytest.raises(ValueError, match="fewer than valid"):
         SudokuSpec(published="top95.txt", valid=95).heldout(1)
+
+
+def test_hard_sudoku_benchmark_runs_the_rows_asked_for(capsys):
+    from benchmarks import hard_sudoku
+
+    hard_sudoku.main(["--sets", "extreme", "--n", "3", "--methods", "1,8"])
+    report = capsys.readouterr().out
+    assert "| exact solver (propagation + search) | 1.000 |" in report
+    assert "| propagation alone (singles, no network) |" in report
+    assert "TRM," not in report and "TRM +" not in report  # network rows not asked for
+    with pytest.raises(SystemExit, match="--methods takes numbers"):
+        hard_sudoku.main(["--methods", "0"])
