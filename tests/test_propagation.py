@@ -59,7 +59,7 @@ def test_commit_fixes_predicted_cells_or_refuses_a_contradiction():
     assert spec.commit(inst.problem, {int(free[0]): clash + 1}) is None
 
 
-def _specialist(size=4, **kw):
+def _model(size=4, steps=2):
     cfg = TRMConfig(
         vocab_size=size + 2,
         seq_len=size * size,
@@ -68,9 +68,13 @@ def _specialist(size=4, **kw):
         L_cycles=1,
         mlp_t=True,
         pos_encoding="none",
-        halt_max_steps=2,
+        halt_max_steps=steps,
     )
-    return TRMSpecialist(TRM(cfg).eval(), SudokuSpec(size=size), **kw)
+    return TRM(cfg).eval()
+
+
+def _specialist(size=4, **kw):
+    return TRMSpecialist(_model(size), SudokuSpec(size=size), **kw)
 
 
 def test_a_contradiction_backs_off_the_least_sure_commitment():
@@ -201,17 +205,7 @@ def test_patience_stops_a_puzzle_that_repeats_a_rejected_answer(propagate):
     patience it spends every step failing, with patience 2 it stops after three."""
     import torch
 
-    cfg = TRMConfig(
-        vocab_size=6,
-        seq_len=16,
-        hidden=32,
-        H_cycles=1,
-        L_cycles=1,
-        mlp_t=True,
-        pos_encoding="none",
-        halt_max_steps=12,
-    )
-    model = TRM(cfg).eval()
+    model = _model(steps=12)
     with torch.no_grad():
         model.head.weight.zero_()
     spec = SudokuSpec(size=4)
