@@ -71,8 +71,9 @@ def _default_device() -> str:
 
 class Stall:
     """Which puzzles keep giving the same answer. A network that repeats an answer the
-    verifier rejected for `patience` supervision steps has, in practice, settled; the
-    rest of its steps would only make failure expensive (`patience` None: never)."""
+    verifier rejected for `patience` supervision steps has settled, and the rest of its
+    steps would only make failure expensive (`patience` None: never). Measured on mazes
+    with loops it saved little: there the wrong answers keep changing (README)."""
 
     def __init__(self, patience: int | None):
         self.patience = patience
