@@ -8,12 +8,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from .types import Solution, WorkloadSplit
+
+if TYPE_CHECKING:
+    from .perfmodel import Estimate
 
 # Piped output (CI logs, files) gets a fixed width instead of rich's 80-column default.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -88,7 +91,7 @@ def _engine(args: argparse.Namespace):
         raise CLIError(str(e)) from None
 
 
-def _rate_text(e: Any) -> str:
+def _rate_text(e: Estimate) -> str:
     """The verified rate, and for ARC how often answers were consistent and how often a
     consistent one was right (where the bench knew the output)."""
     text = f"{e.verified_rate:.3f}"

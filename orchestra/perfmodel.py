@@ -106,19 +106,24 @@ class PerfEntry(BaseModel):
         self.energy_j += w * (energy_j - self.energy_j)
         self.api_usd += w * (api_usd - self.api_usd)
         if verified is not None:
-            self.decided = min(self.decided + 1, window)
-            self.verified_rate += (float(verified) - self.verified_rate) / self.decided
+            self.verified_rate, self.decided = _mean(
+                self.verified_rate, self.decided, verified, window
+            )
         if consistent is not None:
-            self.consistent_seen = min(self.consistent_seen + 1, window)
-            self.consistent_rate += (
-                float(consistent) - self.consistent_rate
-            ) / self.consistent_seen
+            self.consistent_rate, self.consistent_seen = _mean(
+                self.consistent_rate, self.consistent_seen, consistent, window
+            )
             if consistent and right is not None:
-                self.right_seen = min(self.right_seen + 1, window)
-                self.right_when_consistent += (
-                    float(right) - self.right_when_consistent
-                ) / self.right_seen
+                self.right_when_consistent, self.right_seen = _mean(
+                    self.right_when_consistent, self.right_seen, right, window
+                )
         self.source = "observed"
+
+
+def _mean(rate: float, seen: float, outcome: bool, window: int) -> tuple[float, float]:
+    """A success rate moved by one outcome: (new rate, observations, capped by `window`)."""
+    seen = min(seen + 1, window)
+    return rate + (float(outcome) - rate) / seen, seen
 
 
 class Estimate(BaseModel):

@@ -12,10 +12,10 @@ from typing import Any, ClassVar
 from ..base import Problem, Verdict
 from ..family import LIKELY, Detection, Family, Instance, Score, View, grid_rows, reading
 from ..replies import digit_rows
+from . import lists
 from .augment import random_transform
 from .generate import Tier, generate
 from .geometry import BOX_SHAPES
-from .lists import published
 from .parse import from_json, from_string, parse_text
 from .problem import KIND, SudokuProblem, render, verify
 from .solver import propagate, solve
@@ -140,7 +140,8 @@ class SudokuFamily(Family):
         name = self.bench_tasks.get(task, {}).get("published")
         if name is None:
             return super().bench_set(task, n, seed)
-        return [Instance(problem=p, answer=solve(p)) for p in published(name)[:n]]
+        listed = lists.puzzles(name)[:n]
+        return [Instance(problem=p, answer=lists.solution(name, i)) for i, p in enumerate(listed)]
 
     def random_view(self, problem: Problem, rng: random.Random) -> View:
         p: SudokuProblem = problem  # type: ignore[assignment]

@@ -18,18 +18,14 @@ def names() -> list[str]:
     return sorted(p.name for p in DATA.glob("*.txt"))
 
 
-def published(name: str) -> list[SudokuProblem]:
+@lru_cache(maxsize=8)
+def puzzles(name: str) -> tuple[SudokuProblem, ...]:
     """A list of puzzles shipped in `data/` (one per line, `#` comments)."""
     path = DATA / name
     if not path.is_file():
         raise ValueError(f"no published Sudoku list {name!r}; shipped: {', '.join(names())}")
     lines = path.read_text().splitlines()
-    return [from_string(s) for s in lines if s.strip() and not s.startswith("#")]
-
-
-@lru_cache(maxsize=8)
-def puzzles(name: str) -> tuple[SudokuProblem, ...]:
-    return tuple(published(name))
+    return tuple(from_string(s) for s in lines if s.strip() and not s.startswith("#"))
 
 
 @cache

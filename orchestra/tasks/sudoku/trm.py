@@ -5,6 +5,7 @@ never uses."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -107,31 +108,34 @@ class SudokuSpec(TRMTask):
         return [(i.problem, i.solution) for i in self._generate(n, seed)]
 
     def training_source(self, seed: int) -> SudokuSource:
-        if self.published:
-            name = self.published
-            listed = lists.puzzles(name)
-            return SudokuSource(
-                self,
-                [(listed[i].grid, lambda i=i: lists.solution(name, i)) for i in self._parts()[0]],
-            )
+        if self.published:  # the training part is the list's head: index k is puzzle k
+            name, listed = self.published, lists.puzzles(self.published)
+            grids = [listed[k].grid for k in self._parts()[0]]
+            return SudokuSource(self, grids, lambda k: lists.solution(name, k))
         base = self._generate(self.pool, TRAIN_SEED_BASE + seed * self.pool)
-        return SudokuSource(self, [(i.problem.grid, lambda i=i: i.solution) for i in base])
+        return SudokuSource(self, [i.problem.grid for i in base], lambda k: base[k].solution)
 
 
 class SudokuSource:
-    """Training draws: (puzzle grid, its solution when asked) pairs under random
-    symmetries; a published list's solutions are found as puzzles are first drawn."""
+    """Training draws: puzzles under random symmetries, each with its solution looked up
+    when drawn (a published list's are found as its puzzles are first drawn)."""
 
-    def __init__(self, spec: SudokuSpec, base: list[tuple[list[list[int]], Any]]):
+    def __init__(
+        self,
+        spec: SudokuSpec,
+        grids: list[list[list[int]]],
+        solution: Callable[[int], list[list[int]]],
+    ):
         self.spec = spec
         self.codec = spec.codec
-        self.grids = base
+        self.grids = grids
+        self.solution = solution
 
     def sample(self, n: int, rng: random.Random) -> Pair:
         xs, ys = [], []
         for _ in range(n):
-            puzzle, solved = self.grids[rng.randrange(len(self.grids))]
-            solution = solved()
+            k = rng.randrange(len(self.grids))
+            puzzle, solution = self.grids[k], self.solution(k)
             t = random_transform(self.spec.size, rng)
             xs.append(self.codec.encode(t.apply(puzzle)))
             ys.append(self.codec.encode(t.apply(solution)))
