@@ -121,3 +121,12 @@ def test_mixed_mazes_alternate_braided_and_open_and_meet_their_path_length():
     assert lattice == [True, False] * 3
     with pytest.raises(ValueError, match="loops > 0"):
         MazeSpec(style="mixed")
+
+
+def test_ties_counts_cells_on_other_shortest_paths(problem):
+    from benchmarks.maze_ties import ties
+
+    assert ties(problem, maze.solve(problem)) == 0  # one route only
+    square = MazeProblem(rows=["#####", "#S..#", "#...#", "#..G#", "#####"])
+    # every cell of the 3x3 room lies on some shortest S -> G path; one path holds 5
+    assert ties(square, maze.solve(square)) == 4
