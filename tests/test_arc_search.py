@@ -50,6 +50,17 @@ def test_pad_then_unpad_and_crop(g, colour):
         assert (c[0] != 0).any() and (c[-1] != 0).any() and (c[:, 0] != 0).any()
 
 
+@given(grids, st.sampled_from(L.DIRECTIONS))
+def test_objects_fall_whole_and_come_to_rest(g, direction):
+    try:
+        once = P.fall(g, direction)
+    except P.Inapplicable:
+        return  # nothing could move
+    assert (P.counts(once) == P.counts(g)).all()  # no piece lost or overlapped
+    with pytest.raises(P.Inapplicable):  # at rest: a second fall moves nothing
+        P.fall(once, direction)
+
+
 @given(grids, st.integers(2, 3))
 def test_scale_down_inverts_scale_up(g, k):
     assert (P.scale_down(P.scale_up(g, k), k) == g).all()
@@ -230,6 +241,17 @@ def test_search_recovers_programs_of_known_depth(program):
     assert best.program.reproduces(pairs)
     assert best.program.length <= parse(program).length
     assert any(g[0].tolist() == test_out for _, g in r.attempts())
+
+
+def test_a_colour_map_meeting_a_new_colour_on_the_test_ranks_after_one_that_knows_it():
+    # the demonstrations show 1 -> 2 and 3 -> 3; on a test holding 4, `recolour{1:2}`
+    # can only guess "unchanged", and that answer is marked to rank after sure ones
+    pairs = [([[1]], [[2]]), ([[3]], [[3]])]
+    r = search(pairs, [[[4]]], budget_s=5, max_depth=1)
+    guesses = [f for f in r.found if f.text == "recolour{1:2}"]
+    assert guesses and guesses[0].penalty > 0
+    r = search(pairs, [[[3]]], budget_s=5, max_depth=1)
+    assert next(f for f in r.found if f.text == "recolour{1:2}").penalty == 0
 
 
 def test_search_respects_its_deadline():
@@ -569,7 +591,7 @@ G = [[0, 1, 0, 0], [0, 1, 2, 0], [0, 0, 0, 3]]
         ("majority", [[1, 1, 1], [1, 2, 1], [1, 1, 1]], [[1, 1, 1], [1, 1, 1], [1, 1, 1]]),
         ("label(size)", [[1, 1, 0, 2]], [[2, 2, 0, 1]]),
         ("label(rank)", [[1, 1, 0, 2]], [[1, 1, 0, 2]]),
-        ("objects |> count", G, [[1, 1, 1]]),
+        ("objects |> count", G, [[1, 1, 1]]),  # three colours: counted as 1s
         ("objects |> largest |> shape", G, [[1], [1]]),
         ("objects |> largest |> erase", G, [[0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 0, 3]]),
         ("objects |> unique_size |> keep", G, [[0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]),
@@ -582,6 +604,38 @@ G = [[0, 1, 0, 0], [0, 1, 2, 0], [0, 0, 0, 3]]
         ("symmetrize(v)", [[1, 2], [0, 0]], [[1, 2], [1, 2]]),
         ("unmask(9, h)", [[1, 9, 2, 1]], [[1, 2, 2, 1]]),
         ("scale_up(2) |> scale_down(2)", G, G),
+        ("scale_by(colours)", [[1, 2]], [[1, 1, 2, 2], [1, 1, 2, 2]]),
+        ("self_tile(fg)", [[1, 0]], [[1, 0, 0, 0]]),
+        ("self_tile(bg)", [[1, 0]], [[0, 0, 1, 0]]),
+        ("box_fill(5)", [[1, 1], [0, 1]], [[1, 1], [5, 1]]),
+        ("fall(down)", [[1, 1], [0, 0], [0, 2]], [[0, 0], [1, 1], [0, 2]]),
+        ("fall(left)", [[0, 3, 0, 1]], [[3, 1, 0, 0]]),
+        ("part_cells", [[1, 0, 5, 0, 0], [5, 5, 5, 5, 5], [0, 0, 5, 2, 2]], [[1, 0], [0, 2]]),
+        ("extend(diag)", [[0, 0, 0], [0, 1, 0], [0, 0, 0]], [[1, 0, 1], [0, 1, 0], [1, 0, 1]]),
+        ("connect(diag)", [[2, 0, 0], [0, 0, 0], [0, 0, 2]], [[2, 0, 0], [0, 2, 0], [0, 0, 2]]),
+        (
+            "mirror(rot)",
+            [[1, 2], [0, 0]],
+            [[1, 2, 0, 1], [0, 0, 0, 2], [2, 0, 0, 0], [1, 0, 2, 1]],
+        ),
+        ("objects |> common_shape |> crop", [[1, 0, 1, 0, 2, 2]], [[1]]),
+        (
+            "mirror(rot_ccw)",
+            [[1, 2], [0, 0]],
+            [[1, 2, 2, 0], [0, 0, 1, 0], [0, 0, 0, 1], [2, 1, 0, 2]],
+        ),
+        ("invert", [[3, 0], [3, 5]], [[0, 3], [0, 0]]),
+        ("shrink(2)", [[0, 0, 0, 0], [0, 4, 0, 0]], [[4, 0]]),
+        ("shrink_to(2)", [[1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 2]], [[1, 0], [0, 2]]),
+        ("squeeze(empty)", [[1, 0, 2], [0, 0, 0]], [[1, 2]]),
+        ("squeeze(repeats)", [[1, 1, 2], [1, 1, 2], [3, 3, 4]], [[1, 2], [3, 4]]),
+        ("move(down)", [[1, 2], [0, 0]], [[0, 0], [1, 2]]),
+        ("move(left)", [[0, 1, 2]], [[1, 2, 0]]),
+        ("keep_lines(rows)", [[4, 4], [4, 1]], [[4, 4], [0, 0]]),
+        ("keep_lines(cols)", [[4, 4], [4, 1]], [[4, 0], [4, 0]]),
+        ("tally", [[0, 3], [3, 0]], [[3, 3]]),
+        ("objects |> count", [[0, 3], [3, 0]], [[3, 3]]),
+        ("split(halves) |> overlay", [[1, 0], [0, 0], [0, 0], [0, 2]], [[1, 0], [0, 2]]),
     ],
 )
 def test_each_step_on_a_small_grid(program, grid, want):

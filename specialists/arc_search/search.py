@@ -37,6 +37,7 @@ MAX_PROGRAMS = 50  # consistent programs kept per task (ranked; only two are ans
 SLOW_UNIT_S = 0.05  # one application slower than this: the unit is dropped for the task
 GRACE_S = 1.0  # past the deadline by this much, the search is interrupted wherever it is
 RULE_PENALTY = 4.0  # a learned neighbourhood table explains less than composed steps do
+UNSEEN_PENALTY = 2.0  # a learned colour map meeting, on a test input, a colour it never saw
 
 
 class _Deadline(BaseException):
@@ -210,7 +211,7 @@ def units(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[Uni
             if allowed == language.COLOUR:
                 choices.append(
                     paint
-                    if name in ("fill_holes", "halo", "halo8", "outline", "pad")
+                    if name in ("fill_holes", "halo", "halo8", "outline", "pad", "box_fill")
                     else [P.BG, *palette]
                     if name == "unmask"
                     else palette
@@ -457,11 +458,19 @@ class Search:
             self._try_rules(state)
             return
         program, tests = state.program, state.values[self.n :]
+        penalty = 0.0
         if mapping:
             step = Step("recolour", mapping=tuple(sorted(mapping.items())))
             program = program + Program((step,))
+            # the map is known only on the colours the demonstrations showed it; on any
+            # other it guesses "unchanged", so such an answer ranks after those it knows
+            seen = np.zeros(10, dtype=bool)
+            for v in demo:
+                seen[np.unique(v)] = True  # type: ignore[arg-type]
+            if any(t is not None and not seen[np.unique(t)].all() for t in tests):
+                penalty = UNSEEN_PENALTY
             tests = [None if t is None else P.recolour(t, mapping) for t in tests]
-        self._record(program, tests)
+        self._record(program, tests, penalty=penalty)
 
     def _try_rules(self, state: _State) -> None:
         """A learned neighbourhood rule as the last step (same-shape states only)."""
@@ -480,15 +489,16 @@ class Search:
                 else P.apply_rule(t, kind, table)
                 for t in state.values[self.n :]
             ]
-            self._record(state.program + Program((step,)), tests, learned=True)
+            self._record(state.program + Program((step,)), tests, penalty=RULE_PENALTY)
 
-    def _record(self, program: Program, tests: list[Grid | None], learned: bool = False) -> None:
+    def _record(self, program: Program, tests: list[Grid | None], penalty: float = 0.0) -> None:
         """Keep the program under its test outputs (the shortest for the same outputs).
-        `learned`: its last step is a table learned from the demonstrations, which ranks
-        it after any program of composed steps alone and never ends the search early."""
+        `penalty`: what the program learned from the demonstrations is less sure on the
+        test (a neighbourhood table, a colour map meeting new colours): it ranks after
+        programs of the same length without one and never ends the search early."""
         key = _digest(tests)
         old = self._found.get(key)
-        found = Found(program, list(tests), penalty=RULE_PENALTY if learned else 0.0)
+        found = Found(program, list(tests), penalty=penalty)
         if old is None or found.rank < old.rank:
             self._found[key] = found
 

@@ -11,6 +11,7 @@ for the tasks whose background is another colour.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +95,13 @@ def mirror(g: np.ndarray, how: str) -> np.ndarray:
     if how == "hv":
         top = np.hstack([g, g[:, ::-1]])
         return np.vstack([top, top[::-1]])
+    if how in ("rot", "rot_ccw"):  # the four quarter turns, as a pinwheel or the other way
+        if g.shape[0] != g.shape[1]:
+            raise Inapplicable("quarter turns need a square grid")
+        cw, ccw, half = np.rot90(g, -1), np.rot90(g, 1), np.rot90(g, 2)
+        if how == "rot":
+            return np.vstack([np.hstack([g, cw]), np.hstack([ccw, half])])
+        return np.vstack([np.hstack([g, ccw]), np.hstack([half, cw])])
     raise Inapplicable(f"unknown mirror {how!r}")
 
 
@@ -105,6 +113,86 @@ def unpad(g: np.ndarray) -> np.ndarray:
     if min(g.shape) < 3:
         raise Inapplicable("too small to remove a border")
     return g[1:-1, 1:-1]
+
+
+def scale_by(g: np.ndarray, what: str) -> np.ndarray:
+    """Scaled up by a count the grid holds: its colours, content cells or objects (tasks
+    where the factor differs between demonstrations)."""
+    if what == "colours":
+        k = int((np.bincount(g.ravel(), minlength=10)[1:] > 0).sum())
+    elif what == "cells":
+        k = int((g != BG).sum())
+    elif what == "objects":
+        k = len(objects(g))
+    else:
+        raise Inapplicable(f"unknown count {what!r}")
+    if k < 1 or max(g.shape) * k > MAX_SIDE:
+        raise Inapplicable(f"scaling by {k} leaves ARC's 1..30")
+    return scale_up(g, k)
+
+
+def _block_colours(g: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """The grid as rows x cols blocks, each the block's most frequent content colour."""
+    h, w = g.shape
+    if h % rows or w % cols:
+        raise Inapplicable(f"{h}x{w} does not divide into {rows}x{cols} blocks")
+    bh, bw = h // rows, w // cols
+    blocks = g.reshape(rows, bh, cols, bw).transpose(0, 2, 1, 3).reshape(rows, cols, -1)
+    tally = (blocks[..., None] == np.arange(1, 10, dtype=g.dtype)).sum(2)
+    return np.where(tally.any(2), tally.argmax(2) + 1, BG).astype(g.dtype)
+
+
+def shrink(g: np.ndarray, k: int) -> np.ndarray:
+    """k x k blocks to cells, each the block's most frequent content colour (background
+    where it has none): a sparse grid read at a coarser scale; `scale_down` wants blocks
+    of one colour."""
+    h, w = g.shape
+    if h % k or w % k:
+        raise Inapplicable(f"{h}x{w} does not divide by {k}")
+    return _block_colours(g, h // k, w // k)
+
+
+def shrink_to(g: np.ndarray, n: int) -> np.ndarray:
+    """`shrink` to an n x n grid, the block size following the input's."""
+    h, w = g.shape
+    if h == n and w == n:
+        raise Inapplicable(f"already {n}x{n}")
+    return _block_colours(g, n, n)
+
+
+def tally_row(g: np.ndarray) -> np.ndarray:
+    """A row of one cell per content cell, in their colour where they share one (1
+    otherwise)."""
+    n = int((g != BG).sum())
+    if not 1 <= n <= MAX_SIDE:
+        raise Inapplicable(f"{n} content cells do not fit a row")
+    colours = np.unique(g[g != BG])
+    return np.full((1, n), colours[0] if colours.size == 1 else 1, dtype=g.dtype)
+
+
+def squeeze(g: np.ndarray, how: str) -> np.ndarray:
+    """Rows and columns dropped: the empty ones (`empty`), or each one equal to the one
+    before it (`repeats`: a stretched grid back to its pattern)."""
+    if how == "empty":
+        rows, cols = (g != BG).any(1), (g != BG).any(0)
+    else:
+        rows = np.r_[True, (g[1:] != g[:-1]).any(1)]
+        cols = np.r_[True, (g[:, 1:] != g[:, :-1]).any(0)]
+    if rows.all() and cols.all():
+        raise Inapplicable("nothing to squeeze")
+    if not rows.any() or not cols.any():
+        raise Inapplicable("nothing would be left")
+    return g[rows][:, cols]
+
+
+def self_tile(g: np.ndarray, where: str) -> np.ndarray:
+    """The grid placed in each block of a grid its own size squared, where its cell is
+    content (`fg`) or background (`bg`); the other blocks stay empty."""
+    h, w = g.shape
+    if h * h > MAX_SIDE or w * w > MAX_SIDE:
+        raise Inapplicable(f"a {h}x{w} grid tiled by itself leaves ARC's 1..30")
+    on = (g != BG) if where == "fg" else (g == BG)
+    return np.kron(on.astype(g.dtype), g)
 
 
 # -- colour ------------------------------------------------------------------------------
@@ -153,6 +241,16 @@ def erase_colour(g: np.ndarray, colour: int) -> np.ndarray:
 def mask(g: np.ndarray) -> np.ndarray:
     """Every non-background cell as colour 1 (a later recolouring names the colour)."""
     return (g != BG).astype(g.dtype)
+
+
+def invert(g: np.ndarray) -> np.ndarray:
+    """Content and background trade places: the background takes the most frequent
+    content colour, content becomes background (a colour map cannot, where the colour
+    differs between demonstrations)."""
+    ranked = ranked_colours(g)
+    if not ranked:
+        raise Inapplicable("no content to invert")
+    return np.where(g == BG, ranked[0], BG).astype(g.dtype)
 
 
 # -- objects -----------------------------------------------------------------------------
@@ -232,6 +330,17 @@ def _extreme(objs: list[Obj], key: object, largest: bool) -> Obj:
     return chosen[0]
 
 
+def _common_shape(objs: list[Obj]) -> Obj:
+    """The first, in reading order, of the objects whose shape is the most frequent one
+    (the shape the others are noise around)."""
+    keys = [o.shape_key() for o in objs]
+    tally = {k: keys.count(k) for k in keys}
+    top = max(tally.values())
+    if top < 2 or list(tally.values()).count(top) != 1:
+        raise Inapplicable("no single most frequent shape")
+    return next(o for o, k in zip(objs, keys, strict=True) if tally[k] == top)
+
+
 SELECTORS = {
     "largest": lambda objs: _extreme(objs, lambda o: o.size, True),
     "smallest": lambda objs: _extreme(objs, lambda o: o.size, False),
@@ -241,6 +350,7 @@ SELECTORS = {
     "unique_colour": lambda objs: _unique(objs, lambda o: o.colours),
     "unique_shape": lambda objs: _unique(objs, lambda o: o.shape_key()),
     "unique_size": lambda objs: _unique(objs, lambda o: o.size),
+    "common_shape": _common_shape,
     "most_colours": lambda objs: _extreme(objs, lambda o: len(o.colours), True),
     "top": lambda objs: _extreme(objs, lambda o: -o.top, True),
     "bottom": lambda objs: _extreme(objs, lambda o: o.bottom, True),
@@ -317,9 +427,13 @@ def crop_to(g: np.ndarray, colour: int) -> np.ndarray:
 
 
 def count_row(objs: list[Obj]) -> np.ndarray:
+    """A row of one cell per object, in the objects' colour where they share one (1
+    otherwise), so the count's colour follows the input's."""
     if len(objs) > MAX_SIDE:
         raise Inapplicable("too many objects to count in a row")
-    return np.ones((1, len(objs)), dtype=np.int8)
+    colours = {c for o in objs for c in o.colours}
+    colour = colours.pop() if len(colours) == 1 else 1
+    return np.full((1, len(objs)), colour, dtype=np.int8)
 
 
 def largest_colour_first(objs: list[Obj]) -> np.ndarray:
@@ -396,6 +510,84 @@ def gravity(g: np.ndarray, direction: str) -> np.ndarray:
     return np.rot90(fallen, -turn)
 
 
+def box_fill(g: np.ndarray, colour: int) -> np.ndarray:
+    """The background inside each object's box (objects of any colours, diagonals joined)
+    gets `colour`: a corner completed to a square, a frame's inside filled."""
+    out = g.copy()
+    for o in objects(g, diagonal=True, multicolour=True):
+        sub = out[o.top : o.bottom, o.left : o.right]
+        sub[sub == BG] = colour
+    if (out == g).all():
+        raise Inapplicable("every box is full")
+    return out
+
+
+def fall(g: np.ndarray, direction: str) -> np.ndarray:
+    """Objects (any colours, diagonals joined) fall towards `direction` as rigid pieces
+    until each rests on the border or on another; passes repeat until nothing moves."""
+    turn = {"down": 0, "left": 1, "up": 2, "right": 3}[direction]
+    a = np.rot90(g, turn)
+    h = a.shape[0]
+    pieces = [
+        [o.cells.copy(), np.where(o.cells, a, BG), o.top, o.bottom]
+        for o in sorted(objects(a, diagonal=True, multicolour=True), key=lambda o: -o.bottom)
+    ]
+    occupied = a != BG
+    moved_any, moving = False, True
+    while moving:
+        moving = False
+        for piece in pieces:
+            cells, colours, top, bottom = piece
+            others = occupied & ~cells
+            k = 0
+            while (
+                bottom + k < h
+                and not (others[top + k + 1 : bottom + k + 1] & cells[top:bottom]).any()
+            ):
+                k += 1
+            if k:
+                occupied = others | np.roll(cells, k, axis=0)
+                piece[:] = [
+                    np.roll(cells, k, axis=0),
+                    np.roll(colours, k, axis=0),
+                    top + k,
+                    bottom + k,
+                ]
+                moving = moved_any = True
+    if not moved_any:
+        raise Inapplicable("nothing falls")
+    out = np.zeros_like(a)
+    for cells, colours, _, _ in pieces:
+        out[cells] = colours[cells]
+    return np.rot90(out, -turn)
+
+
+def move(g: np.ndarray, direction: str) -> np.ndarray:
+    """The content moves one cell towards `direction` (what leaves the grid is lost)."""
+    if not (g != BG).any():
+        raise Inapplicable("nothing to move")
+    out = np.zeros_like(g)
+    if direction == "down":
+        out[1:] = g[:-1]
+    elif direction == "up":
+        out[:-1] = g[1:]
+    elif direction == "right":
+        out[:, 1:] = g[:, :-1]
+    else:
+        out[:, :-1] = g[:, 1:]
+    return out
+
+
+def keep_lines(g: np.ndarray, axis: str) -> np.ndarray:
+    """Only the rows (or columns) that are one content colour all along stay."""
+    a = g if axis == "rows" else g.T
+    whole = (a == a[:, :1]).all(1) & (a[:, 0] != BG)
+    if not whole.any():
+        raise Inapplicable(f"no {axis} of one colour")
+    out = np.where(whole[:, None], a, BG)
+    return out if axis == "rows" else out.T
+
+
 def shift_to(g: np.ndarray, direction: str) -> np.ndarray:
     """The whole content slides, as one piece, until it touches the border."""
     top, bottom, left, right = box(g != BG)
@@ -413,6 +605,8 @@ def extend(g: np.ndarray, direction: str) -> np.ndarray:
     """Each non-background cell draws its colour to the border in `direction` (a
     later-drawn cell never covers content)."""
     out = g.copy()
+    if direction == "diag":
+        return _extend_diagonal(g)
     dirs = {"h": ("left", "right"), "v": ("up", "down"), "hv": ("left", "right", "up", "down")}
     for d in dirs.get(direction, (direction,)):
         turn = {"down": 0, "left": 1, "up": 2, "right": 3}[d]
@@ -428,9 +622,60 @@ def extend(g: np.ndarray, direction: str) -> np.ndarray:
     return out
 
 
+def _extend_diagonal(g: np.ndarray) -> np.ndarray:
+    """Each content cell draws its colour along its four diagonals to the border; where
+    rays cross, the nearer source wins, and no ray covers content."""
+    h, w = g.shape
+    out = g.copy()
+    for k in range(1, max(h, w)):
+        for dy, dx in ((k, k), (k, -k), (-k, k), (-k, -k)):
+            src = np.zeros_like(g)
+            ys, yd = (
+                (slice(0, h - dy), slice(dy, h)) if dy > 0 else (slice(-dy, h), slice(0, h + dy))
+            )
+            xs, xd = (
+                (slice(0, w - dx), slice(dx, w)) if dx > 0 else (slice(-dx, w), slice(0, w + dx))
+            )
+            src[yd, xd] = g[ys, xs]
+            out = np.where((out == BG) & (src != BG), src, out)
+    if (out == g).all():
+        raise Inapplicable("nothing to extend")
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _diagonals(h: int, w: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """The (rows, cols) of every diagonal and anti-diagonal of an h x w grid, two or more
+    cells long."""
+    lines = []
+    for d in range(-(h - 1), w):
+        rows = np.arange(max(0, -d), min(h, w - d))
+        if rows.size > 1:
+            lines.append((rows, rows + d))
+            lines.append((rows, w - 1 - (rows + d)))
+    return tuple(lines)
+
+
+def _connect_diagonal(g: np.ndarray) -> np.ndarray:
+    out = g.copy()
+    for rows, cols in _diagonals(*g.shape):
+        line = g[rows, cols]
+        for c in np.unique(line[line != BG]):
+            m = line == c
+            between = np.maximum.accumulate(m) & np.maximum.accumulate(m[::-1])[::-1]
+            now = out[rows, cols]
+            out[rows, cols] = np.where((now == BG) & between, c, now)
+    return out
+
+
 def connect(g: np.ndarray, axis: str) -> np.ndarray:
-    """Background between two cells of one colour in a row (h), a column (v) or either
-    (hv) is painted that colour."""
+    """Background between two cells of one colour in a row (h), a column (v), either
+    (hv), or on a diagonal (diag) is painted that colour."""
+    if axis == "diag":
+        out = _connect_diagonal(g)
+        if (out == g).all():
+            raise Inapplicable("nothing to connect")
+        return out
     out = g.copy()
     for ax in ("h", "v") if axis == "hv" else (axis,):
         a = out if ax == "h" else out.T
@@ -469,7 +714,7 @@ def split(g: np.ndarray, how: str) -> list[np.ndarray]:
             raise Inapplicable("separator lines leave unequal parts")
         return parts
     n = 2 if how.startswith("halves") else 3
-    vertical = how.endswith("_v")  # stacked top to bottom
+    vertical = how.endswith("_v") or (how == "halves" and h > w)  # stacked top to bottom
     size = h if vertical else w
     if size % n and size % n != n - 1:
         raise Inapplicable(f"{h}x{w} does not split in {n}")
@@ -524,6 +769,28 @@ def pick(parts: list[np.ndarray], how: str) -> np.ndarray:
 
 
 # -- patterns ----------------------------------------------------------------------------
+
+
+def part_cells(g: np.ndarray) -> np.ndarray:
+    """A grid cut by separator lines, each part made one cell of its most frequent colour
+    other than the background and the separators' (the background where it has none)."""
+    h, w = g.shape
+    rows = [i for i in range(h) if g[i, 0] != BG and (g[i] == g[i, 0]).all()]
+    cols = [j for j in range(w) if g[0, j] != BG and (g[:, j] == g[0, j]).all()]
+    if not rows and not cols:
+        raise Inapplicable("no separator lines")
+    line = g[rows[0], 0] if rows else g[0, cols[0]]
+    rs, cs = [-1, *rows, h], [-1, *cols, w]
+    spans_r = [(a + 1, b) for a, b in zip(rs, rs[1:], strict=False) if b - a > 1]
+    spans_c = [(a + 1, b) for a, b in zip(cs, cs[1:], strict=False) if b - a > 1]
+    out = np.zeros((len(spans_r), len(spans_c)), dtype=g.dtype)
+    for i, (a, b) in enumerate(spans_r):
+        for j, (c, d) in enumerate(spans_c):
+            tally = counts(g[a:b, c:d])
+            tally[BG] = tally[line] = 0
+            if tally.any():
+                out[i, j] = int(tally.argmax())
+    return out
 
 
 def symmetrize(g: np.ndarray, how: str) -> np.ndarray:
