@@ -528,37 +528,30 @@ def fall(g: np.ndarray, direction: str) -> np.ndarray:
     turn = {"down": 0, "left": 1, "up": 2, "right": 3}[direction]
     a = np.rot90(g, turn)
     h = a.shape[0]
-    pieces = [
-        [o.cells.copy(), np.where(o.cells, a, BG), o.top, o.bottom]
-        for o in sorted(objects(a, diagonal=True, multicolour=True), key=lambda o: -o.bottom)
-    ]
+    order = sorted(objects(a, diagonal=True, multicolour=True), key=lambda o: -o.bottom)
+    cells = [o.cells for o in order]
+    drop = [0] * len(order)  # rows each piece has fallen
     occupied = a != BG
-    moved_any, moving = False, True
+    moving = True
     while moving:
         moving = False
-        for piece in pieces:
-            cells, colours, top, bottom = piece
-            others = occupied & ~cells
+        for i, o in enumerate(order):
+            top, bottom = o.top + drop[i], o.bottom + drop[i]
+            mine = cells[i][top:bottom]
+            others = occupied & ~cells[i]
             k = 0
-            while (
-                bottom + k < h
-                and not (others[top + k + 1 : bottom + k + 1] & cells[top:bottom]).any()
-            ):
+            while bottom + k < h and not (others[top + k + 1 : bottom + k + 1] & mine).any():
                 k += 1
             if k:
-                occupied = others | np.roll(cells, k, axis=0)
-                piece[:] = [
-                    np.roll(cells, k, axis=0),
-                    np.roll(colours, k, axis=0),
-                    top + k,
-                    bottom + k,
-                ]
-                moving = moved_any = True
-    if not moved_any:
+                cells[i] = np.roll(cells[i], k, axis=0)
+                occupied = others | cells[i]
+                drop[i] += k
+                moving = True
+    if not any(drop):
         raise Inapplicable("nothing falls")
     out = np.zeros_like(a)
-    for cells, colours, _, _ in pieces:
-        out[cells] = colours[cells]
+    for i, o in enumerate(order):
+        out[cells[i]] = np.roll(np.where(o.cells, a, BG), drop[i], axis=0)[cells[i]]
     return np.rot90(out, -turn)
 
 
