@@ -114,8 +114,20 @@ def test_unknown_task_is_declined_with_the_way_to_learn_it(fitted, monkeypatch):
         engine = orchestra.Orchestra(llm=None)
         known = engine.solve(json.dumps(MIRROR))
         assert known.route == "trm-arc" and known.notes == []
-        other = arc.load(1, "training")[0].without_outputs()
-        sol = engine.solve(other)
+        # outputs drawn at random, unrelated to their inputs: no program explains them,
+        # however far the DSL grows, and no checkpoint knows the task
+        rng = np.random.default_rng(0)
+        noise = {
+            "train": [
+                {
+                    "input": rng.integers(0, 10, (5, 5)).tolist(),
+                    "output": rng.integers(0, 10, (4, 4)).tolist(),
+                }
+                for _ in range(3)
+            ],
+            "test": [{"input": rng.integers(0, 10, (5, 5)).tolist()}],
+        }
+        sol = engine.solve(json.dumps(noise))
         assert sol.answer is None and "no LLM backend" in sol.error
         assert any("orchestra train arc --tasks FILE" in n for n in sol.notes)
     finally:

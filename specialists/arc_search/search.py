@@ -481,12 +481,10 @@ class Search:
                 continue
             table, seen = learned
             step = Step("rule", (kind,), tuple(sorted(table.items())))
-            # a test input with a neighbourhood no demonstration showed: the rule does not
-            # say what happens there, so it gives no attempt for it
             tests = [
-                None
-                if t is None or not set(np.unique(P.rule_keys(t, kind)).tolist()) <= seen
-                else P.apply_rule(t, kind, table)
+                P.apply_rule(t, kind, table)
+                if t is not None and P.rule_covers(t, kind, table, seen)
+                else None
                 for t in state.values[self.n :]
             ]
             self._record(state.program + Program((step,)), tests, penalty=RULE_PENALTY)

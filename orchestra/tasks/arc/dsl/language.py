@@ -167,7 +167,9 @@ def _ops() -> dict[tuple[str, str], Op]:
             GRID,
             _g(P.apply_rule),
             (P.RULE_KINDS,),
-            doc="rule(cross){c u d l r:colour, ...} or rule(count){c n:colour, ...}: cells by "
+            doc="rule(cross){c u d l r:colour, ...}, rule(count){c n:colour, ...}, "
+            "rule(near){c n colours:colour, ...} (the set of neighbour colours) or "
+            "rule(touch){c n colour:colour, ...} (a neighbour of that colour): cells by "
             "neighbourhood",
         ),
         Op("swap_bg", GRID, GRID, _g(P.swap_bg), doc="the most frequent colour becomes 0"),
@@ -389,7 +391,7 @@ def describe() -> str:
         if name == "recolour":
             sig = "recolour{a:b,...}"
         elif name == "rule":
-            sig = "rule(cross|count){key:colour,...}"
+            sig = "rule(cross|count|near|touch){key:colour,...}"
         elif op.flags:
             sig = f"{name}[({', '.join(op.flags)})]"
         elif op.args:

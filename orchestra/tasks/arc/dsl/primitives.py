@@ -889,15 +889,35 @@ def majority(g: np.ndarray) -> np.ndarray:
 
 # -- local rules -------------------------------------------------------------------------
 
-RULE_KINDS = ("cross", "count")
+RULE_KINDS = ("cross", "count", "near", "touch")
 _BORDER = 10  # the colour outside the grid, for a neighbourhood
+
+
+def _neighbour_colours(g: np.ndarray) -> np.ndarray:
+    """(10, h, w): whether each cell has a neighbour of each colour among its eight."""
+    h, w = g.shape
+    onehot = np.pad(
+        g[None] == np.arange(10, dtype=g.dtype)[:, None, None], ((0, 0), (1, 1), (1, 1))
+    )
+    near = np.zeros((10, h, w), dtype=bool)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy or dx:
+                near |= onehot[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+    return near
 
 
 def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
     """Each cell's neighbourhood as one integer: `cross`, its colour and its four
     neighbours' (10 past the border); `count`, its colour and how many of its eight
-    neighbours are not background."""
+    neighbours are not background; `near`, its colour and which content colours its
+    eight neighbours hold (a set, as bits: "next to a 2" whatever the side). A `touch`
+    rule has no key per cell (see `apply_rule`)."""
     h, w = g.shape
+    if kind == "near":
+        near = _neighbour_colours(g)[1:]
+        bits = (near * (1 << np.arange(1, 10, dtype=np.int32))[:, None, None]).sum(0)
+        return g.astype(np.int32) * 1024 + bits
     if kind == "count":
         fg = np.pad(g != BG, 1).astype(np.int16)
         n = sum(
@@ -912,6 +932,9 @@ def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
 
 
 def key_text(key: int, kind: str) -> str:
+    if kind in ("near", "touch"):
+        colour, bits = divmod(key, 1024)
+        return f"{colour}n" + "".join(str(c) for c in range(1, 10) if bits >> c & 1)
     if kind == "count":
         return f"{key // 10}{key % 10}"
     digits = []
@@ -923,6 +946,24 @@ def key_text(key: int, kind: str) -> str:
 
 def key_value(text: str, kind: str) -> int:
     """The integer of a neighbourhood written as `key_text` writes it (ValueError)."""
+    if kind in ("near", "touch"):
+        colour, sep, near = text.partition("n")
+        if (
+            not sep
+            or len(colour) != 1
+            or not colour.isdigit()
+            or any(c not in "123456789" for c in near)
+            or list(near) != sorted(set(near))
+        ):
+            raise ValueError(
+                f"a near key is a colour, n, and the neighbours' colours in order, like 3n25, "
+                f"not {text!r}"
+            )
+        if kind == "touch" and len(near) != 1:
+            raise ValueError(
+                f"a touch key is a colour, n, and one neighbour colour, like 0n2, not {text!r}"
+            )
+        return int(colour) * 1024 + sum(1 << int(c) for c in near)
     if kind == "count":
         if len(text) != 2 or not text.isdigit() or int(text[1]) > 8:
             raise ValueError(f"a count key is a colour and a count 0-8, like 13, not {text!r}")
@@ -935,10 +976,24 @@ def key_value(text: str, kind: str) -> int:
     return key
 
 
+def key_centre(key: int, kind: str) -> int:
+    """The colour of the cell a neighbourhood key is about."""
+    return key // {"count": 10, "near": 1024, "touch": 1024}.get(kind, 11**4)
+
+
 def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
-    """Cells whose neighbourhood is in the table take its colour; the rest keep theirs."""
-    keys = rule_keys(g, kind)
+    """Cells whose neighbourhood is in the table take its colour; the rest keep theirs.
+    A `touch` entry `anc` reads "a cell of colour a next to a c (any of eight sides)": it
+    holds wherever that is true, whatever else is near, so it says what happens on any
+    grid; where two entries hold, the later (in key order) wins."""
     out = g.copy()
+    if kind == "touch":
+        near = _neighbour_colours(g)
+        for k, colour in sorted(table.items()):
+            centre, bit = divmod(k, 1024)
+            out[(g == centre) & near[bit.bit_length() - 1]] = colour
+        return out
+    keys = rule_keys(g, kind)
     for k, colour in table.items():
         out[keys == k] = colour
     return out
@@ -950,6 +1005,8 @@ def learn_rule(
     """The neighbourhood -> colour table that turns every value into its target, listing
     only the neighbourhoods that change colour, and every neighbourhood the demonstrations
     showed; None if two demonstrations disagree."""
+    if kind == "touch":
+        return _learn_touch(values, targets, max_entries)
     table: dict[int, int] = {}
     for v, t in zip(values, targets, strict=True):
         if v.shape != t.shape:
@@ -962,6 +1019,45 @@ def learn_rule(
         for key, colour in zip(k.tolist(), c.tolist(), strict=True):
             if table.setdefault(key, colour) != colour:
                 return None
-    centre = (lambda k: k // 10) if kind == "count" else (lambda k: k // 11**4)
-    changes = {k: c for k, c in table.items() if centre(k) != c}
+    changes = {k: c for k, c in table.items() if key_centre(k, kind) != c}
     return (changes, set(table)) if 0 < len(changes) <= max_entries else None
+
+
+def _learn_touch(
+    values: list[np.ndarray], targets: list[np.ndarray], max_entries: int
+) -> tuple[dict[int, int], set[int]] | None:
+    """Every (colour, neighbour colour) pair whose cells all turn one other colour in
+    every demonstration, kept if together they reproduce every target. The rule is
+    defined on any grid, so it needs no record of the neighbourhoods seen."""
+    outcomes: dict[int, set[int]] = {}
+    for v, t in zip(values, targets, strict=True):
+        if v.shape != t.shape:
+            return None
+        near = _neighbour_colours(v)
+        for a in np.unique(v).tolist():
+            here = v == a
+            for c in range(1, 10):
+                cells = t[here & near[c]] if c != a else t[:0]
+                if cells.size:
+                    outcomes.setdefault(a * 1024 + (1 << c), set()).update(
+                        np.unique(cells).tolist()
+                    )
+    table = {k: min(cs) for k, cs in outcomes.items() if len(cs) == 1 and min(cs) != k // 1024}
+    if not 0 < len(table) <= max_entries:
+        return None
+    for v, t in zip(values, targets, strict=True):
+        if not np.array_equal(apply_rule(v, "touch", table), t):
+            return None
+    return table, set()
+
+
+def rule_covers(g: np.ndarray, kind: str, table: dict[int, int], seen: set[int]) -> bool:
+    """Whether a learned rule says what happens on this grid. A neighbourhood no
+    demonstration showed, around a colour the rule changes somewhere, is one it does
+    not (around a colour it never changes, "unchanged" is what every demonstration
+    showed). A `touch` rule is defined everywhere."""
+    if kind == "touch":
+        return True
+    changed = {key_centre(k, kind) for k in table}
+    unseen = set(np.unique(rule_keys(g, kind)).tolist()) - seen
+    return not any(key_centre(k, kind) in changed for k in unseen)
