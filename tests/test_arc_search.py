@@ -159,10 +159,11 @@ def test_rule_keys_round_trip_through_text(g, kind):
 def test_touch_keys_round_trip_and_name_one_neighbour():
     for colour in range(10):
         for near in range(1, 10):
-            k = colour * 1024 + (1 << near)
+            k = colour * 1024 + near
             assert P.key_value(P.key_text(k, "touch"), "touch") == k
-    with pytest.raises(ValueError, match="one neighbour colour"):
+    with pytest.raises(ValueError, match="a touch key is a colour"):
         P.key_value("0n23", "touch")
+    assert P.key_text(P.key_value("0d2", "touch"), "touch") == "0d2"
 
 
 def test_a_touch_rule_says_what_happens_next_to_colours_never_seen_together():
@@ -174,7 +175,7 @@ def test_a_touch_rule_says_what_happens_next_to_colours_never_seen_together():
     want[0:3, 0:3][want[0:3, 0:3] == 0] = 1
     want[2:5, 4:7][want[2:5, 4:7] == 0] = 1
     learned = P.learn_rule([g], [want], "touch")
-    assert learned is not None and learned[0] == {0 * 1024 + (1 << 2): 1}
+    assert learned is not None and learned[0] == {P.key_value("0n2", "touch"): 1}
     table, seen = learned
     test = np.zeros((4, 4), dtype=np.int8)
     test[1, 1], test[2, 2] = 2, 3
@@ -693,7 +694,7 @@ def test_a_near_rule_tells_neighbour_sets_apart():
     # a 0 beside a 2 alone turns 1; beside a 2 and a 3 it turns 4
     g = np.zeros((3, 7), dtype=np.int8)
     g[1, 1], g[1, 4], g[1, 5] = 2, 2, 3
-    want = P.apply_rule(g, "touch", {0 * 1024 + (1 << 2): 1})
+    want = P.apply_rule(g, "touch", {P.key_value("0n2", "touch"): 1})
     both = (P.rule_keys(g, "near") == 0 * 1024 + (1 << 2) + (1 << 3)) & (g == 0)
     want[both] = 4
     learned = P.learn_rule([g], [want], "near")
@@ -702,3 +703,28 @@ def test_a_near_rule_tells_neighbour_sets_apart():
     step = L.Step("rule", ("near",), tuple(sorted(table.items())))
     assert str(Program((step,))) == "rule(near){0n2:1,0n23:4}"
     assert P.apply_rule(g, "near", table).tolist() == want.tolist()
+
+
+def test_a_touch_rule_tells_sides_from_corners():
+    # a 2 puts 4s at its corners, a 1 puts 7s at its sides (ARC 0ca9ddb6's kind)
+    def stamp(points):
+        g = np.zeros((7, 7), dtype=np.int8)
+        want = g.copy()
+        for (y, x), c in points:
+            g[y, x] = want[y, x] = c
+            offsets = (
+                [(-1, -1), (-1, 1), (1, -1), (1, 1)]
+                if c == 2
+                else [(-1, 0), (1, 0), (0, -1), (0, 1)]
+            )
+            for dy, dx in offsets:
+                want[y + dy, x + dx] = 4 if c == 2 else 7
+        return g, want
+
+    demos = [stamp([((1, 1), 2), ((4, 4), 1)]), stamp([((2, 4), 2), ((5, 1), 1)])]
+    learned = P.learn_rule([d[0] for d in demos], [d[1] for d in demos], "touch")
+    assert learned is not None
+    step = L.Step("rule", ("touch",), tuple(sorted(learned[0].items())))
+    assert str(Program((step,))) == "rule(touch){0o1:7,0d2:4}"
+    g, want = stamp([((1, 5), 2), ((5, 5), 2), ((3, 1), 1)])
+    assert parse(str(Program((step,)))).run(g).tolist() == want.tolist()

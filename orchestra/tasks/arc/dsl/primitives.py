@@ -893,17 +893,21 @@ RULE_KINDS = ("cross", "count", "near", "touch")
 _BORDER = 10  # the colour outside the grid, for a neighbourhood
 
 
-def _neighbour_colours(g: np.ndarray) -> np.ndarray:
-    """(10, h, w): whether each cell has a neighbour of each colour among its eight."""
+_SIDES = {  # a touch rule's neighbours: any of eight, the four sides, the four corners
+    "n": [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
+    "o": [(-1, 0), (1, 0), (0, -1), (0, 1)],
+    "d": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
+}
+
+
+def _neighbour_colours(g: np.ndarray, sides: str = "n") -> np.ndarray:
+    """(10, h, w): whether each cell has a neighbour of each colour on those sides."""
     h, w = g.shape
-    onehot = np.pad(
-        g[None] == np.arange(10, dtype=g.dtype)[:, None, None], ((0, 0), (1, 1), (1, 1))
-    )
+    onehot = np.zeros((10, h + 2, w + 2), dtype=bool)  # np.pad costs more than all the rest
+    onehot[:, 1:-1, 1:-1] = g[None] == np.arange(10, dtype=g.dtype)[:, None, None]
     near = np.zeros((10, h, w), dtype=bool)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                near |= onehot[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+    for dy, dx in _SIDES[sides]:
+        near |= onehot[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
     return near
 
 
@@ -919,20 +923,25 @@ def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
         bits = (near * (1 << np.arange(1, 10, dtype=np.int32))[:, None, None]).sum(0)
         return g.astype(np.int32) * 1024 + bits
     if kind == "count":
-        fg = np.pad(g != BG, 1).astype(np.int16)
+        fg = np.zeros((h + 2, w + 2), dtype=np.int16)
+        fg[1:-1, 1:-1] = g != BG
         n = sum(
             fg[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] for dy in (-1, 0, 1) for dx in (-1, 0, 1)
         )
         n = n - (g != BG)
         return g.astype(np.int32) * 10 + n
-    p = np.pad(g.astype(np.int32), 1, constant_values=_BORDER)
+    p = np.full((h + 2, w + 2), _BORDER, dtype=np.int32)
+    p[1:-1, 1:-1] = g
     up, down = p[:-2, 1:-1], p[2:, 1:-1]
     left, right = p[1:-1, :-2], p[1:-1, 2:]
     return (((g.astype(np.int32) * 11 + up) * 11 + down) * 11 + left) * 11 + right
 
 
 def key_text(key: int, kind: str) -> str:
-    if kind in ("near", "touch"):
+    if kind == "touch":
+        colour, code = divmod(key, 1024)
+        return f"{colour}{'nod'[code // 16]}{code % 16}"
+    if kind == "near":
         colour, bits = divmod(key, 1024)
         return f"{colour}n" + "".join(str(c) for c in range(1, 10) if bits >> c & 1)
     if kind == "count":
@@ -946,7 +955,19 @@ def key_text(key: int, kind: str) -> str:
 
 def key_value(text: str, kind: str) -> int:
     """The integer of a neighbourhood written as `key_text` writes it (ValueError)."""
-    if kind in ("near", "touch"):
+    if kind == "touch":
+        if (
+            len(text) != 3
+            or not text[0].isdigit()
+            or text[1] not in "nod"
+            or text[2] not in "123456789"
+        ):
+            raise ValueError(
+                "a touch key is a colour, n (any side), o (the four sides) or d (the corners), "
+                f"and the neighbour's colour, like 0n2, not {text!r}"
+            )
+        return int(text[0]) * 1024 + "nod".index(text[1]) * 16 + int(text[2])
+    if kind == "near":
         colour, sep, near = text.partition("n")
         if (
             not sep
@@ -958,10 +979,6 @@ def key_value(text: str, kind: str) -> int:
             raise ValueError(
                 f"a near key is a colour, n, and the neighbours' colours in order, like 3n25, "
                 f"not {text!r}"
-            )
-        if kind == "touch" and len(near) != 1:
-            raise ValueError(
-                f"a touch key is a colour, n, and one neighbour colour, like 0n2, not {text!r}"
             )
         return int(colour) * 1024 + sum(1 << int(c) for c in near)
     if kind == "count":
@@ -983,15 +1000,19 @@ def key_centre(key: int, kind: str) -> int:
 
 def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
     """Cells whose neighbourhood is in the table take its colour; the rest keep theirs.
-    A `touch` entry `anc` reads "a cell of colour a next to a c (any of eight sides)": it
-    holds wherever that is true, whatever else is near, so it says what happens on any
-    grid; where two entries hold, the later (in key order) wins."""
+    A `touch` entry `anc` reads "a cell of colour a next to a c" (on any of eight sides;
+    `aoc` on one of the four sides, `adc` at a corner): it holds wherever that is true,
+    whatever else is near, so it says what happens on any grid; where two entries hold,
+    the later (in key order) wins."""
     out = g.copy()
     if kind == "touch":
-        near = _neighbour_colours(g)
+        near: dict[str, np.ndarray] = {}
         for k, colour in sorted(table.items()):
-            centre, bit = divmod(k, 1024)
-            out[(g == centre) & near[bit.bit_length() - 1]] = colour
+            centre, code = divmod(k, 1024)
+            sides = "nod"[code // 16]
+            if sides not in near:
+                near[sides] = _neighbour_colours(g, sides)
+            out[(g == centre) & near[sides][code % 16]] = colour
         return out
     keys = rule_keys(g, kind)
     for k, colour in table.items():
@@ -1027,28 +1048,43 @@ def _learn_touch(
     values: list[np.ndarray], targets: list[np.ndarray], max_entries: int
 ) -> tuple[dict[int, int], set[int]] | None:
     """Every (colour, neighbour colour) pair whose cells all turn one other colour in
-    every demonstration, kept if together they reproduce every target. The rule is
-    defined on any grid, so it needs no record of the neighbourhoods seen."""
-    outcomes: dict[int, set[int]] = {}
-    for v, t in zip(values, targets, strict=True):
-        if v.shape != t.shape:
-            return None
-        near = _neighbour_colours(v)
-        for a in np.unique(v).tolist():
-            here = v == a
-            for c in range(1, 10):
-                cells = t[here & near[c]] if c != a else t[:0]
-                if cells.size:
-                    outcomes.setdefault(a * 1024 + (1 << c), set()).update(
-                        np.unique(cells).tolist()
-                    )
-    table = {k: min(cs) for k, cs in outcomes.items() if len(cs) == 1 and min(cs) != k // 1024}
-    if not 0 < len(table) <= max_entries:
+    every demonstration, kept if together they reproduce every target: first with
+    neighbours on any side, then, if that fails, sides and corners apart (a 2 that puts
+    4s at its corners and nothing at its sides). The rule is defined on any grid, so it
+    needs no record of the neighbourhoods seen."""
+    if any(v.shape != t.shape for v, t in zip(values, targets, strict=True)):
         return None
+    sides: list[dict[str, np.ndarray]] = []
+    seen = [np.zeros(0, dtype=np.int64)]
     for v, t in zip(values, targets, strict=True):
-        if not np.array_equal(apply_rule(v, "touch", table), t):
-            return None
-    return table, set()
+        o, d = _neighbour_colours(v, "o"), _neighbour_colours(v, "d")
+        sides.append({"n": o | d, "o": o, "d": d})
+        # any touch rule is a function of a cell's colour and the colours at its sides and
+        # its corners: where that says two things, none is (most candidates end here)
+        weights = (1 << np.arange(10, dtype=np.int64))[:, None, None]
+        key = (v.astype(np.int64) << 20) + ((o * weights).sum(0) << 10) + (d * weights).sum(0)
+        seen.append(np.unique(key.ravel() * 16 + t.ravel()))
+    pairs = np.unique(np.concatenate(seen))
+    if np.unique(pairs // 16).size != pairs.size:
+        return None
+    for relations in ("n", "od"):
+        codes = [np.zeros(0, dtype=np.int64)]
+        for v, t, near in zip(values, targets, sides, strict=True):
+            for side in relations:
+                c, y, x = np.nonzero(near[side][1:])
+                here = v[y, x].astype(np.int64)
+                key = here * 1024 + "nod".index(side) * 16 + c + 1
+                codes.append(np.unique(key[here != c + 1] * 16 + t[y, x][here != c + 1]))
+        pairs = np.unique(np.concatenate(codes))
+        keys, count = np.unique(pairs // 16, return_counts=True)
+        outcome = dict(zip((pairs // 16).tolist(), (pairs % 16).tolist(), strict=True))
+        table = {k: outcome[k] for k in keys[count == 1].tolist() if outcome[k] != k // 1024}
+        if 0 < len(table) <= max_entries and all(
+            np.array_equal(apply_rule(v, "touch", table), t)
+            for v, t in zip(values, targets, strict=True)
+        ):
+            return table, set()
+    return None
 
 
 def rule_covers(g: np.ndarray, kind: str, table: dict[int, int], seen: set[int]) -> bool:
