@@ -236,7 +236,7 @@ def units(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[Uni
     for how in splits:
         first = Step("split", (how,))
         steps += [[first, Step(j)] for j in joins]
-        steps += [[first, Step("pick", (p,))] for p in ("unique", "most", "least")]
+        steps += [[first, Step("pick", (p,))] for p in OPS[(language.PARTS, "pick")].args[0]]
     return [_unit(s) for s in steps]
 
 

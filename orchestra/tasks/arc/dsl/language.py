@@ -234,7 +234,13 @@ def _ops() -> dict[tuple[str, str], Op]:
             doc="a 1 x N row, N the object count, in their colour",
         ),
         Op("colour_tally", OBJECTS, GRID, _g(P.largest_colour_first)),
-        Op("pick", PARTS, GRID, _g(P.pick), (("unique", "most", "least"),)),
+        Op(
+            "pick",
+            PARTS,
+            GRID,
+            _g(P.pick),
+            (("unique", "most", "least", "first", "last", "sym", "asym"),),
+        ),
     ]
     for how in ("and", "or", "xor", "nor", "first_only", "overlay", "overlay_rev"):
         ops.append(Op(how, PARTS, GRID, _g(lambda parts, h=how: P.combine(parts, h))))

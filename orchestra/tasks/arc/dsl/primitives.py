@@ -341,6 +341,24 @@ def _common_shape(objs: list[Obj]) -> Obj:
     return next(o for o, k in zip(objs, keys, strict=True) if tally[k] == top)
 
 
+def _only(objs: list[Obj], test: object) -> Obj:
+    chosen = [o for o in objs if test(o)]  # type: ignore[operator]
+    if len(chosen) != 1:
+        raise Inapplicable("not exactly one object of that kind")
+    return chosen[0]
+
+
+def _mirrored(o: Obj) -> bool:
+    """Whether the object's own cells read the same mirrored left-right or up-down."""
+    m = o.cells[o.top : o.bottom, o.left : o.right]
+    return bool((m == m[:, ::-1]).all() or (m == m[::-1]).all())
+
+
+def _holed(o: Obj) -> bool:
+    m = o.cells[o.top : o.bottom, o.left : o.right]
+    return bool((ndimage.binary_fill_holes(m) & ~m).any())
+
+
 SELECTORS = {
     "largest": lambda objs: _extreme(objs, lambda o: o.size, True),
     "smallest": lambda objs: _extreme(objs, lambda o: o.size, False),
@@ -351,6 +369,9 @@ SELECTORS = {
     "unique_shape": lambda objs: _unique(objs, lambda o: o.shape_key()),
     "unique_size": lambda objs: _unique(objs, lambda o: o.size),
     "common_shape": _common_shape,
+    "symmetric": lambda objs: _only(objs, _mirrored),
+    "asymmetric": lambda objs: _only(objs, lambda o: not _mirrored(o)),
+    "holed": lambda objs: _only(objs, _holed),
     "most_colours": lambda objs: _extreme(objs, lambda o: len(o.colours), True),
     "top": lambda objs: _extreme(objs, lambda o: -o.top, True),
     "bottom": lambda objs: _extreme(objs, lambda o: o.bottom, True),
@@ -747,7 +768,24 @@ def combine(parts: list[np.ndarray], how: str) -> np.ndarray:
 
 
 def pick(parts: list[np.ndarray], how: str) -> np.ndarray:
-    """One part: the one unlike the others, or with the most / fewest content cells."""
+    """One part: the one unlike the others, with the most / fewest content cells, the
+    first or last in reading order, or the one part with (`sym`) or without (`asym`) a
+    mirror symmetry (left-right, up-down or about a diagonal)."""
+    if how in ("first", "last"):
+        return parts[0 if how == "first" else -1]
+    if how in ("sym", "asym"):
+
+        def mirrored(p: np.ndarray) -> bool:
+            return bool(
+                (p == p[:, ::-1]).all()
+                or (p == p[::-1]).all()
+                or (p.shape[0] == p.shape[1] and ((p == p.T).all() or (p == p[::-1, ::-1].T).all()))
+            )
+
+        chosen = [p for p in parts if mirrored(p) == (how == "sym")]
+        if len(chosen) != 1:
+            raise Inapplicable("not exactly one part of that kind")
+        return chosen[0]
     if how == "unique":
         keys = [p.tobytes() + bytes(p.shape) for p in parts]
         once = [p for p, k in zip(parts, keys, strict=True) if keys.count(k) == 1]
