@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -348,10 +349,17 @@ def _only(objs: list[Obj], test: object) -> Obj:
     return chosen[0]
 
 
-def _mirrored(o: Obj) -> bool:
-    """Whether the object's own cells read the same mirrored left-right or up-down."""
-    m = o.cells[o.top : o.bottom, o.left : o.right]
-    return bool((m == m[:, ::-1]).all() or (m == m[::-1]).all())
+def _mirrored(m: np.ndarray, diagonals: bool = False) -> bool:
+    """Whether a grid reads the same mirrored left-right or up-down (or, with
+    `diagonals` and square, about either diagonal)."""
+    if (m == m[:, ::-1]).all() or (m == m[::-1]).all():
+        return True
+    square = m.shape[0] == m.shape[1]
+    return bool(diagonals and square and ((m == m.T).all() or (m == m[::-1, ::-1].T).all()))
+
+
+def _mirrored_object(o: Obj) -> bool:
+    return _mirrored(o.cells[o.top : o.bottom, o.left : o.right])
 
 
 def _holed(o: Obj) -> bool:
@@ -369,8 +377,8 @@ SELECTORS = {
     "unique_shape": lambda objs: _unique(objs, lambda o: o.shape_key()),
     "unique_size": lambda objs: _unique(objs, lambda o: o.size),
     "common_shape": _common_shape,
-    "symmetric": lambda objs: _only(objs, _mirrored),
-    "asymmetric": lambda objs: _only(objs, lambda o: not _mirrored(o)),
+    "symmetric": lambda objs: _only(objs, _mirrored_object),
+    "asymmetric": lambda objs: _only(objs, lambda o: not _mirrored_object(o)),
     "holed": lambda objs: _only(objs, _holed),
     "most_colours": lambda objs: _extreme(objs, lambda o: len(o.colours), True),
     "top": lambda objs: _extreme(objs, lambda o: -o.top, True),
@@ -774,15 +782,7 @@ def pick(parts: list[np.ndarray], how: str) -> np.ndarray:
     if how in ("first", "last"):
         return parts[0 if how == "first" else -1]
     if how in ("sym", "asym"):
-
-        def mirrored(p: np.ndarray) -> bool:
-            return bool(
-                (p == p[:, ::-1]).all()
-                or (p == p[::-1]).all()
-                or (p.shape[0] == p.shape[1] and ((p == p.T).all() or (p == p[::-1, ::-1].T).all()))
-            )
-
-        chosen = [p for p in parts if mirrored(p) == (how == "sym")]
+        chosen = [p for p in parts if _mirrored(p, diagonals=True) == (how == "sym")]
         if len(chosen) != 1:
             raise Inapplicable("not exactly one part of that kind")
         return chosen[0]
@@ -931,11 +931,24 @@ RULE_KINDS = ("cross", "count", "near", "touch")
 _BORDER = 10  # the colour outside the grid, for a neighbourhood
 
 
+_BY_CENTRE = 1024  # near and touch keys: the centre colour times this, plus what is near
+_CENTRE_OF = {"count": 10, "near": _BY_CENTRE, "touch": _BY_CENTRE, "cross": 11**4}
 _SIDES = {  # a touch rule's neighbours: any of eight, the four sides, the four corners
     "n": [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
     "o": [(-1, 0), (1, 0), (0, -1), (0, 1)],
     "d": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
 }
+
+
+def _touch_key(centre: Any, sides: str, colour: Any) -> Any:
+    """The key of "centre next to colour on those sides" (ints, or arrays of them)."""
+    return centre * _BY_CENTRE + "nod".index(sides) * 16 + colour
+
+
+def _touch_parts(key: int) -> tuple[int, str, int]:
+    """A touch key as (centre colour, sides, neighbour colour)."""
+    centre, code = divmod(key, _BY_CENTRE)
+    return centre, "nod"[code // 16], code % 16
 
 
 def _neighbour_colours(g: np.ndarray, sides: str = "n") -> np.ndarray:
@@ -959,7 +972,7 @@ def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
     if kind == "near":
         near = _neighbour_colours(g)[1:]
         bits = (near * (1 << np.arange(1, 10, dtype=np.int32))[:, None, None]).sum(0)
-        return g.astype(np.int32) * 1024 + bits
+        return g.astype(np.int32) * _BY_CENTRE + bits
     if kind == "count":
         fg = np.zeros((h + 2, w + 2), dtype=np.int16)
         fg[1:-1, 1:-1] = g != BG
@@ -977,10 +990,10 @@ def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
 
 def key_text(key: int, kind: str) -> str:
     if kind == "touch":
-        colour, code = divmod(key, 1024)
-        return f"{colour}{'nod'[code // 16]}{code % 16}"
+        centre, sides, colour = _touch_parts(key)
+        return f"{centre}{sides}{colour}"
     if kind == "near":
-        colour, bits = divmod(key, 1024)
+        colour, bits = divmod(key, _BY_CENTRE)
         return f"{colour}n" + "".join(str(c) for c in range(1, 10) if bits >> c & 1)
     if kind == "count":
         return f"{key // 10}{key % 10}"
@@ -1004,7 +1017,7 @@ def key_value(text: str, kind: str) -> int:
                 "a touch key is a colour, n (any side), o (the four sides) or d (the corners), "
                 f"and the neighbour's colour, like 0n2, not {text!r}"
             )
-        return int(text[0]) * 1024 + "nod".index(text[1]) * 16 + int(text[2])
+        return _touch_key(int(text[0]), text[1], int(text[2]))
     if kind == "near":
         colour, sep, near = text.partition("n")
         if (
@@ -1018,7 +1031,7 @@ def key_value(text: str, kind: str) -> int:
                 f"a near key is a colour, n, and the neighbours' colours in order, like 3n25, "
                 f"not {text!r}"
             )
-        return int(colour) * 1024 + sum(1 << int(c) for c in near)
+        return int(colour) * _BY_CENTRE + sum(1 << int(c) for c in near)
     if kind == "count":
         if len(text) != 2 or not text.isdigit() or int(text[1]) > 8:
             raise ValueError(f"a count key is a colour and a count 0-8, like 13, not {text!r}")
@@ -1033,7 +1046,7 @@ def key_value(text: str, kind: str) -> int:
 
 def key_centre(key: int, kind: str) -> int:
     """The colour of the cell a neighbourhood key is about."""
-    return key // {"count": 10, "near": 1024, "touch": 1024}.get(kind, 11**4)
+    return key // _CENTRE_OF[kind]
 
 
 def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
@@ -1046,11 +1059,10 @@ def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
     if kind == "touch":
         near: dict[str, np.ndarray] = {}
         for k, colour in sorted(table.items()):
-            centre, code = divmod(k, 1024)
-            sides = "nod"[code // 16]
+            centre, sides, beside = _touch_parts(k)
             if sides not in near:
                 near[sides] = _neighbour_colours(g, sides)
-            out[(g == centre) & near[sides][code % 16]] = colour
+            out[(g == centre) & near[sides][beside]] = colour
         return out
     keys = rule_keys(g, kind)
     for k, colour in table.items():
@@ -1094,12 +1106,12 @@ def _learn_touch(
         return None
     sides: list[dict[str, np.ndarray]] = []
     seen = [np.zeros(0, dtype=np.int64)]
+    weights = (1 << np.arange(10, dtype=np.int64))[:, None, None]
     for v, t in zip(values, targets, strict=True):
         o, d = _neighbour_colours(v, "o"), _neighbour_colours(v, "d")
         sides.append({"n": o | d, "o": o, "d": d})
         # any touch rule is a function of a cell's colour and the colours at its sides and
         # its corners: where that says two things, none is (most candidates end here)
-        weights = (1 << np.arange(10, dtype=np.int64))[:, None, None]
         key = (v.astype(np.int64) << 20) + ((o * weights).sum(0) << 10) + (d * weights).sum(0)
         seen.append(np.unique(key.ravel() * 16 + t.ravel()))
     pairs = np.unique(np.concatenate(seen))
@@ -1111,12 +1123,12 @@ def _learn_touch(
             for side in relations:
                 c, y, x = np.nonzero(near[side][1:])
                 here = v[y, x].astype(np.int64)
-                key = here * 1024 + "nod".index(side) * 16 + c + 1
+                key = _touch_key(here, side, c + 1)
                 codes.append(np.unique(key[here != c + 1] * 16 + t[y, x][here != c + 1]))
         pairs = np.unique(np.concatenate(codes))
         keys, count = np.unique(pairs // 16, return_counts=True)
         outcome = dict(zip((pairs // 16).tolist(), (pairs % 16).tolist(), strict=True))
-        table = {k: outcome[k] for k in keys[count == 1].tolist() if outcome[k] != k // 1024}
+        table = {k: outcome[k] for k in keys[count == 1].tolist() if outcome[k] != k // _BY_CENTRE}
         if 0 < len(table) <= max_entries and all(
             np.array_equal(apply_rule(v, "touch", table), t)
             for v, t in zip(values, targets, strict=True)
