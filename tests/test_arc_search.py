@@ -112,6 +112,78 @@ def test_objects_selection_and_holes():
     ]
 
 
+@given(grids)
+def test_first_seen_colours_match_walking_each_ray(g):
+    seen = P._first_seen(g)
+    h, w = g.shape
+    for k, (dy, dx) in enumerate([(-1, 0), (1, 0), (0, -1), (0, 1)]):
+        for y in range(h):
+            for x in range(w):
+                a, b, want = y + dy, x + dx, 10
+                while 0 <= a < h and 0 <= b < w:
+                    if g[a, b] != P.BG:
+                        want = int(g[a, b])
+                        break
+                    a, b = a + dy, b + dx
+                assert seen[k][y, x] == want
+
+
+@given(grids, st.integers(1, 30), st.integers(1, 30))
+def test_a_periodic_continuation_starts_with_the_grid_and_keeps_its_periods(g, h, w):
+    grown = P.periodic(g, h, w)
+    assert grown.shape == (h, w)
+    a, b = min(h, g.shape[0]), min(w, g.shape[1])
+    assert (grown[:a, :b] == g[:a, :b]).all()
+    if h >= g.shape[0] and w >= g.shape[1]:  # the continuation of the continuation
+        assert (P.periodic(grown, 30, 30) == P.periodic(g, 30, 30)).all()
+
+
+@given(
+    grids,
+    st.integers(1, 3).flatmap(
+        lambda r: st.integers(1, 3).flatmap(
+            lambda c: st.tuples(
+                st.just(r),
+                st.just(c),
+                st.lists(st.sampled_from(P.MOSAIC_BLOCKS), min_size=r * c, max_size=r * c),
+            )
+        )
+    ),
+)
+def test_a_mosaic_is_learned_back_from_what_it_made(g, layout):
+    rows, cols, blocks = layout
+    if g.shape[0] != g.shape[1]:
+        blocks = [b for b in blocks if b not in ("rot90", "rot270", "transpose", "antitranspose")]
+        blocks += ["id"] * (rows * cols - len(blocks))
+    if (rows, cols) == (1, 1):
+        return
+    made = P.mosaic(g, rows, cols, tuple(blocks))
+    learned = P.learn_mosaic([g], [made])
+    assert learned is not None and learned[:2] == (rows, cols)
+    assert (P.mosaic(g, *learned) == made).all()  # maybe other maps, where g is symmetric
+
+
+def test_a_ray_rule_sees_past_the_background():
+    # a background cell between two 5s on its row turns 2, however far apart they are;
+    # one next to a single 5 stays
+    def demo(row):
+        g = np.array([row], dtype=np.int8)
+        want = g.copy()
+        fives = np.flatnonzero(g[0] == 5)
+        want[0, fives[0] : fives[1]][want[0, fives[0] : fives[1]] == 0] = 2
+        return g, want
+
+    pairs = [demo([5, 0, 0, 5, 0]), demo([0, 5, 0, 0, 0, 0, 5])]
+    learned = P.learn_rule([p[0] for p in pairs], [p[1] for p in pairs], "ray")
+    assert learned is not None
+    table, seen = learned
+    step = L.Step("rule", ("ray",), tuple(sorted(table.items())))
+    assert str(Program((step,))) == "rule(ray){0xx55:2}"
+    g, want = demo([0, 0, 5, 0, 0, 0, 0, 0, 5, 0])
+    assert P.rule_covers(g, "ray", table, seen)
+    assert parse(str(Program((step,)))).run(g).tolist() == want.tolist()
+
+
 def test_periodic_completion_and_symmetry():
     tile = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int8)
     full = np.tile(tile, (3, 3))
@@ -140,6 +212,15 @@ def programs(draw):
             pairs = draw(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1))
             steps.append(L.Step("recolour", mapping=tuple(pairs)))
             continue
+        if name == "mosaic":
+            rows, cols = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+            blocks = draw(
+                st.lists(
+                    st.sampled_from(P.MOSAIC_BLOCKS), min_size=rows * cols, max_size=rows * cols
+                )
+            )
+            steps.append(L.Step("mosaic", (rows, cols, *blocks)))
+            continue
         args = []
         for allowed in op.args:
             args.append(
@@ -158,9 +239,10 @@ def test_rule_keys_round_trip_through_text(g, kind):
 
 def test_touch_keys_round_trip_and_name_one_neighbour():
     for colour in range(10):
-        for near in range(1, 10):
-            k = colour * 1024 + near
-            assert P.key_value(P.key_text(k, "touch"), "touch") == k
+        for relation in range(len(P._RELATIONS)):
+            for near in range(1, 10):
+                k = colour * 1024 + relation * 16 + near
+                assert P.key_value(P.key_text(k, "touch"), "touch") == k
     with pytest.raises(ValueError, match="a touch key is a colour"):
         P.key_value("0n23", "touch")
     assert P.key_text(P.key_value("0d2", "touch"), "touch") == "0d2"
@@ -263,6 +345,8 @@ def _task(program: str, seed: int, n: int = 4, side: tuple[int, int] = (5, 8)):
         "tile(2, 2)",
         "mirror(h) |> recolour{1:7}",  # a learned colour map on top
         "flip_v |> crop |> scale_up(2)",  # depth 3
+        "crop |> mosaic(1, 3, flip_h, id, flip_h)",  # a learned growth
+        "periodic(x1.5, x1) |> recolour{1:3}",
     ],
 )
 def test_search_recovers_programs_of_known_depth(program):
@@ -531,10 +615,10 @@ def test_llm_proposals_are_parsed_and_checked(monkeypatch):
     from orchestra.llm import RemoteLLM
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    pairs, (test_in, test_out) = _task("mirror(v) |> crop", seed=6)
+    pairs, (test_in, test_out) = _task("crop |> flip_h |> scale_up(2)", seed=6)
     task = _problem(pairs, test_in)
     with StubServer() as server:
-        server.reply = "I think:\nprogram: import os\nprogram: flip_h\nprogram: mirror(v) |> crop\n"
+        server.reply = "I think:\nprogram: import os\nprogram: flip_h\nprogram: crop |> flip_h |> scale_up(2)\n"
         llm = RemoteLLM("openai/test-model", api_base=server.base, max_retries=0, timeout=5)
         # depth 0: no search of its own, so only a proposal can answer
         s = ArcSearch(budget_s=10, workers=1, max_depth=0, proposer=llm)
@@ -542,7 +626,7 @@ def test_llm_proposals_are_parsed_and_checked(monkeypatch):
         sent = server.requests[0]["body"]["messages"][0]["content"]
     assert "objects(diag) |> largest |> crop" in sent and "Example 1 input" in sent
     assert ans.answer == [test_out]
-    assert ans.evidence.program == "mirror(v) |> crop"
+    assert ans.evidence.program == "crop |> flip_h |> scale_up(2)"
     (none,) = ArcSearch(budget_s=10, workers=1, max_depth=0).solve_batch([task])
     assert none.answer is None  # without the proposer, depth 0 finds nothing
 
@@ -635,10 +719,23 @@ G = [[0, 1, 0, 0], [0, 1, 2, 0], [0, 0, 0, 3]]
         ("split(thirds_h) |> pick(unique)", [[1, 1, 2]], [[2]]),
         ("symmetrize(v)", [[1, 2], [0, 0]], [[1, 2], [1, 2]]),
         ("unmask(9, h)", [[1, 9, 2, 1]], [[1, 2, 2, 1]]),
+        ("hidden(9, h)", [[1, 9, 2, 1]], [[2]]),
+        ("hidden(9, period)", [[1, 2, 1, 2], [2, 1, 9, 9]], [[2, 1]]),
         ("scale_up(2) |> scale_down(2)", G, G),
         ("scale_by(colours)", [[1, 2]], [[1, 1, 2, 2], [1, 1, 2, 2]]),
         ("self_tile(fg)", [[1, 0]], [[1, 0, 0, 0]]),
         ("self_tile(bg)", [[1, 0]], [[0, 0, 1, 0]]),
+        (
+            "self_tile(most)",
+            [[1, 1], [2, 1]],
+            [[1, 1, 1, 1], [2, 1, 2, 1], [0, 0, 1, 1], [0, 0, 2, 1]],
+        ),
+        ("self_tile(2)", [[1, 2]], [[0, 0, 1, 2]]),
+        ("periodic(x1, x2)", [[1, 2, 1]], [[1, 2, 1, 2, 1, 2]]),
+        ("periodic(5, 1)", [[3], [4], [3]], [[3], [4], [3], [4], [3]]),
+        ("mosaic(1, 3, id, flip_h, empty)", [[1, 2]], [[1, 2, 2, 1, 0, 0]]),
+        ("mosaic(2, 1, id, rot180)", [[1, 2], [0, 3]], [[1, 2], [0, 3], [3, 0], [2, 1]]),
+        ("rule(ray){0xx22:2}", [[2, 0, 0, 2, 0, 3]], [[2, 2, 2, 2, 0, 3]]),
         ("box_fill(5)", [[1, 1], [0, 1]], [[1, 1], [5, 1]]),
         ("fall(down)", [[1, 1], [0, 0], [0, 2]], [[0, 0], [1, 1], [0, 2]]),
         ("fall(left)", [[0, 3, 0, 1]], [[3, 1, 0, 0]]),
@@ -751,3 +848,35 @@ def test_a_touch_rule_tells_sides_from_corners():
     assert str(Program((step,))) == "rule(touch){0o1:7,0d2:4}"
     g, want = stamp([((1, 5), 2), ((5, 5), 2), ((3, 1), 1)])
     assert parse(str(Program((step,)))).run(g).tolist() == want.tolist()
+
+
+def test_a_touch_rule_tells_directions_apart_and_keeps_only_what_it_needs():
+    # a 1 puts a 2 above it, an 8 below, a 7 to its left and a 6 to its right (ARC
+    # d364b489's kind): no undirected relation says that
+    def stamp(points, grid=(6, 6)):
+        g = np.zeros(grid, dtype=np.int8)
+        want = g.copy()
+        for y, x in points:
+            g[y, x] = want[y, x] = 1
+            for (dy, dx), c in zip([(-1, 0), (1, 0), (0, -1), (0, 1)], [2, 8, 7, 6]):
+                if 0 <= y + dy < grid[0] and 0 <= x + dx < grid[1]:
+                    want[y + dy, x + dx] = c
+        return g, want
+
+    demos = [stamp([(1, 1), (4, 4)]), stamp([(2, 3)])]
+    learned = P.learn_rule([d[0] for d in demos], [d[1] for d in demos], "touch")
+    assert learned is not None
+    step = L.Step("rule", ("touch",), tuple(sorted(learned[0].items())))
+    assert str(Program((step,))) == "rule(touch){0N1:2,0S1:8,0W1:7,0E1:6}"
+    g, want = stamp([(0, 2), (3, 0), (5, 5)], grid=(7, 8))
+    assert parse(str(Program((step,)))).run(g).tolist() == want.tolist()
+
+    # a 2 beside a 3 vanishes; in the demonstration it also sits at a 5's corner, which
+    # explains nothing the first entry does not, so the rule leaves it out
+    g = np.array([[5, 0, 0], [0, 2, 3], [0, 0, 0]], dtype=np.int8)
+    want = g.copy()
+    want[1, 1] = 0
+    learned = P.learn_rule([g], [want], "touch")
+    assert learned is not None
+    step = L.Step("rule", ("touch",), tuple(sorted(learned[0].items())))
+    assert str(Program((step,))) in ("rule(touch){2n3:0}", "rule(touch){2n5:0}")

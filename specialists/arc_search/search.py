@@ -201,7 +201,7 @@ def units(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[Uni
     paint = _out_colours(pairs) or palette[:3]
     steps: list[list[Step]] = []
     for (takes, name), op in OPS.items():
-        if takes != language.GRID or op.gives != language.GRID or name == "recolour":
+        if takes != language.GRID or op.gives != language.GRID or name in language.LEARNED:
             continue
         if not op.args:
             steps.append([Step(name)])
@@ -213,7 +213,7 @@ def units(pairs: Sequence[tuple[Grid, Grid]], tests: Sequence[Grid]) -> list[Uni
                     paint
                     if name in ("fill_holes", "halo", "halo8", "outline", "pad", "box_fill")
                     else [P.BG, *palette]
-                    if name == "unmask"
+                    if name in ("unmask", "hidden")
                     else palette
                 )
             else:
@@ -265,6 +265,35 @@ def colour_map(values: Sequence[Grid], targets: Sequence[Grid]) -> dict[int, int
             return None
         table[src] = dst
     return {int(a): int(b) for a, b in enumerate(table) if b >= 0 and a != b}
+
+
+def _growths(values: Sequence[Grid], targets: Sequence[Grid]) -> list[Step]:
+    """Steps that make outputs larger than the values, learned from the demonstrations:
+    the mosaic of dihedral images that fits, and the periodic continuation to the
+    outputs' size (the same size every time, or the same multiple of the value's)."""
+    if not all(
+        t.shape[0] >= v.shape[0] and t.shape[1] >= v.shape[1]
+        for v, t in zip(values, targets, strict=True)
+    ):
+        return []
+    steps = []
+    layout = P.learn_mosaic(list(values), list(targets))
+    if layout is not None:
+        rows, cols, blocks = layout
+        steps.append(Step("mosaic", (rows, cols, *blocks)))
+    sizes = {t.shape for t in targets}
+    if len(sizes) == 1:
+        steps.append(Step("periodic", next(iter(sizes))))
+    else:
+        sides = []
+        for axis in (0, 1):
+            ratios = {t.shape[axis] / v.shape[axis] for v, t in zip(values, targets, strict=True)}
+            ratio = ratios.pop() if len(ratios) == 1 else None
+            word = None if ratio is None else f"x{ratio:g}"
+            sides.append(word if word in language.SIZES else None)
+        if None not in sides:
+            steps.append(Step("periodic", tuple(sides)))
+    return steps
 
 
 def likeness(values: Sequence[Grid], targets: Sequence[Grid]) -> float:
@@ -449,9 +478,16 @@ class Search:
 
     def _try(self, state: _State) -> None:
         """Record the state's program if it, or it with a learned colour map, reproduces
-        every demonstration."""
+        every demonstration; a state smaller than the outputs may first grow into them
+        (a learned mosaic or periodic continuation)."""
         demo = state.values[: self.n]
-        if any(v is None or v.shape != t.shape for v, t in zip(demo, self.targets, strict=True)):
+        if any(v is None for v in demo):
+            return
+        if any(v.shape != t.shape for v, t in zip(demo, self.targets, strict=True)):  # type: ignore[union-attr]
+            for step in _growths(demo, self.targets):  # type: ignore[arg-type]
+                grown = self._grow(state, step)
+                if grown is not None:
+                    self._try(grown)
             return
         mapping = colour_map(demo, self.targets)  # type: ignore[arg-type]
         if mapping is None:
@@ -471,6 +507,17 @@ class Search:
                 penalty = UNSEEN_PENALTY
             tests = [None if t is None else P.recolour(t, mapping) for t in tests]
         self._record(program, tests, penalty=penalty)
+
+    def _grow(self, state: _State, step: Step) -> _State | None:
+        """The state with one more step (learned, so not a unit), or None where it fails
+        on a demonstration or misses a demonstration's shape."""
+        one = Program((step,))
+        values = self._apply(
+            lambda g, cache: one.run(g), state.values, [{}] * len(state.values), True
+        )
+        if values is None:
+            return None
+        return _State(0.0, 0, state.program + one, values)
 
     def _try_rules(self, state: _State) -> None:
         """A learned neighbourhood rule as the last step (same-shape states only)."""

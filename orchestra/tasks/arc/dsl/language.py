@@ -25,6 +25,9 @@ from . import primitives as P
 GRID, OBJECTS, OBJECT, PARTS = "grid", "objects", "object", "parts"
 COLOUR = "colour"  # an argument 0-9
 DIRECTIONS = ("down", "up", "left", "right")
+SIZES = (*range(1, 31), "x1", "x1.5", "x2", "x3", "x4")  # a side in cells, or a multiple
+# steps whose arguments the search learns from the demonstrations, never enumerates
+LEARNED = ("recolour", "rule", "periodic", "mosaic")
 
 
 class ProgramError(ValueError):
@@ -157,8 +160,26 @@ def _ops() -> dict[tuple[str, str], Op]:
             GRID,
             GRID,
             _g(P.self_tile),
-            (("fg", "bg"),),
-            doc="the grid in each block where its own cell is content (fg) or background (bg)",
+            (("fg", "bg", "most", *range(1, 10)),),
+            doc="the grid in each block where its own cell is content (fg), background "
+            "(bg), the most frequent colour (most) or that colour",
+        ),
+        Op(
+            "periodic",
+            GRID,
+            GRID,
+            _g(P.periodic),
+            (SIZES, SIZES),
+            doc="the repeating pattern continued to rows x cols: cells, or x2 (twice the "
+            "grid's), x1.5...",
+        ),
+        Op(
+            "mosaic",
+            GRID,
+            GRID,
+            lambda value, base, rows, cols, *blocks: P.mosaic(value, rows, cols, blocks),
+            doc="rows x cols blocks, each the grid under a dihedral map, id or empty, row by "
+            "row: mosaic(2, 2, id, flip_h, flip_v, rot180)",
         ),
         Op("recolour", GRID, GRID, _g(P.recolour), doc="recolour{a:b, ...}"),
         Op(
@@ -169,7 +190,10 @@ def _ops() -> dict[tuple[str, str], Op]:
             (P.RULE_KINDS,),
             doc="rule(cross){c u d l r:colour, ...}, rule(count){c n:colour, ...}, "
             "rule(near){c n colours:colour, ...} (the set of neighbour colours) or "
-            "rule(touch){c n colour:colour, ...} (a neighbour of that colour): cells by "
+            "rule(touch){c n colour:colour, ...} (a neighbour of that colour: n any side, o "
+            "the four sides, d the corners, N S W E NW NE SW SE the cell's direction from "
+            "it) or "
+            "rule(ray){c u d l r:colour, ...} (the first colour seen each way): cells by "
             "neighbourhood",
         ),
         Op("swap_bg", GRID, GRID, _g(P.swap_bg), doc="the most frequent colour becomes 0"),
@@ -197,6 +221,14 @@ def _ops() -> dict[tuple[str, str], Op]:
         Op("connect", GRID, GRID, _g(P.connect), (("h", "v", "hv", "diag"),)),
         Op("symmetrize", GRID, GRID, _g(P.symmetrize), (("h", "v", "hv", "diag", "rot"),)),
         Op("unmask", GRID, GRID, _g(P.unmask), (COLOUR, ("h", "v", "hv", "diag", "period"))),
+        Op(
+            "hidden",
+            GRID,
+            GRID,
+            _g(P.hidden),
+            (COLOUR, ("h", "v", "hv", "diag", "period")),
+            doc="what the cells of that colour hide, completed as unmask does, cut to their box",
+        ),
         Op("denoise", GRID, GRID, _g(P.denoise), doc="remove lone cells"),
         Op("majority", GRID, GRID, _g(P.majority), doc="3x3 majority filter"),
         Op("most_colour", GRID, GRID, _g(P.most_colour_cell), doc="1x1 of the top colour"),
@@ -328,6 +360,8 @@ def _step(i: int, op: Op, args: str | None, mapping: str | None) -> Step:
     if mapping is not None:
         raise ProgramError(f"step {i}: only recolour and rule take a {{...}} table")
     words = [w.strip() for w in args.split(",")] if args and args.strip() else []
+    if op.name == "mosaic":
+        return _mosaic_step(i, words)
     if op.flags:
         bad = [w for w in words if w not in op.flags]
         if bad or len(set(words)) != len(words):
@@ -352,6 +386,23 @@ def _step(i: int, op: Op, args: str | None, mapping: str | None) -> Step:
             )
         values.append(value)
     return Step(op.name, tuple(values))
+
+
+def _mosaic_step(i: int, words: list[str]) -> Step:
+    if len(words) < 2 or not all(w.isdigit() and 1 <= int(w) <= 5 for w in words[:2]):
+        raise ProgramError(f"step {i}: mosaic takes rows and columns (1-5), then the blocks")
+    rows, cols = int(words[0]), int(words[1])
+    blocks = words[2:]
+    if len(blocks) != rows * cols:
+        raise ProgramError(
+            f"step {i}: a {rows}x{cols} mosaic needs {rows * cols} blocks, got {len(blocks)}"
+        )
+    bad = [b for b in blocks if b not in P.MOSAIC_BLOCKS]
+    if bad:
+        raise ProgramError(
+            f"step {i}: mosaic blocks are {', '.join(P.MOSAIC_BLOCKS)}, not {bad[0]!r}"
+        )
+    return Step("mosaic", (rows, cols, *blocks))
 
 
 # -- the interpreter ---------------------------------------------------------------------
@@ -397,7 +448,11 @@ def describe() -> str:
         if name == "recolour":
             sig = "recolour{a:b,...}"
         elif name == "rule":
-            sig = "rule(cross|count|near|touch){key:colour,...}"
+            sig = f"rule({'|'.join(P.RULE_KINDS)}){{key:colour,...}}"
+        elif name == "mosaic":
+            sig = f"mosaic(rows, cols, {'|'.join(P.MOSAIC_BLOCKS)}, ...)"
+        elif name == "periodic":
+            sig = "periodic(rows, cols)"
         elif op.flags:
             sig = f"{name}[({', '.join(op.flags)})]"
         elif op.args:

@@ -186,14 +186,98 @@ def squeeze(g: np.ndarray, how: str) -> np.ndarray:
     return g[rows][:, cols]
 
 
-def self_tile(g: np.ndarray, where: str) -> np.ndarray:
+def self_tile(g: np.ndarray, where: str | int) -> np.ndarray:
     """The grid placed in each block of a grid its own size squared, where its cell is
-    content (`fg`) or background (`bg`); the other blocks stay empty."""
+    content (`fg`), background (`bg`), the most frequent colour (`most`) or one colour;
+    the other blocks stay empty."""
     h, w = g.shape
     if h * h > MAX_SIDE or w * w > MAX_SIDE:
         raise Inapplicable(f"a {h}x{w} grid tiled by itself leaves ARC's 1..30")
-    on = (g != BG) if where == "fg" else (g == BG)
+    if where == "fg":
+        on = g != BG
+    elif where == "bg":
+        on = g == BG
+    else:
+        on = g == (int(counts(g).argmax()) if where == "most" else where)
     return np.kron(on.astype(g.dtype), g)
+
+
+def _period(g: np.ndarray, axis: int) -> int:
+    """The shortest p with which the grid's rows (axis 0) or columns repeat."""
+    n = g.shape[axis]
+    for p in range(1, n):
+        a = g[p:] if axis == 0 else g[:, p:]
+        b = g[:-p] if axis == 0 else g[:, :-p]
+        if (a == b).all():
+            return p
+    return n
+
+
+def _size(n: int, spec: int | str) -> int:
+    """A side given as cells (`10`) or as a multiple of the input's (`x1.5`)."""
+    if isinstance(spec, int):
+        return spec
+    m = float(spec[1:]) * n
+    if m != int(m):
+        raise Inapplicable(f"{spec} of {n} cells is not a whole number")
+    return int(m)
+
+
+def periodic(g: np.ndarray, rows: int | str, cols: int | str) -> np.ndarray:
+    """The grid's repeating pattern (its shortest row and column periods) continued to
+    a size: cells, or a multiple of the grid's (`x2`)."""
+    h, w = _size(g.shape[0], rows), _size(g.shape[1], cols)
+    if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
+        raise Inapplicable(f"a {h}x{w} grid is outside ARC's 1..30")
+    pr, pc = _period(g, 0), _period(g, 1)
+    return g[np.arange(h)[:, None] % pr, np.arange(w)[None, :] % pc]
+
+
+MOSAIC_BLOCKS = ("id", *DIHEDRAL, "empty")
+
+
+def _block(g: np.ndarray, how: str) -> np.ndarray:
+    return np.zeros_like(g) if how == "empty" else g if how == "id" else DIHEDRAL[how](g)
+
+
+def mosaic(g: np.ndarray, rows: int, cols: int, blocks: tuple[str, ...]) -> np.ndarray:
+    """rows x cols blocks, each the grid under one dihedral map (`id`: as it is) or
+    empty: the tilings with flips and turns that ARC outputs are made of."""
+    if len(blocks) != rows * cols:
+        raise Inapplicable(f"a {rows}x{cols} mosaic needs {rows * cols} blocks")
+    made = [_block(g, b) for b in blocks]
+    if any(m.shape != g.shape for m in made):
+        raise Inapplicable("a quarter turn of a grid that is not square")
+    return np.vstack([np.hstack(made[r * cols : (r + 1) * cols]) for r in range(rows)])
+
+
+def learn_mosaic(
+    values: list[np.ndarray], targets: list[np.ndarray]
+) -> tuple[int, int, tuple[str, ...]] | None:
+    """The one block layout (each block a dihedral image of the value, or empty) that
+    makes every target, or None. Where several maps fit a block in every
+    demonstration (a symmetric grid), the first in MOSAIC_BLOCKS is taken."""
+    layout: tuple[int, int] | None = None
+    fits: list[set[str]] = []
+    for v, t in zip(values, targets, strict=True):
+        (h, w), (th, tw) = v.shape, t.shape
+        if th % h or tw % w or (th, tw) == (h, w):
+            return None
+        here = (th // h, tw // w)
+        if layout is None:
+            layout = here
+            fits = [set(MOSAIC_BLOCKS) for _ in range(here[0] * here[1])]
+        elif here != layout:
+            return None
+        images = {b: _block(v, b) for b in MOSAIC_BLOCKS}
+        for k, allowed in enumerate(fits):
+            r, c = divmod(k, here[1])
+            block = t[r * h : (r + 1) * h, c * w : (c + 1) * w]
+            allowed &= {b for b, m in images.items() if np.array_equal(m, block)}
+            if not allowed:
+                return None
+    assert layout is not None
+    return layout[0], layout[1], tuple(next(b for b in MOSAIC_BLOCKS if b in f) for f in fits)
 
 
 # -- colour ------------------------------------------------------------------------------
@@ -872,6 +956,13 @@ def unmask(g: np.ndarray, colour: int, how: str) -> np.ndarray:
     return known.astype(g.dtype)
 
 
+def hidden(g: np.ndarray, colour: int, how: str) -> np.ndarray:
+    """What the cells of `colour` hide: the grid completed under them (as `unmask`),
+    cut to their box (the tasks that ask for the missing piece, not the whole)."""
+    top, bottom, left, right = box(g == colour)
+    return unmask(g, colour, how)[top:bottom, left:right]
+
+
 MAX_PERIOD = 12
 
 
@@ -927,28 +1018,46 @@ def majority(g: np.ndarray) -> np.ndarray:
 
 # -- local rules -------------------------------------------------------------------------
 
-RULE_KINDS = ("cross", "count", "near", "touch")
+RULE_KINDS = ("cross", "count", "near", "touch", "ray")
 _BORDER = 10  # the colour outside the grid, for a neighbourhood
 
 
 _BY_CENTRE = 1024  # near and touch keys: the centre colour times this, plus what is near
-_CENTRE_OF = {"count": 10, "near": _BY_CENTRE, "touch": _BY_CENTRE, "cross": 11**4}
-_SIDES = {  # a touch rule's neighbours: any of eight, the four sides, the four corners
+_CENTRE_OF = {
+    "count": 10,
+    "near": _BY_CENTRE,
+    "touch": _BY_CENTRE,
+    "cross": 11**4,
+    "ray": 11**4,
+}
+_SIDES = {  # a touch rule's neighbours: any of eight, the four sides, the four corners,
+    # or one direction: "N" holds for a cell north of the colour (the colour just below it)
     "n": [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
     "o": [(-1, 0), (1, 0), (0, -1), (0, 1)],
     "d": [(-1, -1), (-1, 1), (1, -1), (1, 1)],
+    "N": [(1, 0)],
+    "S": [(-1, 0)],
+    "W": [(0, 1)],
+    "E": [(0, -1)],
+    "NW": [(1, 1)],
+    "NE": [(1, -1)],
+    "SW": [(-1, 1)],
+    "SE": [(-1, -1)],
 }
+_RELATIONS = tuple(_SIDES)  # a touch key's relation is its index here
+# what `_learn_touch` tries, in order: the coarsest relations that explain the outputs
+_TOUCH_PASSES: tuple[tuple[str, ...], ...] = (("n",), ("o", "d"), _RELATIONS[3:])
 
 
 def _touch_key(centre: Any, sides: str, colour: Any) -> Any:
     """The key of "centre next to colour on those sides" (ints, or arrays of them)."""
-    return centre * _BY_CENTRE + "nod".index(sides) * 16 + colour
+    return centre * _BY_CENTRE + _RELATIONS.index(sides) * 16 + colour
 
 
 def _touch_parts(key: int) -> tuple[int, str, int]:
     """A touch key as (centre colour, sides, neighbour colour)."""
     centre, code = divmod(key, _BY_CENTRE)
-    return centre, "nod"[code // 16], code % 16
+    return centre, _RELATIONS[code // 16], code % 16
 
 
 def _neighbour_colours(g: np.ndarray, sides: str = "n") -> np.ndarray:
@@ -962,13 +1071,38 @@ def _neighbour_colours(g: np.ndarray, sides: str = "n") -> np.ndarray:
     return near
 
 
+def _first_seen(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The colour of the first content cell each cell sees looking up, down, left and
+    right (10 where it sees none before the border)."""
+
+    def leftwards(a: np.ndarray) -> np.ndarray:
+        h, w = a.shape
+        at = np.where(a != BG, np.arange(w), -1)
+        last = np.maximum.accumulate(at, axis=1)
+        before = np.full((h, w), -1)
+        before[:, 1:] = last[:, :-1]
+        rows = np.arange(h)[:, None]
+        return np.where(before >= 0, a[rows, np.maximum(before, 0)], _BORDER).astype(np.int32)
+
+    left = leftwards(g)
+    right = leftwards(g[:, ::-1])[:, ::-1]
+    up = leftwards(g.T).T
+    down = leftwards(g[::-1].T).T[::-1]
+    return up, down, left, right
+
+
 def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
     """Each cell's neighbourhood as one integer: `cross`, its colour and its four
-    neighbours' (10 past the border); `count`, its colour and how many of its eight
-    neighbours are not background; `near`, its colour and which content colours its
-    eight neighbours hold (a set, as bits: "next to a 2" whatever the side). A `touch`
-    rule has no key per cell (see `apply_rule`)."""
+    neighbours' (10 past the border); `ray`, its colour and the colours of the first
+    content cells it sees up, down, left and right (10: none), written as a cross key
+    is; `count`, its colour and how many of its eight neighbours are not background;
+    `near`, its colour and which content colours its eight neighbours hold (a set, as
+    bits: "next to a 2" whatever the side). A `touch` rule has no key per cell (see
+    `apply_rule`)."""
     h, w = g.shape
+    if kind == "ray":
+        up, down, left, right = _first_seen(g)
+        return (((g.astype(np.int32) * 11 + up) * 11 + down) * 11 + left) * 11 + right
     if kind == "near":
         near = _neighbour_colours(g)[1:]
         bits = (near * (1 << np.arange(1, 10, dtype=np.int32))[:, None, None]).sum(0)
@@ -1008,16 +1142,17 @@ def key_value(text: str, kind: str) -> int:
     """The integer of a neighbourhood written as `key_text` writes it (ValueError)."""
     if kind == "touch":
         if (
-            len(text) != 3
+            len(text) < 3
             or not text[0].isdigit()
-            or text[1] not in "nod"
-            or text[2] not in "123456789"
+            or text[1:-1] not in _SIDES
+            or text[-1] not in "123456789"
         ):
             raise ValueError(
-                "a touch key is a colour, n (any side), o (the four sides) or d (the corners), "
-                f"and the neighbour's colour, like 0n2, not {text!r}"
+                "a touch key is a colour, n (any side), o (the four sides), d (the corners) "
+                "or a direction (N, S, W, E, NW, NE, SW, SE: where the cell lies from its "
+                f"neighbour), and the neighbour's colour, like 0n2 or 0NW3, not {text!r}"
             )
-        return _touch_key(int(text[0]), text[1], int(text[2]))
+        return _touch_key(int(text[0]), text[1:-1], int(text[-1]))
     if kind == "near":
         colour, sep, near = text.partition("n")
         if (
@@ -1037,7 +1172,9 @@ def key_value(text: str, kind: str) -> int:
             raise ValueError(f"a count key is a colour and a count 0-8, like 13, not {text!r}")
         return int(text[0]) * 10 + int(text[1])
     if len(text) != 5 or any(c not in "0123456789x" for c in text) or text[0] == "x":
-        raise ValueError(f"a cross key is 5 colours (x: past the border), like 10x02, not {text!r}")
+        raise ValueError(
+            f"a {kind} key is 5 colours (x: past the border), like 10x02, not {text!r}"
+        )
     key = 0
     for c in text:
         key = key * 11 + (_BORDER if c == "x" else int(c))
@@ -1052,7 +1189,8 @@ def key_centre(key: int, kind: str) -> int:
 def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
     """Cells whose neighbourhood is in the table take its colour; the rest keep theirs.
     A `touch` entry `anc` reads "a cell of colour a next to a c" (on any of eight sides;
-    `aoc` on one of the four sides, `adc` at a corner): it holds wherever that is true,
+    `aoc` on one of the four sides, `adc` at a corner, `aNc` just north of it, `aSWc`
+    at its south-west corner, and so on): it holds wherever that is true,
     whatever else is near, so it says what happens on any grid; where two entries hold,
     the later (in key order) wins."""
     out = g.copy()
@@ -1097,31 +1235,31 @@ def learn_rule(
 def _learn_touch(
     values: list[np.ndarray], targets: list[np.ndarray], max_entries: int
 ) -> tuple[dict[int, int], set[int]] | None:
-    """Every (colour, neighbour colour) pair whose cells all turn one other colour in
-    every demonstration, kept if together they reproduce every target: first with
-    neighbours on any side, then, if that fails, sides and corners apart (a 2 that puts
-    4s at its corners and nothing at its sides). The rule is defined on any grid, so it
-    needs no record of the neighbourhoods seen."""
+    """Every (colour, relation, neighbour colour) whose cells all turn one other colour
+    in every demonstration, kept if together they reproduce every target: first with
+    neighbours on any side, then sides and corners apart (a 2 that puts 4s at its
+    corners and nothing at its sides), then each direction apart (a 1 with a 2 above it
+    and a 7 below). The rule is defined on any grid, so it needs no record of the
+    neighbourhoods seen."""
     if any(v.shape != t.shape for v, t in zip(values, targets, strict=True)):
         return None
-    sides: list[dict[str, np.ndarray]] = []
-    seen = [np.zeros(0, dtype=np.int64)]
+    # any touch rule is a function of a cell's colour and its eight neighbours' (and the
+    # undirected ones of its colour and the colour sets at its sides and its corners):
+    # where that says two things for one cell, no rule is (most candidates end here)
     weights = (1 << np.arange(10, dtype=np.int64))[:, None, None]
-    for v, t in zip(values, targets, strict=True):
-        o, d = _neighbour_colours(v, "o"), _neighbour_colours(v, "d")
-        sides.append({"n": o | d, "o": o, "d": d})
-        # any touch rule is a function of a cell's colour and the colours at its sides and
-        # its corners: where that says two things, none is (most candidates end here)
-        key = (v.astype(np.int64) << 20) + ((o * weights).sum(0) << 10) + (d * weights).sum(0)
-        seen.append(np.unique(key.ravel() * 16 + t.ravel()))
-    pairs = np.unique(np.concatenate(seen))
-    if np.unique(pairs // 16).size != pairs.size:
-        return None
-    for relations in ("n", "od"):
+    passes: tuple[tuple[str, ...], ...] = _TOUCH_PASSES
+    if not _functional(values, targets, lambda v: _sides_key(v, weights)):
+        if not _functional(values, targets, _ring_key):
+            return None
+        passes = passes[2:]
+    near: list[dict[str, np.ndarray]] = [{} for _ in values]
+    for relations in passes:
         codes = [np.zeros(0, dtype=np.int64)]
-        for v, t, near in zip(values, targets, sides, strict=True):
+        for v, t, sides in zip(values, targets, near, strict=True):
             for side in relations:
-                c, y, x = np.nonzero(near[side][1:])
+                if side not in sides:
+                    sides[side] = _neighbour_colours(v, side)
+                c, y, x = np.nonzero(sides[side][1:])
                 here = v[y, x].astype(np.int64)
                 key = _touch_key(here, side, c + 1)
                 codes.append(np.unique(key[here != c + 1] * 16 + t[y, x][here != c + 1]))
@@ -1129,12 +1267,54 @@ def _learn_touch(
         keys, count = np.unique(pairs // 16, return_counts=True)
         outcome = dict(zip((pairs // 16).tolist(), (pairs % 16).tolist(), strict=True))
         table = {k: outcome[k] for k in keys[count == 1].tolist() if outcome[k] != k // _BY_CENTRE}
-        if 0 < len(table) <= max_entries and all(
-            np.array_equal(apply_rule(v, "touch", table), t)
-            for v, t in zip(values, targets, strict=True)
-        ):
-            return table, set()
+        if 0 < len(table) <= max_entries and _reproduces(values, targets, table):
+            return _fewest(values, targets, table), set()
     return None
+
+
+def _reproduces(values: list[np.ndarray], targets: list[np.ndarray], table: dict) -> bool:
+    return all(
+        np.array_equal(apply_rule(v, "touch", table), t)
+        for v, t in zip(values, targets, strict=True)
+    )
+
+
+def _fewest(values: list[np.ndarray], targets: list[np.ndarray], table: dict) -> dict:
+    """The table without the entries the others make redundant on the demonstrations
+    (a 2 that turns 0 beside a 3 and happens to sit by a 5 too): what was never needed
+    is what would misfire on a test."""
+    for k in sorted(table):
+        rest = {e: c for e, c in table.items() if e != k}
+        if rest and _reproduces(values, targets, rest):
+            table = rest
+    return table
+
+
+def _functional(values: list[np.ndarray], targets: list[np.ndarray], key: Any) -> bool:
+    """Whether the target is a function of `key(value)` cell by cell, in every
+    demonstration together."""
+    seen = [
+        np.unique(key(v).ravel() * 16 + t.ravel()) for v, t in zip(values, targets, strict=True)
+    ]
+    pairs = np.unique(np.concatenate(seen))
+    return bool(np.unique(pairs // 16).size == pairs.size)
+
+
+def _sides_key(v: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """A cell's colour, the set of colours at its sides and the set at its corners."""
+    o, d = _neighbour_colours(v, "o"), _neighbour_colours(v, "d")
+    return (v.astype(np.int64) << 20) + ((o * weights).sum(0) << 10) + (d * weights).sum(0)
+
+
+def _ring_key(v: np.ndarray) -> np.ndarray:
+    """A cell's colour and its eight neighbours' (10 past the border), in one integer."""
+    h, w = v.shape
+    p = np.full((h + 2, w + 2), _BORDER, dtype=np.int64)
+    p[1:-1, 1:-1] = v
+    key = v.astype(np.int64)
+    for dy, dx in _SIDES["n"]:
+        key = key * 11 + p[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+    return key
 
 
 def rule_covers(g: np.ndarray, kind: str, table: dict[int, int], seen: set[int]) -> bool:
