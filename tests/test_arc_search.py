@@ -880,3 +880,31 @@ def test_a_touch_rule_tells_directions_apart_and_keeps_only_what_it_needs():
     assert learned is not None
     step = L.Step("rule", ("touch",), tuple(sorted(learned[0].items())))
     assert str(Program((step,))) in ("rule(touch){2n3:0}", "rule(touch){2n5:0}")
+
+
+def test_a_phase_rule_counts_places_from_the_corner_the_demonstrations_show():
+    # every second 5 from the right turns 3 (ARC d406998b's kind): counted from the
+    # left, grids of odd and even width disagree; counted from the right they do not
+    def demo(width):
+        g = np.full((1, width), 5, dtype=np.int8)
+        want = g.copy()
+        want[0, width - 1 :: -2] = 3
+        return g, want
+
+    pairs = [demo(5), demo(6)]
+    learned = P.learn_rule([p[0] for p in pairs], [p[1] for p in pairs], "phase")
+    assert learned is not None
+    step = L.Step("rule", ("phase",), tuple(sorted(learned[0].items())))
+    assert str(Program((step,))) == "rule(phase){5@2b00:3}"
+    g, want = demo(9)
+    assert P.rule_covers(g, "phase", *learned)
+    assert parse(str(Program((step,)))).run(g).tolist() == want.tolist()
+    for variant in range(len(P._PHASES)):
+        for k in np.unique(
+            P.rule_keys(np.arange(10, dtype=np.int8).reshape(2, 5), "phase", variant)
+        ).tolist():
+            assert P.key_value(P.key_text(k, "phase"), "phase") == k
+    with pytest.raises(ProgramError, match="share one period and corner"):
+        parse("rule(phase){5@2b00:3,5@3t00:3}")
+    with pytest.raises(ProgramError, match="a phase key is"):
+        parse("rule(phase){5@2b20:3}")

@@ -193,8 +193,9 @@ def _ops() -> dict[tuple[str, str], Op]:
             "rule(touch){c n colour:colour, ...} (a neighbour of that colour: n any side, o "
             "the four sides, d the corners, N S W E NW NE SW SE the cell's direction from "
             "it) or "
-            "rule(ray){c u d l r:colour, ...} (the first colour seen each way): cells by "
-            "neighbourhood",
+            "rule(ray){c u d l r:colour, ...} (the first colour seen each way) or "
+            "rule(phase){c@3t02:colour, ...} (the place in a grid of period 2 or 3, from the "
+            "top-left t or bottom-right b): cells by neighbourhood",
         ),
         Op("swap_bg", GRID, GRID, _g(P.swap_bg), doc="the most frequent colour becomes 0"),
         Op("keep", GRID, GRID, _g(P.keep_colour), (("most", "least"),)),
@@ -356,6 +357,8 @@ def _step(i: int, op: Op, args: str | None, mapping: str | None) -> Step:
             entries.append((code, int(colour)))
         if not entries:
             raise ProgramError(f"step {i}: rule needs a table, e.g. rule(count){{03:4}}")
+        if kind == "phase" and len({k // 100 % 10 for k, _ in entries}) > 1:
+            raise ProgramError(f"step {i}: a phase rule's keys share one period and corner")
         return Step("rule", (kind,), tuple(entries))
     if mapping is not None:
         raise ProgramError(f"step {i}: only recolour and rule take a {{...}} table")

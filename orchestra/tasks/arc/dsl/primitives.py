@@ -12,6 +12,7 @@ for the tasks whose background is another colour.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -1018,7 +1019,7 @@ def majority(g: np.ndarray) -> np.ndarray:
 
 # -- local rules -------------------------------------------------------------------------
 
-RULE_KINDS = ("cross", "count", "near", "touch", "ray")
+RULE_KINDS = ("cross", "count", "near", "touch", "ray", "phase")
 _BORDER = 10  # the colour outside the grid, for a neighbourhood
 
 
@@ -1029,7 +1030,11 @@ _CENTRE_OF = {
     "touch": _BY_CENTRE,
     "cross": 11**4,
     "ray": 11**4,
+    "phase": 1000,
 }
+# a phase rule's grid of positions: its period, counted from the top-left (t) or the
+# bottom-right (b); a phase key is colour * 1000 + variant * 100 + row phase * 10 + column phase
+_PHASES = ((2, "t"), (2, "b"), (3, "t"), (3, "b"))
 _SIDES = {  # a touch rule's neighbours: any of eight, the four sides, the four corners,
     # or one direction: "N" holds for a cell north of the colour (the colour just below it)
     "n": [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx],
@@ -1091,15 +1096,31 @@ def _first_seen(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return up, down, left, right
 
 
-def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
+def _phase_keys(g: np.ndarray, variant: int) -> np.ndarray:
+    period, origin = _PHASES[variant]
+    h, w = g.shape
+    y, x = np.arange(h)[:, None], np.arange(w)[None, :]
+    if origin == "b":
+        y, x = h - 1 - y, w - 1 - x
+    return g.astype(np.int32) * 1000 + variant * 100 + (y % period) * 10 + x % period
+
+
+def _phase_variant(table: dict[int, int] | set[int]) -> int:
+    return (next(iter(table)) % 1000) // 100
+
+
+def rule_keys(g: np.ndarray, kind: str, variant: int = 0) -> np.ndarray:
     """Each cell's neighbourhood as one integer: `cross`, its colour and its four
     neighbours' (10 past the border); `ray`, its colour and the colours of the first
     content cells it sees up, down, left and right (10: none), written as a cross key
     is; `count`, its colour and how many of its eight neighbours are not background;
     `near`, its colour and which content colours its eight neighbours hold (a set, as
-    bits: "next to a 2" whatever the side). A `touch` rule has no key per cell (see
-    `apply_rule`)."""
+    bits: "next to a 2" whatever the side); `phase`, its colour and its place in a grid
+    of period 2 or 3 (`variant`: which, see _PHASES), for rules like "every third
+    column's 4 turns 6". A `touch` rule has no key per cell (see `apply_rule`)."""
     h, w = g.shape
+    if kind == "phase":
+        return _phase_keys(g, variant)
     if kind == "ray":
         up, down, left, right = _first_seen(g)
         return (((g.astype(np.int32) * 11 + up) * 11 + down) * 11 + left) * 11 + right
@@ -1123,6 +1144,11 @@ def rule_keys(g: np.ndarray, kind: str) -> np.ndarray:
 
 
 def key_text(key: int, kind: str) -> str:
+    if kind == "phase":
+        colour, rest = divmod(key, 1000)
+        variant, phase = divmod(rest, 100)
+        period, origin = _PHASES[variant]
+        return f"{colour}@{period}{origin}{phase // 10}{phase % 10}"
     if kind == "touch":
         centre, sides, colour = _touch_parts(key)
         return f"{centre}{sides}{colour}"
@@ -1153,6 +1179,16 @@ def key_value(text: str, kind: str) -> int:
                 f"neighbour), and the neighbour's colour, like 0n2 or 0NW3, not {text!r}"
             )
         return _touch_key(int(text[0]), text[1:-1], int(text[-1]))
+    if kind == "phase":
+        m = re.fullmatch(r"(\d)@([23])([tb])(\d)(\d)", text)
+        if m is None or max(int(m[4]), int(m[5])) >= int(m[2]):
+            raise ValueError(
+                "a phase key is a colour, @, a period (2 or 3), t or b (counted from the "
+                "top-left or the bottom-right), and the row and column phase below the "
+                f"period, like 4@3t02, not {text!r}"
+            )
+        variant = _PHASES.index((int(m[2]), m[3]))
+        return int(m[1]) * 1000 + variant * 100 + int(m[4]) * 10 + int(m[5])
     if kind == "near":
         colour, sep, near = text.partition("n")
         if (
@@ -1202,7 +1238,9 @@ def apply_rule(g: np.ndarray, kind: str, table: dict[int, int]) -> np.ndarray:
                 near[sides] = _neighbour_colours(g, sides)
             out[(g == centre) & near[sides][beside]] = colour
         return out
-    keys = rule_keys(g, kind)
+    if not table:
+        return out
+    keys = rule_keys(g, kind, _phase_variant(table) if kind == "phase" else 0)
     for k, colour in table.items():
         out[keys == k] = colour
     return out
@@ -1216,11 +1254,27 @@ def learn_rule(
     showed; None if two demonstrations disagree."""
     if kind == "touch":
         return _learn_touch(values, targets, max_entries)
+    if any(v.shape != t.shape for v, t in zip(values, targets, strict=True)):
+        return None
+    if kind != "phase":
+        return _learn_table(values, targets, kind, 0, max_entries)
+    # every phase rule is a function of a cell's colour and its place modulo 6 counted
+    # from both corners: one check for all the variants
+    if not _functional(values, targets, _phase_ring):
+        return None
+    for variant in range(len(_PHASES)):
+        learned = _learn_table(values, targets, kind, variant, max_entries)
+        if learned is not None:
+            return learned
+    return None
+
+
+def _learn_table(
+    values: list[np.ndarray], targets: list[np.ndarray], kind: str, variant: int, max_entries: int
+) -> tuple[dict[int, int], set[int]] | None:
     table: dict[int, int] = {}
     for v, t in zip(values, targets, strict=True):
-        if v.shape != t.shape:
-            return None
-        keys = rule_keys(v, kind).ravel()
+        keys = rule_keys(v, kind, variant).ravel()
         pairs = np.unique(keys.astype(np.int64) * 16 + t.ravel())
         k, c = pairs // 16, pairs % 16
         if np.unique(k).size != k.size:
@@ -1230,6 +1284,13 @@ def learn_rule(
                 return None
     changes = {k: c for k, c in table.items() if key_centre(k, kind) != c}
     return (changes, set(table)) if 0 < len(changes) <= max_entries else None
+
+
+def _phase_ring(v: np.ndarray) -> np.ndarray:
+    h, w = v.shape
+    y, x = np.arange(h)[:, None], np.arange(w)[None, :]
+    place = (((y % 6) * 6 + x % 6) * 6 + (h - 1 - y) % 6) * 6 + (w - 1 - x) % 6
+    return v.astype(np.int64) * 1296 + place
 
 
 def _learn_touch(
@@ -1325,5 +1386,6 @@ def rule_covers(g: np.ndarray, kind: str, table: dict[int, int], seen: set[int])
     if kind == "touch":
         return True
     changed = {key_centre(k, kind) for k in table}
-    unseen = set(np.unique(rule_keys(g, kind)).tolist()) - seen
+    variant = _phase_variant(table) if kind == "phase" else 0
+    unseen = set(np.unique(rule_keys(g, kind, variant)).tolist()) - seen
     return not any(key_centre(k, kind) in changed for k in unseen)
