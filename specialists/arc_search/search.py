@@ -281,6 +281,10 @@ def _growths(values: Sequence[Grid], targets: Sequence[Grid]) -> list[Step]:
     if layout is not None:
         rows, cols, blocks = layout
         steps.append(Step("mosaic", (rows, cols, *blocks)))
+    # a continuation starts with the value itself (up to a colour map): most states end here
+    corners = [t[: v.shape[0], : v.shape[1]] for v, t in zip(values, targets, strict=True)]
+    if colour_map(values, corners) is None:
+        return steps
     sizes = {t.shape for t in targets}
     if len(sizes) == 1:
         steps.append(Step("periodic", next(iter(sizes))))

@@ -258,27 +258,30 @@ def learn_mosaic(
     """The one block layout (each block a dihedral image of the value, or empty) that
     makes every target, or None. Where several maps fit a block in every
     demonstration (a symmetric grid), the first in MOSAIC_BLOCKS is taken."""
-    layout: tuple[int, int] | None = None
-    fits: list[set[str]] = []
+    layouts = set()
     for v, t in zip(values, targets, strict=True):
         (h, w), (th, tw) = v.shape, t.shape
         if th % h or tw % w or (th, tw) == (h, w):
             return None
-        here = (th // h, tw // w)
-        if layout is None:
-            layout = here
-            fits = [set(MOSAIC_BLOCKS) for _ in range(here[0] * here[1])]
-        elif here != layout:
-            return None
-        images = {b: _block(v, b) for b in MOSAIC_BLOCKS}
+        layouts.add((th // h, tw // w))
+    if len(layouts) != 1:  # every shape checked before any image is made
+        return None
+    rows, cols = layouts.pop()
+    fits = [set(MOSAIC_BLOCKS) for _ in range(rows * cols)]
+    for v, t in zip(values, targets, strict=True):
+        h, w = v.shape
+        images: dict[str, np.ndarray] = {}
         for k, allowed in enumerate(fits):
-            r, c = divmod(k, here[1])
+            r, c = divmod(k, cols)
             block = t[r * h : (r + 1) * h, c * w : (c + 1) * w]
-            allowed &= {b for b, m in images.items() if np.array_equal(m, block)}
+            for b in list(allowed):
+                if b not in images:
+                    images[b] = _block(v, b)
+                if not np.array_equal(images[b], block):
+                    allowed.discard(b)
             if not allowed:
                 return None
-    assert layout is not None
-    return layout[0], layout[1], tuple(next(b for b in MOSAIC_BLOCKS if b in f) for f in fits)
+    return rows, cols, tuple(next(b for b in MOSAIC_BLOCKS if b in f) for f in fits)
 
 
 # -- colour ------------------------------------------------------------------------------
