@@ -239,8 +239,9 @@ def _ops() -> dict[tuple[str, str], Op]:
             GRID,
             GRID,
             _g(P.label),
-            (("size", "rank", "holes"),),
-            doc="each object coloured by its size, size rank or holes",
+            (("size", "rank", "holes", "shapes", "extreme"),),
+            doc="each object coloured by its size, size rank, holes, how many share its "
+            "shape, or 1 largest / 2 smallest / 3 the rest",
         ),
         Op("crop_to", GRID, GRID, _g(P.crop_to), (COLOUR,), doc="the box around one colour"),
         Op("objects", GRID, OBJECTS, _objects, flags=("diag", "multi")),

@@ -494,8 +494,10 @@ def object_erase(g: np.ndarray, o: Obj) -> np.ndarray:
 
 def label(g: np.ndarray, by: str) -> np.ndarray:
     """Each object (one colour, 4-connected) painted with a number as its colour: its
-    size (capped at 9), its size rank (1 the largest; ties share), or how many holes it
-    encloses. A learned recolouring then names the colours: "objects of size 3 turn red".
+    size (capped at 9), its size rank (1 the largest; ties share), how many holes it
+    encloses, how many objects share its shape (`shapes`: the odd one out is 1), or 1
+    for the largest, 2 for the smallest and 3 for the rest (`extreme`). A learned
+    recolouring then names the colours: "objects of size 3 turn red".
 
     Labelled a colour layer at a time, without building objects: the search applies this
     to every state, and holes are counted inside each object's box, where they lie."""
@@ -507,6 +509,10 @@ def label(g: np.ndarray, by: str) -> np.ndarray:
             layers.append((labels, n))
     if not layers:
         raise Inapplicable("no objects")
+    if by == "shapes":
+        return _label_objects(g, lambda objs: _shape_counts(objs))
+    if by == "extreme":
+        return _label_objects(g, _extremes)
     if by in ("size", "rank"):
         sizes = [np.bincount(labels.ravel(), minlength=n + 1) for labels, n in layers]
         if by == "rank":
@@ -535,6 +541,25 @@ def label(g: np.ndarray, by: str) -> np.ndarray:
         v[0] = 0
         out += v[labels].astype(g.dtype)
     return out
+
+
+def _label_objects(g: np.ndarray, values: Any) -> np.ndarray:
+    """Each object painted with the number `values(objects)` gives it."""
+    objs = objects(g)
+    out = np.zeros_like(g)
+    for o, v in zip(objs, values(objs), strict=True):
+        out[o.cells] = v
+    return out
+
+
+def _shape_counts(objs: list[Obj]) -> list[int]:
+    keys = [o.shape_key() for o in objs]
+    return [min(keys.count(k), 9) for k in keys]
+
+
+def _extremes(objs: list[Obj]) -> list[int]:
+    big, small = max(o.size for o in objs), min(o.size for o in objs)
+    return [1 if o.size == big else 2 if o.size == small else 3 for o in objs]
 
 
 def crop_to(g: np.ndarray, colour: int) -> np.ndarray:
