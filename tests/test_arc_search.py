@@ -618,7 +618,10 @@ def test_llm_proposals_are_parsed_and_checked(monkeypatch):
     pairs, (test_in, test_out) = _task("crop |> flip_h |> scale_up(2)", seed=6)
     task = _problem(pairs, test_in)
     with StubServer() as server:
-        server.reply = "I think:\nprogram: import os\nprogram: flip_h\nprogram: crop |> flip_h |> scale_up(2)\n"
+        server.reply = (
+            "I think:\nprogram: import os\nprogram: flip_h\n"
+            "program: crop |> flip_h |> scale_up(2)\n"
+        )
         llm = RemoteLLM("openai/test-model", api_base=server.base, max_retries=0, timeout=5)
         # depth 0: no search of its own, so only a proposal can answer
         s = ArcSearch(budget_s=10, workers=1, max_depth=0, proposer=llm)
@@ -860,7 +863,7 @@ def test_a_touch_rule_tells_directions_apart_and_keeps_only_what_it_needs():
         want = g.copy()
         for y, x in points:
             g[y, x] = want[y, x] = 1
-            for (dy, dx), c in zip([(-1, 0), (1, 0), (0, -1), (0, 1)], [2, 8, 7, 6]):
+            for (dy, dx), c in zip([(-1, 0), (1, 0), (0, -1), (0, 1)], [2, 8, 7, 6], strict=True):
                 if 0 <= y + dy < grid[0] and 0 <= x + dx < grid[1]:
                     want[y + dy, x + dx] = c
         return g, want

@@ -393,8 +393,10 @@ def _step(i: int, op: Op, args: str | None, mapping: str | None) -> Step:
 
 
 def _mosaic_step(i: int, words: list[str]) -> Step:
-    if len(words) < 2 or not all(w.isdigit() and 1 <= int(w) <= 5 for w in words[:2]):
-        raise ProgramError(f"step {i}: mosaic takes rows and columns (1-5), then the blocks")
+    if len(words) < 2 or not all(w.isdigit() and 1 <= int(w) <= P.MAX_SIDE for w in words[:2]):
+        raise ProgramError(
+            f"step {i}: mosaic takes rows and columns (1-{P.MAX_SIDE}), then the blocks"
+        )
     rows, cols = int(words[0]), int(words[1])
     blocks = words[2:]
     if len(blocks) != rows * cols:

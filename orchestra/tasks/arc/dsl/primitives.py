@@ -501,6 +501,8 @@ def label(g: np.ndarray, by: str) -> np.ndarray:
 
     Labelled a colour layer at a time, without building objects: the search applies this
     to every state, and holes are counted inside each object's box, where they lie."""
+    if by in ("shapes", "extreme"):  # these compare objects, so they are built
+        return _label_objects(g, _shape_counts if by == "shapes" else _extremes)
     layers = []
     for c in range(1, 10):
         layer = g == c
@@ -509,10 +511,6 @@ def label(g: np.ndarray, by: str) -> np.ndarray:
             layers.append((labels, n))
     if not layers:
         raise Inapplicable("no objects")
-    if by == "shapes":
-        return _label_objects(g, lambda objs: _shape_counts(objs))
-    if by == "extreme":
-        return _label_objects(g, _extremes)
     if by in ("size", "rank"):
         sizes = [np.bincount(labels.ravel(), minlength=n + 1) for labels, n in layers]
         if by == "rank":
