@@ -14,7 +14,10 @@ Halting (`halt`): the paper runs every supervision step at test time ("steps"); 
 halting head can stop a puzzle early ("q"), but on Sudoku it stops too soon. By default a
 puzzle stops at the first step whose answer the verifier accepts ("verified"): a verified
 answer is a right one, so nothing is lost, and most puzzles are right long before the last
-step. A stopped puzzle leaves the batch; the others go on.
+step. A stopped puzzle leaves the batch; the others go on. A card's `give_up_steps` (the
+step by which 95% of its held-out successes had verified, `evaluate --give-up auto`) is
+the default step budget under verified halting: what a puzzle the network cannot solve
+costs before the fallback takes it.
 
 Propagation (`propagate`, on by default for families whose TRM task declares a
 propagator, with verified halting): between supervision steps the cells the network is
@@ -124,6 +127,8 @@ class TRMSpecialist(BaseSpecialist):
         self.name = name or f"trm-{spec.name}"
         self.kinds = (spec.kind,)  # type: ignore[misc]
         self.device = str(next(model.parameters()).device)
+        if steps is None and halt == "verified":  # the card's measured give-up step
+            steps = getattr(card, "give_up_steps", None)
         self.steps, self.halt = steps, halt
         self.trajectories, self.diversify, self.noise = trajectories, diversify, noise
         self.max_batch = max_batch

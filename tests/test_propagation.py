@@ -219,6 +219,26 @@ def test_patience_stops_a_puzzle_that_repeats_a_rejected_answer(propagate):
         TRMSpecialist(model, spec, patience=0)
 
 
+def test_a_cards_give_up_step_bounds_what_a_failure_costs():
+    """Under verified halting a card's measured give-up step is the step budget, so a
+    puzzle the network cannot solve stops there; the paper's all-steps halting and an
+    explicit `steps` are left as they are."""
+    import torch
+
+    from specialists.trm.checkpoint import Card
+
+    model = _model(steps=12)
+    with torch.no_grad():
+        model.head.weight.zero_()
+    spec = SudokuSpec(size=4)
+    card = Card(name="t", task={}, model={}, params=1, give_up_steps=4)
+    puzzles = [sudoku.generate(4, seed=s, tier="minimal").problem for s in range(3)]
+    assert [a.steps for a in TRMSpecialist(model, spec, card=card).solve_batch(puzzles)] == [4] * 3
+    for options, steps in (({"halt": "steps"}, 12), ({"steps": 6}, 6)):
+        answers = TRMSpecialist(model, spec, card=card, **options).solve_batch(puzzles)
+        assert [a.steps for a in answers] == [steps] * 3
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(0, 7), style=st.sampled_from(["open", "braid"]))
 def test_maze_targets_follow_one_local_rule_under_every_symmetry(seed, k, style):

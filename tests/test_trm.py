@@ -550,7 +550,12 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
         measure(tmp_path / "s2", n=2, steps=(1,), sizes=(11,))
     long_only = measure(tmp_path / "s2", n=3, steps=(1,), task={"min_path": 20})
     assert long_only["heldout_task"]["min_path"] == 20
-    assert sum(b["n"] for b in long_only["by_length"].values()) == 3
+    by_length = long_only["by_trajectories"]["steps"][1]["by_length"]
+    assert sum(b["n"] for b in by_length.values()) == 3
+    # a mixed spec's held-out mazes are broken down by style too, in the card's table
+    mixed = measure(tmp_path / "s2", n=4, steps=(1,), task={"style": "mixed", "loops": 0.1})
+    assert mixed["by_trajectories"]["steps"][1]["by_kind"].keys() == {"braided", "open"}
+    assert "| style open | 2 |" in card_markdown(third, mixed, "cmd")
     assert _by_length([61, 5, 31, 35], [True, True, False, True]) == {
         "0-29": {"n": 1, "verified": 1.0},
         "30-59": {"n": 2, "verified": 0.5},
@@ -583,6 +588,26 @@ def test_a_checkpoint_can_be_measured_at_another_recursion_depth(trained):
     for bad in (["--recursion", "3"], ["--recursion", "2,2", "--update-card"]):
         with pytest.raises(SystemExit, match="recursion|depth"):
             main([str(out), "--n", "2", *bad])
+
+
+def test_give_up_auto_measures_the_step_and_the_card_keeps_it(trained, tmp_path):
+    """`--give-up auto` picks the step by which 95% of the successes verified, measures
+    the rows again with it, and `--update-card` writes it where the specialist reads it."""
+    from specialists.trm.evaluate import main
+
+    _, _, out = trained
+    here = tmp_path / "ckpt"
+    shutil.copytree(out, here)
+    main([str(here), "--n", "8", "--seed", "123", "--steps", "4", "--halt", "verified",
+          "--give-up", "auto", "--update-card"])  # fmt: skip  (the puzzles it overfitted)
+    assert torch.is_grad_enabled()  # main() gives the grad mode back to its caller
+    card = checkpoint.load_card(here)
+    assert card.give_up_steps is not None and 1 <= card.give_up_steps <= TINY.halt_max_steps
+    assert f"giving up at step {card.give_up_steps}" in (here / "card.md").read_text()
+    assert TRMSpecialist.from_checkpoint(here, device="cpu").steps == card.give_up_steps
+    for bad in ("0", "soon"):
+        with pytest.raises(SystemExit, match="give-up"):
+            main([str(here), "--n", "2", "--give-up", bad])
 
 
 def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):

@@ -120,6 +120,11 @@ class TRMTask(BaseModel):
         length), None where the task has none."""
         return None
 
+    def heldout_kinds(self, n: int, seed: int = 0) -> list[str] | None:
+        """The kind of each of `heldout(n, seed)`'s puzzles where a spec mixes several
+        (a maze's style), None where it does not: results are broken down by it."""
+        return None
+
     def why_not(self, problem: Problem) -> str | None:
         """Why this checkpoint declines a problem of its kind, if it can say."""
         return None

@@ -68,6 +68,9 @@ class Card(BaseModel):
     notes: str = ""
     lineage: list[Stage] = []  # earliest stage first; the run this card describes is not in it
     probe: dict | None = None  # the networks measured before this one was chosen (probe.py)
+    # verified halting stops a puzzle here: 95% of held-out successes had verified by then
+    # (`evaluate --give-up auto`), so an unsolvable puzzle costs these steps, not all
+    give_up_steps: int | None = None
 
 
 def _write_json(path: Path, obj: Any) -> None:

@@ -47,6 +47,7 @@ def measure(
     recursion: tuple[int, int] | None = None,
     halts: Sequence[str] = ("steps",),
     patience: int | None = None,
+    give_up: int | None = None,
 ) -> dict:
     """`task` overrides the held-out distribution (e.g. `{"min_path": 0}` for a maze
     checkpoint whose last curriculum stage trained on long paths only, or a larger
@@ -55,7 +56,9 @@ def measure(
     specialist's halting rules to measure the trajectories under (`TRMSpecialist.halt`):
     "steps" runs every supervision step, as the paper's evaluation does. `patience`: the
     specialist's stall rule (a puzzle stops once its unverified answer repeats for that
-    many steps); each row says how many steps and seconds the failures cost."""
+    many steps); each row says how many steps and seconds the failures cost, and how many
+    the successes took. `give_up`: the specialist's step budget (a puzzle unverified by
+    then is a failure), as a card's `give_up_steps` sets it."""
     from ..trm_specialist import HALTS, TRMSpecialist
 
     rules = (*HALTS, "propagate")
@@ -80,7 +83,7 @@ def measure(
     if task:
         out["heldout_task"] = spec.model_dump()
     t0 = time.perf_counter()
-    for s, r in evaluate_steps(model, spec, heldout, steps).items():
+    for s, r in (evaluate_steps(model, spec, heldout, steps) if steps else {}).items():
         out["by_steps"][s] = {"exact": r.exact, "cell": r.cell, "verified": r.verified}
     out["steps_seconds"] = round(time.perf_counter() - t0, 2)
     if sizes:
@@ -97,15 +100,20 @@ def measure(
                 raise ValueError(f"a {side}x{side} problem does not fit the {canvas} canvas")
             easier = {"height": side, "width": side, "min_side": None, "min_path": 0}
             smaller = spec.model_copy(update={k: v for k, v in easier.items() if k in fields})
-            r = evaluate(model, smaller, smaller.heldout(sizes_n, seed), steps=max(steps))
+            r = evaluate(model, smaller, smaller.heldout(sizes_n, seed), steps=max(steps or [1]))
             out["by_size"][side] = {"n": sizes_n, "exact": r.exact, "verified": r.verified}
     problems = [p for p, _ in heldout]
+    strata = [spec.stratum(p, a) for p, a in heldout]
+    kinds = spec.heldout_kinds(n, seed)
+    if give_up is not None:
+        out["give_up"] = give_up
     for halt in halts if trajectories else ():
         rows = out["by_trajectories"].setdefault(halt, {})
         for k in trajectories:
             specialist = TRMSpecialist(
                 model,
                 spec,
+                steps=give_up,
                 trajectories=k,
                 diversify=diversify,  # type: ignore[arg-type]
                 # "propagate": verified halting with propagation; the others without it
@@ -118,14 +126,10 @@ def measure(
             for i in range(0, len(problems), 128):
                 answers += specialist.solve_batch(problems[i : i + 128])
             ok = [bool(spec.verify(p, a.answer)) for p, a in zip(problems, answers, strict=True)]
-            strata = [spec.stratum(p, a) for p, a in heldout]
-            if None not in strata and "by_length" not in out:  # mazes: by path length
-                out["by_length"] = _by_length(strata, ok)  # type: ignore[arg-type]
-                out["by_length_from"] = {"halt": halt, "k": k}
             seconds = time.perf_counter() - t0
             steps_used = [a.steps or 0 for a in answers]
             failed = [s for s, good in zip(steps_used, ok, strict=True) if not good]
-            rows[k] = {
+            row: dict[str, Any] = {
                 "verified": sum(ok) / n,
                 "puzzle_steps": sum(steps_used),
                 "seconds": round(seconds, 2),
@@ -136,7 +140,16 @@ def measure(
                 )
                 if failed
                 else 0.0,
+                # how many steps the successes took: where a give-up step can go
+                "steps_to_verify": _spread(
+                    [s for s, good in zip(steps_used, ok, strict=True) if good]
+                ),
             }
+            if None not in strata:  # mazes: by path length
+                row["by_length"] = _by_length(strata, ok)  # type: ignore[arg-type]
+            if kinds:
+                row["by_kind"] = _by_kind(kinds, ok)
+            rows[k] = row
     return out
 
 
@@ -162,6 +175,41 @@ def _rebuilt(model: TRM, **changes: Any) -> TRM:
     moved = TRM(dataclasses.replace(model.cfg, **changes))
     moved.load_state_dict(model.state_dict())
     return moved.to(next(model.parameters()).device).eval()
+
+
+GIVE_UP_SHARE = 0.95  # of the held-out successes a give-up step must leave standing
+
+
+def give_up_from(result: dict) -> int | None:
+    """The step by which 95% of the held-out successes had verified, read off the row the
+    specialist runs by default (verified halting, with propagation where measured, one
+    trajectory): a puzzle still unverified then rarely verifies later, so the rest of its
+    steps only make a failure expensive."""
+    for halt in ("propagate", "verified"):
+        spread = result["by_trajectories"].get(halt, {}).get(1, {}).get("steps_to_verify", {})
+        if spread.get("n"):
+            return int(spread["p95"])
+    return None
+
+
+def _spread(steps: Sequence[int]) -> dict:
+    """Median, 95th percentile and most of the steps the verified answers took."""
+    if not steps:
+        return {"n": 0}
+    ranked = sorted(steps)
+    return {
+        "n": len(ranked),
+        "p50": ranked[(len(ranked) - 1) // 2],
+        "p95": ranked[math.ceil(GIVE_UP_SHARE * len(ranked)) - 1],
+        "max": ranked[-1],
+    }
+
+
+def _by_kind(kinds: Sequence[str], ok: Sequence[bool]) -> dict:
+    groups: dict[str, list[bool]] = {}
+    for kind, good in zip(kinds, ok, strict=True):
+        groups.setdefault(kind, []).append(good)
+    return {kind: {"n": len(v), "verified": sum(v) / len(v)} for kind, v in sorted(groups.items())}
 
 
 def _by_length(lengths: Sequence[int], ok: Sequence[bool], width: int = 30) -> dict:
@@ -194,6 +242,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--patience",
         type=int,
         help="stop a puzzle once its unverified answer repeats for this many steps",
+    )
+    p.add_argument(
+        "--give-up",
+        metavar="N|auto",
+        help="the specialist's step budget: a puzzle unverified by step N fails there; "
+        "auto: measure at every step, take the step by which 95%% of the successes "
+        "verified, and measure the trajectories again with it (--update-card keeps it)",
     )
     p.add_argument(
         "--sizes",
@@ -231,25 +286,52 @@ def main(argv: Sequence[str] | None = None) -> None:
         recursion = (T, n)
         if args.update_card:
             raise SystemExit("a measurement at another depth is not the card's: drop --update-card")
-    torch.set_grad_enabled(False)
+    give_up: int | None = None
+    if args.give_up not in (None, "auto"):
+        try:
+            give_up = int(args.give_up)
+        except ValueError:
+            raise SystemExit(
+                f"--give-up expects a step count or auto, got {args.give_up!r}"
+            ) from None
+        if give_up < 1:
+            raise SystemExit(f"--give-up must be >= 1 step, got {give_up}")
     steps = [int(s) for s in args.steps.split(",")]
+    options: dict[str, Any] = dict(
+        n=args.n,
+        seed=args.seed,
+        trajectories=[int(k) for k in args.trajectories.split(",") if k],
+        diversify=args.diversify,
+        task=task,
+        recursion=recursion,
+        halts=[h for h in args.halt.split(",") if h],
+        patience=args.patience,
+    )
+    grad = torch.is_grad_enabled()
+    torch.set_grad_enabled(False)  # given back below: main() also runs inside other programs
     try:
         result = measure(
             args.directory,
-            n=args.n,
-            seed=args.seed,
             steps=steps,
-            trajectories=[int(k) for k in args.trajectories.split(",") if k],
-            diversify=args.diversify,
             sizes=[int(v) for v in args.sizes.split(",") if v],
             sizes_n=args.sizes_n,
-            task=task,
-            recursion=recursion,
-            halts=[h for h in args.halt.split(",") if h],
-            patience=args.patience,
+            give_up=give_up,
+            **options,
         )
+        if args.give_up == "auto":
+            chosen = give_up_from(result)
+            if chosen is None:
+                raise SystemExit("--give-up auto: no verified-halting row solved a puzzle")
+            again = measure(args.directory, steps=(), give_up=chosen, **options)
+            result["with_give_up"] = {
+                "give_up": chosen,
+                "share": GIVE_UP_SHARE,
+                "by_trajectories": again["by_trajectories"],
+            }
     except ValueError as e:  # bad options or a bad checkpoint (CheckpointError), not a crash
         raise SystemExit(f"error: {e}") from None
+    finally:
+        torch.set_grad_enabled(grad)
     print(json.dumps(result, indent=2))
     if args.update_card:
         card = checkpoint.load_card(args.directory)
@@ -264,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             steps=max(steps),
             verified=best["verified"],
         )
+        if "with_give_up" in result:
+            card.give_up_steps = result["with_give_up"]["give_up"]
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
         command = "python -m specialists.trm.evaluate " + " ".join(argv or sys.argv[1:])
         Path(args.directory, "card.md").write_text(card_markdown(card, result, command))
@@ -305,6 +389,28 @@ def _lineage_markdown(card: checkpoint.Card) -> list[str]:
     return lines
 
 
+_HALT_LABELS = {
+    "steps": "all steps",
+    "verified": "when verified",
+    "q": "when Q > 0",
+    "propagate": "when verified, with propagation",
+}
+
+
+def _trajectory_rows(result: dict) -> list[tuple[str, int, dict]]:
+    """(halting, K, row) for every trajectory row, the give-up ones after."""
+    out = []
+    runs = [(result["by_trajectories"], "")]
+    if "with_give_up" in result:
+        extra = f", giving up at step {result['with_give_up']['give_up']}"
+        runs.append((result["with_give_up"]["by_trajectories"], extra))
+    for by_halt, extra in runs:
+        for halt, rows in by_halt.items():
+            for k, r in sorted(rows.items(), key=lambda kv: int(kv[0])):
+                out.append((f"{_HALT_LABELS[halt]}{extra}", int(k), r))
+    return out
+
+
 def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     """The human-readable model card: how it was trained and what was measured."""
     from orchestra.machine import machine
@@ -340,27 +446,24 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         f"All rows come from one recursion of {max(map(int, result['by_steps']))} steps, read "
         f"off along the way: {result['steps_seconds']} s for the {result['n']} puzzles.",
     ]
-    if result["by_trajectories"]:
+    measured = _trajectory_rows(result)
+    if measured:
         lines += [
             "",
             "The specialist as users run it, verifier-guided: K trajectories at most, later "
             "ones only for puzzles whose answer the verifier rejected; halting after all "
-            f"{card.model['halt_max_steps']} steps, or at the first step the verifier accepts.",
+            f"{card.model['halt_max_steps']} steps, or at the first step the verifier accepts "
+            "(or, with a give-up step, there at the latest).",
             "",
-            "| halting | trajectories K | verified | puzzle-steps | seconds |",
-            "|---|---:|---:|---:|---:|",
+            "| halting | trajectories K | verified | puzzle-steps | seconds | steps per failure "
+            "| seconds per failure |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
-    for halt, rows in result["by_trajectories"].items():
-        label = {
-            "steps": "all steps",
-            "verified": "when verified",
-            "q": "when Q > 0",
-            "propagate": "when verified, with propagation",
-        }[halt]
-        for k, r in sorted(rows.items(), key=lambda kv: int(kv[0])):
-            lines.append(
-                f"| {label} | {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} |"
-            )
+    for label, k, r in measured:
+        lines.append(
+            f"| {label} | {k} | {r['verified']:.4f} | {r['puzzle_steps']:,} | {r['seconds']} | "
+            f"{r.get('steps_per_failure', 0)} | {r.get('seconds_per_failure', 0)} |"
+        )
     if result.get("by_size"):
         lines += [
             "",
@@ -372,20 +475,25 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         ]
         for side, r in sorted(result["by_size"].items(), key=lambda kv: int(kv[0])):
             lines.append(f"| {side} | {r['n']} | {r['exact']:.4f} | {r['verified']:.4f} |")
-    if result.get("by_length"):
-        k = int(result["by_length_from"]["k"])  # the first K and halting measured gave it
-        tries = "1 trajectory" if k == 1 else f"up to {k} trajectories"
-        if result["by_length_from"]["halt"] != "steps":
-            tries += f", halting {result['by_length_from']['halt']}"
+    broken = [
+        (f"{label}, K={k}", r) for label, k, r in measured if r.get("by_kind") or r.get("by_length")
+    ]
+    if broken:
+        first = broken[0][1]
+        groups = [("style", g, v["n"]) for g, v in first.get("by_kind", {}).items()]
+        groups += [("path length", g, v["n"]) for g, v in first.get("by_length", {}).items()]
         lines += [
             "",
-            f"By shortest-path length (moves; {tries}, the held-out mazes above):",
+            "Verified share by group of the held-out puzzles above (a maze's style, its "
+            "shortest path in moves), one column per row of the table above:",
             "",
-            "| path length | mazes | verified |",
-            "|---|---:|---:|",
+            "| group | puzzles | " + " | ".join(label for label, _ in broken) + " |",
+            "|---|---:|" + "---:|" * len(broken),
         ]
-        for band, r in result["by_length"].items():
-            lines.append(f"| {band} | {r['n']} | {r['verified']:.4f} |")
+        for what, g, count in groups:
+            key = "by_kind" if what == "style" else "by_length"
+            cells = [f"{r[key][g]['verified']:.4f}" for _, r in broken]
+            lines.append(f"| {what} {g} | {count} | " + " | ".join(cells) + " |")
     if result.get("heldout_task"):
         lines += ["", "Held-out task spec: `" + json.dumps(result["heldout_task"]) + "`"]
     lines += [

@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import model_validator
 
 from ..base import Problem, Verdict
-from ..trm import TRAIN_SEED_BASE, Pair, TRMTask
+from ..trm import HELDOUT_SEED_STRIDE, TRAIN_SEED_BASE, Pair, TRMTask
 from .augment import transform
 from .codec import T_OPEN, T_WALL, MazeCodec
 from .generate import MazeInstance, generate
@@ -19,6 +19,10 @@ from .problem import MIN_SIDE, MazeProblem, verify
 from .solver import fill_dead_ends, solve
 
 _HANDOVERS = 7  # further seeds tried when one finds no maze that meets the spec
+
+
+def _heldout_seed(seed: int, i: int) -> int:
+    return seed * HELDOUT_SEED_STRIDE + i
 
 
 class MazeSpec(TRMTask):
@@ -54,7 +58,9 @@ class MazeSpec(TRMTask):
 
     @property
     def name(self) -> str:
-        return f"maze-{self.canvas}"
+        # trained on mazes with loops: its checkpoint sits beside the perfect-maze one
+        loops = self.style != "perfect" or self.loops > 0
+        return f"maze-{self.canvas}" + ("-loops" if loops else "")
 
     @property
     def codec(self) -> MazeCodec:
@@ -130,10 +136,16 @@ class MazeSpec(TRMTask):
     def stratum(self, problem: Any, answer: Any) -> int | None:
         return len(answer) - 1  # moves on the shortest path
 
+    def heldout_kinds(self, n: int, seed: int = 0) -> list[str] | None:
+        if self.style != "mixed":
+            return None
+        named = {"perfect": "braided", "open": "open"}
+        return [named[self.style_of(_heldout_seed(seed, i))] for i in range(n)]
+
     def heldout(self, n: int, seed: int = 0) -> list[tuple[Problem, Any]]:
         out: list[tuple[Problem, Any]] = []
         for i in range(n):
-            inst = self._generate(seed * 1_000_003 + i)
+            inst = self._generate(_heldout_seed(seed, i))
             out.append((inst.problem, inst.path))
         return out
 
