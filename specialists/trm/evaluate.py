@@ -322,7 +322,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             chosen = give_up_from(result)
             if chosen is None:
                 raise SystemExit("--give-up auto: no verified-halting row solved a puzzle")
-            again = measure(args.directory, steps=(), give_up=chosen, **options)
+            # the specialist gives up only where the verifier halts it
+            halting = [h for h in options["halts"] if h in ("verified", "propagate")]
+            again = measure(
+                args.directory, steps=(), give_up=chosen, **{**options, "halts": halting}
+            )
             result["with_give_up"] = {
                 "give_up": chosen,
                 "share": GIVE_UP_SHARE,
