@@ -178,6 +178,7 @@ def _rebuilt(model: TRM, **changes: Any) -> TRM:
 
 
 GIVE_UP_SHARE = 0.95  # of the held-out successes a give-up step must leave standing
+GIVES_UP = ("propagate", "verified")  # the halting rules a give-up step applies to
 
 
 def give_up_from(result: dict) -> int | None:
@@ -185,7 +186,7 @@ def give_up_from(result: dict) -> int | None:
     specialist runs by default (verified halting, with propagation where measured, one
     trajectory): a puzzle still unverified then rarely verifies later, so the rest of its
     steps only make a failure expensive."""
-    for halt in ("propagate", "verified"):
+    for halt in GIVES_UP:
         spread = result["by_trajectories"].get(halt, {}).get(1, {}).get("steps_to_verify", {})
         if spread.get("n"):
             return int(spread["p95"])
@@ -205,21 +206,23 @@ def _spread(steps: Sequence[int]) -> dict:
     }
 
 
-def _by_kind(kinds: Sequence[str], ok: Sequence[bool]) -> dict:
+def _shares(labelled: Sequence[tuple[str, bool]]) -> dict:
+    """Puzzles and verified share per label, labels in the order they first come."""
     groups: dict[str, list[bool]] = {}
-    for kind, good in zip(kinds, ok, strict=True):
-        groups.setdefault(kind, []).append(good)
-    return {kind: {"n": len(v), "verified": sum(v) / len(v)} for kind, v in sorted(groups.items())}
+    for label, good in labelled:
+        groups.setdefault(label, []).append(good)
+    return {label: {"n": len(v), "verified": sum(v) / len(v)} for label, v in groups.items()}
+
+
+def _by_kind(kinds: Sequence[str], ok: Sequence[bool]) -> dict:
+    return _shares(sorted(zip(kinds, ok, strict=True)))
 
 
 def _by_length(lengths: Sequence[int], ok: Sequence[bool], width: int = 30) -> dict:
     """Verified share per band of shortest-path length: on mazes, where a model stops
     generalising shows up as a length, not as an average."""
-    bands: dict[str, list[bool]] = {}
-    for length, good in sorted(zip(lengths, ok, strict=True)):
-        low = length // width * width
-        bands.setdefault(f"{low}-{low + width - 1}", []).append(good)
-    return {band: {"n": len(v), "verified": sum(v) / len(v)} for band, v in bands.items()}
+    lows = [(n // width * width, good) for n, good in sorted(zip(lengths, ok, strict=True))]
+    return _shares([(f"{low}-{low + width - 1}", good) for low, good in lows])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -323,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             if chosen is None:
                 raise SystemExit("--give-up auto: no verified-halting row solved a puzzle")
             # the specialist gives up only where the verifier halts it
-            halting = [h for h in options["halts"] if h in ("verified", "propagate")]
+            halting = [h for h in options["halts"] if h in GIVES_UP]
             again = measure(
                 args.directory, steps=(), give_up=chosen, **{**options, "halts": halting}
             )
@@ -484,8 +487,11 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
     ]
     if broken:
         first = broken[0][1]
-        groups = [("style", g, v["n"]) for g, v in first.get("by_kind", {}).items()]
-        groups += [("path length", g, v["n"]) for g, v in first.get("by_length", {}).items()]
+        groups = [
+            (title, key, g, v["n"])
+            for title, key in (("style", "by_kind"), ("path length", "by_length"))
+            for g, v in first.get(key, {}).items()
+        ]
         lines += [
             "",
             "Verified share by group of the held-out puzzles above (a maze's style, its "
@@ -494,10 +500,9 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
             "| group | puzzles | " + " | ".join(label for label, _ in broken) + " |",
             "|---|---:|" + "---:|" * len(broken),
         ]
-        for what, g, count in groups:
-            key = "by_kind" if what == "style" else "by_length"
+        for title, key, g, count in groups:
             cells = [f"{r[key][g]['verified']:.4f}" for _, r in broken]
-            lines.append(f"| {what} {g} | {count} | " + " | ".join(cells) + " |")
+            lines.append(f"| {title} {g} | {count} | " + " | ".join(cells) + " |")
     if result.get("heldout_task"):
         lines += ["", "Held-out task spec: `" + json.dumps(result["heldout_task"]) + "`"]
     lines += [
