@@ -123,6 +123,22 @@ def test_mixed_mazes_alternate_braided_and_open_and_meet_their_path_length():
         MazeSpec(style="mixed")
 
 
+def test_the_loop_maze_bench_task_is_maze_hards_kind():
+    """`maze-30-loops`: braided and open mazes taking turns, every shortest path 110 moves
+    or more, and routes that tie (the verifier's any-shortest-path rule matters)."""
+    from benchmarks.maze_ties import ties
+    from orchestra.tasks.maze.family import MazeFamily
+
+    items = MazeFamily().bench_set("maze-30-loops", 4, seed=0)
+    assert all(len(i.answer) - 1 >= 110 and i.problem.height == 30 for i in items)
+    lattice = [
+        all(i.problem.rows[r][c] == "#" for r in range(0, 30, 2) for c in range(0, 30, 2))
+        for i in items
+    ]
+    assert sorted(lattice) == [False, False, True, True]
+    assert sum(ties(i.problem, i.answer) > 0 for i in items) >= 2
+
+
 def test_ties_counts_cells_on_other_shortest_paths(problem):
     from benchmarks.maze_ties import ties
 

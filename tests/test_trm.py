@@ -598,8 +598,8 @@ def test_give_up_auto_measures_the_step_and_the_card_keeps_it(trained, tmp_path)
     _, _, out = trained
     here = tmp_path / "ckpt"
     shutil.copytree(out, here)
-    main([str(here), "--n", "8", "--seed", "123", "--steps", "4", "--halt", "verified",
-          "--give-up", "auto", "--update-card"])  # fmt: skip  (the puzzles it overfitted)
+    # seed 123: the puzzles it overfitted
+    main(f"{here} --n 8 --seed 123 --steps 4 --halt verified --give-up auto --update-card".split())
     assert torch.is_grad_enabled()  # main() gives the grad mode back to its caller
     card = checkpoint.load_card(here)
     assert card.give_up_steps is not None and 1 <= card.give_up_steps <= TINY.halt_max_steps
@@ -686,6 +686,25 @@ def test_training_keeps_the_best_evaluation_beside_the_latest(tmp_path):
     )
     resumed = Run(TINY, run.spec, run.tc, tmp_path / "r", resume=True, log=lambda s: None)
     assert (resumed.best.exact, resumed.best_step) == (0.75, 4)
+
+
+def test_keep_best_breaks_exact_ties_by_cell_accuracy(tmp_path):
+    """On a held-out set no evaluation solves (long loop mazes, extreme Sudoku), exact stays
+    at 0: the kept weights are those of the best cell accuracy, not the first evaluation's."""
+    from specialists.trm.train import BEST
+
+    run = make_run(tmp_path / "r", steps=8, eval_every=2)
+    cells = iter([0.5, 0.8, 0.7, 0.6, 0.6])
+
+    def scripted():
+        cell = next(cells)
+        return checkpoint.EvalResult(n=8, seed=0, exact=0.0, cell=cell, steps=4, verified=0.0)
+
+    run.evaluate = scripted
+    run.train()
+    best = checkpoint.load_card(tmp_path / "r" / BEST)
+    assert (best.heldout.cell, best.steps) == (0.8, 4)
+    assert "cell 0.800, step 4" in checkpoint.load_card(tmp_path / "r").notes
 
 
 @given(st.floats(0.5, 0.9999), st.integers(0, 10**6))

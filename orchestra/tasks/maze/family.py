@@ -15,7 +15,7 @@ from ..dihedral import dihedral, inverse_dihedral
 from ..family import STRONG, Detection, Family, Instance, Score, View, reading
 from ..replies import COORD
 from .augment import transform, transform_path
-from .generate import generate
+from .generate import generate, generate_styled
 from .parse import from_json, parse_text
 from .problem import KIND, MazeProblem, mark_path, path_from_marks, verify
 from .solver import fill_dead_ends, solve
@@ -75,6 +75,15 @@ class MazeFamily(Family):
     bench_tasks: ClassVar[dict[str, dict]] = {
         "maze-21": {"height": 21, "min_path": 0},
         "maze-30": {"height": 30, "min_path": 110},
+        # Maze-Hard's kind: several routes, only a shortest one counts (braided and open
+        # random-wall mazes taking turns), 30x30, a shortest path of 110 moves or more
+        "maze-30-loops": {
+            "height": 30,
+            "style": "mixed",
+            "loops": 0.1,
+            "density": 0.4,
+            "min_path": 110,
+        },
     }
     quick_tasks = ("maze-21",)
     mixed_tasks = ("maze-21",)
@@ -115,10 +124,10 @@ class MazeFamily(Family):
         return fill_dead_ends(problem)  # type: ignore[arg-type]
 
     def generate(self, count: int, *, seed: int = 0, **options: Any) -> list[Instance]:
-        """Options: height, width, style (perfect, open), loops, density, min_path."""
+        """Options: height, width, style (perfect, open, mixed), loops, density, min_path."""
         out = []
         for i in range(count):
-            inst = generate(seed=seed + i, **options)
+            inst = generate_styled(seed=seed + i, **options)
             out.append(Instance(problem=inst.problem, answer=inst.path))
         return out
 

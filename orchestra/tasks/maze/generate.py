@@ -5,6 +5,8 @@ Styles:
   (one path between any two cells), optionally braided by knocking out a fraction `loops`
   of the remaining inner walls so that shortest paths must be chosen among several.
 - "open": each cell is a wall with probability `density` (Maze-Hard-like clutter).
+- "mixed" (`generate_styled` only): the two take turns by seed, braided on even seeds and
+  open on odd ones, as Maze-Hard's kind has several routes and only a shortest one counts.
 S and G are placed in one connected region at least `min_path` moves apart (Maze-Hard
 asks for > 110 on 30x30); S is moved to the far end of a double sweep when that is needed.
 """
@@ -21,6 +23,8 @@ from .problem import GOAL, MAX_SIDE, MIN_SIDE, OPEN, START, WALL, Cell, MazeProb
 from .solver import distances, solve
 
 Style = Literal["perfect", "open"]
+AnyStyle = Literal["perfect", "open", "mixed"]
+HANDOVERS = 7  # further seeds `generate_styled` tries when one finds no maze that fits
 
 
 class MazeInstance(BaseModel):
@@ -130,6 +134,32 @@ def generate(
         f"no {height}x{width} {style} maze with a path of >= {min_path} moves in {max_tries} "
         "tries; lower min_path or density"
     )
+
+
+def style_of(style: AnyStyle, seed: int) -> Style:
+    if style == "mixed":
+        return "perfect" if seed % 2 == 0 else "open"
+    return style
+
+
+def generate_styled(
+    height: int = 15, width: int | None = None, *, seed: int = 0, style: AnyStyle = "perfect", **kw
+) -> MazeInstance:
+    """`generate`, with the mixed style, and a seed that finds no maze hands over to
+    further seeds of the same style (still deterministic): open mazes near the percolation
+    density rarely hold a long path. Only when those fail too does it say the ask cannot
+    be met."""
+    own = style_of(style, seed)
+
+    def one(offset: int) -> MazeInstance:  # the offset is even: a mixed seed's style stays
+        return generate(height, width, seed=seed + 2 * offset * 1_000_000_007, style=own, **kw)
+
+    for k in range(HANDOVERS):
+        try:
+            return one(k)
+        except ValueError:
+            pass
+    return one(HANDOVERS)
 
 
 def _one(args: tuple[int, dict]) -> MazeInstance:

@@ -14,11 +14,9 @@ from ..base import Problem, Verdict
 from ..trm import HELDOUT_SEED_STRIDE, TRAIN_SEED_BASE, Pair, TRMTask
 from .augment import transform
 from .codec import T_OPEN, T_WALL, MazeCodec
-from .generate import MazeInstance, generate
+from .generate import MazeInstance, generate_styled, style_of
 from .problem import MIN_SIDE, MazeProblem, verify
 from .solver import fill_dead_ends, solve
-
-_HANDOVERS = 7  # further seeds tried when one finds no maze that meets the spec
 
 
 def _heldout_seed(seed: int, i: int) -> int:
@@ -104,34 +102,19 @@ class MazeSpec(TRMTask):
         return fill_dead_ends(problem, inside)
 
     def style_of(self, seed: int) -> Literal["perfect", "open"]:
-        if self.style == "mixed":
-            return "perfect" if seed % 2 == 0 else "open"
-        return self.style
+        return style_of(self.style, seed)
 
     def _generate(self, seed: int, size: tuple[int, int] | None = None) -> MazeInstance:
-        """Open mazes near the percolation density rarely hold a long path, so a seed that
-        finds none in its tries hands over to the next seeds of the same style (still
-        deterministic); only when those fail too does the spec say it cannot be met."""
         height, width = size or (self.height, self.width)
-        style = self.style_of(seed)
-
-        def one(offset: int) -> MazeInstance:  # the offset is even: the seed's style stays
-            return generate(
-                height,
-                width,
-                seed=seed + 2 * offset * 1_000_000_007,
-                style=style,
-                loops=self.loops,
-                density=self.density,
-                min_path=self.min_path,
-            )
-
-        for k in range(_HANDOVERS):
-            try:
-                return one(k)
-            except ValueError:
-                pass
-        return one(_HANDOVERS)
+        return generate_styled(
+            height,
+            width,
+            seed=seed,
+            style=self.style,
+            loops=self.loops,
+            density=self.density,
+            min_path=self.min_path,
+        )
 
     def stratum(self, problem: Any, answer: Any) -> int | None:
         return len(answer) - 1  # moves on the shortest path
