@@ -11,7 +11,9 @@ H200, everything it measures and trains written under `--out` (default `$OUT`).
 3. Training throughput of the paper's configurations (`sudoku-paper-att`, `-mlp`,
    batch 768) beside the device's own fp32 matmul rate.
 4. Whatever time is left: training of the hard 9x9 Sudoku tier from the shipped
-   checkpoint, saved as a checkpoint directory (with its card) under `--out`.
+   checkpoint on the training part of Sudoku-Extreme's source list (`extreme-train.txt`,
+   at the paper's recursion depth), saved as a checkpoint directory (with its card) under
+   `--out`.
 
 `--tiny` runs every part on the CPU in seconds (small batches, a few steps): what the
 tests run, so the script is known to work before a device is ever lent.
@@ -197,7 +199,8 @@ def training_throughput(device: str, tiny: bool) -> list[dict[str, Any]]:
 
 
 def train_hard(device: str, out: Path, minutes: float, tiny: bool) -> dict[str, Any]:
-    """Continue the hard 9x9 tier from the shipped checkpoint for the time left."""
+    """Continue the hard 9x9 tier from the shipped checkpoint for the time left, on the
+    published extreme list's training part (its held-out tail picks the best weights)."""
     from orchestra import catalog
     from specialists.trm.train import build_run
 
@@ -207,15 +210,18 @@ def train_hard(device: str, out: Path, minutes: float, tiny: bool) -> dict[str, 
     target = out / f"{SUDOKU_HARD}-device"
     overrides: dict[str, Any] = {
         "init": str(base),
+        "task.published": "extreme-train.txt",
+        "model.H_cycles": 3,
+        "model.L_cycles": 6,
+        "lr": 2e-4,
+        "decay": "cosine",
         "device": device,
         "progress": False,
         "eval_every": 10**9 if tiny else 500,
         "eval_n": 8 if tiny else 250,
     }
-    if tiny:  # a small pool of hard puzzles: generating the full one takes CPU minutes
-        overrides.update(
-            {"max_steps": 2, "batch": 8, "task.pool": 8, "eval_n": 2, "compile": False}
-        )
+    if tiny:
+        overrides.update({"max_steps": 2, "batch": 8, "eval_n": 2, "compile": False})
     else:
         overrides.update({"minutes": minutes, "batch": 768})
     run = build_run(

@@ -21,4 +21,7 @@ def test_device_run_tiny_writes_every_part(tmp_path):
     trained = tmp_path / "sudoku-9x9-hard-device"
     assert results["hard"]["checkpoint"] == str(trained)
     assert (trained / "model.safetensors").is_file() and (trained / "card.json").is_file()
+    config = json.loads((trained / "config.json").read_text())  # the published list, deep
+    assert config["task"]["published"] == "extreme-train.txt"
+    assert (config["model"]["H_cycles"], config["model"]["L_cycles"]) == (3, 6)
     assert "## Inference: TRM vs the exact solver" in (tmp_path / "report.md").read_text()
