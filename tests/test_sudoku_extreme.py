@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.sudoku_extreme_split import canonical
@@ -92,3 +92,35 @@ def test_hard_sudoku_benchmark_runs_the_rows_asked_for(capsys):
     assert "TRM," not in report and "TRM +" not in report  # network rows not asked for
     with pytest.raises(SystemExit, match="--methods takes numbers"):
         hard_sudoku.main(["--methods", "0"])
+
+
+@settings(deadline=None, max_examples=60)  # the first draw reads the list and solves
+@given(st.integers(0, 8999), st.integers(0, 2**32))
+def test_revealed_draws_are_partial_states_of_the_same_solution(k, seed):
+    """A revealed training draw keeps every clue, shows only its solution's digits, and is
+    never finished: the grids propagation-guided inference meets between steps."""
+    import random
+
+    from orchestra.tasks.sudoku import lists
+    from orchestra.tasks.sudoku.trm import revealed
+
+    puzzle = lists.puzzles("extreme-train.txt")[k].grid
+    solution = lists.solution("extreme-train.txt", k)
+    grid = revealed(puzzle, solution, random.Random(seed))
+    cells = [(r, c) for r in range(9) for c in range(9)]
+    assert all(grid[r][c] == puzzle[r][c] for r, c in cells if puzzle[r][c])
+    assert all(grid[r][c] in (0, solution[r][c]) for r, c in cells)
+    assert any(grid[r][c] == 0 for r, c in cells)
+
+
+def test_reveal_shows_more_digits_in_that_share_of_training_draws():
+    import random
+
+    from orchestra.tasks.sudoku.trm import SudokuSpec
+
+    def givens(reveal: float) -> int:
+        spec = SudokuSpec(published="extreme-train.txt", valid=8990, reveal=reveal)
+        x, _ = spec.training_source(0).sample(64, random.Random(0))
+        return int((x >= 2).sum())  # token 2 onwards: a digit (see SudokuCodec)
+
+    assert givens(1.0) > givens(0.0)

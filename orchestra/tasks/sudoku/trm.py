@@ -34,6 +34,12 @@ class SudokuSpec(TRMTask):
     # `valid` puzzles are held out: keep-best and the card's held-out figure use them.
     published: str | None = None
     valid: int = Field(default=500, ge=1)
+    # The share of training draws shown with some of their solution's digits as givens
+    # (up to a third of the blanks), then singles propagated: the states propagation-guided
+    # inference meets after it commits the cells it is sure of. On lists where the plain
+    # puzzle is out of reach (extreme) they are what the network can still learn from.
+    # Held-out puzzles are never revealed.
+    reveal: float = Field(default=0.0, ge=0.0, le=1.0)
 
     @property
     def name(self) -> str:
@@ -136,7 +142,30 @@ class SudokuSource:
         for _ in range(n):
             k = rng.randrange(len(self.grids))
             puzzle, solution = self.grids[k], self.solution(k)
+            if self.spec.reveal and rng.random() < self.spec.reveal:
+                puzzle = revealed(puzzle, solution, rng)
             t = random_transform(self.spec.size, rng)
             xs.append(self.codec.encode(t.apply(puzzle)))
             ys.append(self.codec.encode(t.apply(solution)))
         return np.stack(xs), np.stack(ys)
+
+
+def revealed(
+    puzzle: list[list[int]], solution: list[list[int]], rng: random.Random
+) -> list[list[int]]:
+    """The puzzle with some of its blanks given their solution digits (up to a third), then
+    what singles force filled in: the kind of grid inference reaches once it commits sure
+    cells. Never a finished grid, which would teach nothing: a draw that singles finish is
+    drawn again with half as many digits shown, down to the puzzle itself."""
+    blanks = [(r, c) for r, row in enumerate(puzzle) for c, v in enumerate(row) if not v]
+    shown = rng.randint(1, max(1, len(blanks) // 3))
+    while shown:
+        grid = [row[:] for row in puzzle]
+        for r, c in rng.sample(blanks, shown):
+            grid[r][c] = solution[r][c]
+        filled = propagate(grid)
+        assert filled is not None, "digits of the solution cannot contradict the puzzle"
+        if any(not v for row in filled for v in row):
+            return filled
+        shown //= 2
+    return puzzle
