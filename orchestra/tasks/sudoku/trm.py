@@ -158,7 +158,7 @@ def revealed(
     cells. Never a finished grid, which would teach nothing: a draw that singles finish is
     drawn again with half as many digits shown, down to the puzzle itself."""
     blanks = [(r, c) for r, row in enumerate(puzzle) for c, v in enumerate(row) if not v]
-    shown = rng.randint(1, max(1, len(blanks) // 3))
+    shown = rng.randint(1, len(blanks) // 3) if len(blanks) >= 3 else 0
     while shown:
         grid = [row[:] for row in puzzle]
         for r, c in rng.sample(blanks, shown):
