@@ -525,8 +525,7 @@ class Run:
         if best is not None and (result is None or _rank(best) > _rank(result)):
             notes += (
                 f" The best held-out evaluation so far (exact {best.exact:.3f}, cell "
-                f"{best.cell:.3f}, step "
-                f"{self.best_step}) is kept in {BEST}/."
+                f"{best.cell:.3f}, step {self.best_step}) is kept in {BEST}/."
             ).rstrip()
         card = self._card(result, notes.strip())
         checkpoint.save(self.out, self.ema, self.spec, card)

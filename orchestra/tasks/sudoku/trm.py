@@ -142,6 +142,7 @@ class SudokuSource:
         for _ in range(n):
             k = rng.randrange(len(self.grids))
             puzzle, solution = self.grids[k], self.solution(k)
+            # without reveal the stream draws nothing extra: earlier runs' data stays the same
             if self.spec.reveal and rng.random() < self.spec.reveal:
                 puzzle = revealed(puzzle, solution, rng)
             t = random_transform(self.spec.size, rng)
