@@ -172,6 +172,8 @@ class TRMSpecialist(BaseSpecialist):
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         import torch
 
+        from .trm.model import answer_map_tensor
+
         if not problems:
             return []
         best: list[SpecialistAnswer | None] = [None] * len(problems)
@@ -199,6 +201,7 @@ class TRMSpecialist(BaseSpecialist):
                     latent_noise=noise,
                     accept=self._stopping(views),
                     generator=gen,
+                    answer_map=answer_map_tensor(self.spec.answer_map, self.device),
                 )
                 preds, q, used = p.cpu().numpy(), qt.cpu().tolist(), u.cpu().tolist()
             unsolved = []
@@ -236,9 +239,10 @@ class TRMSpecialist(BaseSpecialist):
         correctness."""
         import torch
 
-        from .trm.model import Carry
+        from .trm.model import Carry, answer_logits, answer_map_tensor
 
         spec, model = self.spec, self.model
+        groups = answer_map_tensor(spec.answer_map, x.device)
         B = len(views)
         # each puzzle's givens so far, as (mask, tokens): they change only on a commit
         fixed = [self._givens(v) for v in views]
@@ -252,7 +256,8 @@ class TRMSpecialist(BaseSpecialist):
         for _ in range(self.steps or model.cfg.halt_max_steps):
             rows = torch.tensor(live, device=x.device)
             carry, logits, q_step = model.forward(carry, x[rows], None, noise, generator)
-            top = logits.float().softmax(-1).topk(2, dim=-1)
+            logits = answer_logits(logits.float(), groups)
+            top = logits.softmax(-1).topk(2, dim=-1)
             conf_np, best_np = top.values[..., 0].cpu().numpy(), top.indices[..., 0].cpu().numpy()
             second_np = top.indices[..., 1].cpu().numpy()
             keep = []

@@ -1,6 +1,8 @@
 """Mazes: verifier (networkx shortest length), BFS solver, generator, dihedral, codec."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestra.tasks import maze
 from orchestra.tasks.maze import MazeProblem
@@ -146,3 +148,107 @@ def test_ties_counts_cells_on_other_shortest_paths(problem):
     square = MazeProblem(rows=["#####", "#S..#", "#...#", "#..G#", "#####"])
     # every cell of the 3x3 room lies on some shortest S -> G path; one path holds 5
     assert ties(square, maze.solve(square)) == 4
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), style=st.sampled_from(["open", "braid"]), k=st.integers(0, 7))
+def test_direction_targets_are_the_shortest_path_tree_the_path_is_a_branch_of(seed, style, k):
+    """With `labels="directions"` every open cell off the path points at a neighbour one
+    move closer to G (the first in the solver's order), the path cells are path as before,
+    and `answer_map` reads the target back as the plain path target."""
+    import numpy as np
+
+    from orchestra.tasks.maze.codec import T_MOVES, T_OPEN, T_PATH
+    from orchestra.tasks.maze.solver import MOVES, distances
+    from orchestra.tasks.maze.trm import MazeSpec
+
+    kw = {"style": "open", "density": 0.3} if style == "open" else {"loops": 0.2}
+    shown = maze.transform(maze.generate(13, seed=seed, **kw).problem, k)
+    path = maze.solve(shown)
+    hinted = MazeSpec(canvas=15, height=15, width=15, labels="directions")
+    plain = MazeSpec(canvas=15, height=15, width=15)
+    target = hinted.target(shown, path).reshape(15, 15)
+    assert hinted.codec.vocab_size == 10 and plain.codec.vocab_size == 6
+    assert (np.array(hinted.answer_map)[target.reshape(-1)] == plain.target(shown, path)).all()
+    to_goal = distances(shown, shown.goal)
+    for r, row in enumerate(shown.rows):
+        for c, ch in enumerate(row):
+            t = int(target[r, c])
+            if (r, c) in path[1:-1]:
+                assert t == T_PATH
+            elif ch == "." and (r, c) in to_goal:
+                dr, dc = MOVES[T_MOVES.index(t)]
+                closer = [
+                    (r + a, c + b)
+                    for a, b in MOVES
+                    if to_goal.get((r + a, c + b)) == to_goal[(r, c)] - 1
+                ]
+                assert (r + dr, c + dc) == closer[0]
+            elif ch == ".":  # G cannot be reached from here
+                assert t == T_OPEN
+    # "moves": every cell G is reached from has its move, S and the path too, and the walk
+    # along them from S is the solver's path
+    walked = MazeSpec(canvas=15, height=15, width=15, labels="moves")
+    moves = walked.target(shown, path)
+    assert T_PATH not in moves and walked.answer_map is None
+    assert walked.decode(shown, moves) == maze.mark_path(shown, path)
+    assert (moves.reshape(15, 15)[target != moves.reshape(15, 15)] >= 6).all()
+
+
+def test_a_walk_along_predicted_moves_ends_at_a_wall_a_loop_or_g():
+    """With "moves" the answer is the walk from S: a move into a wall or back onto the walk
+    ends it short of G, and the verifier rejects what it marked."""
+    from orchestra.tasks.maze.codec import T_MOVES
+    from orchestra.tasks.maze.trm import MazeSpec
+
+    problem = MazeProblem(rows=["#####", "#S..#", "#.#.#", "#..G#", "#####"])
+    spec = MazeSpec(canvas=5, height=5, width=5, labels="moves")
+    down, up, right, left = T_MOVES
+    grid = spec.encode(problem).reshape(5, 5).copy()
+    grid[1, 1], grid[1, 2], grid[1, 3], grid[2, 3] = right, right, down, down
+    assert maze.verify(problem, spec.decode(problem, grid.reshape(-1)))
+    grid[1, 3] = up  # into the outer wall
+    assert spec.decode(problem, grid.reshape(-1)) == ["#####", "#S**#", "#.#.#", "#..G#", "#####"]
+    assert not maze.verify(problem, spec.decode(problem, grid.reshape(-1)))
+    grid[1, 3] = left  # back onto the walk: a loop
+    assert not maze.verify(problem, spec.decode(problem, grid.reshape(-1)))
+
+
+def test_smaller_training_mazes_ask_for_a_path_shorter_by_their_share_of_the_area():
+    """min_side with min_path: a 7x9 draw of a 15x15 spec that wants 30 moves asks for
+    30 * 63 // 225 = 8 (30 cannot fit), and full-size mazes still ask for 30."""
+    import random
+
+    from orchestra.tasks.maze.trm import MazeSpec
+
+    spec = MazeSpec(canvas=15, height=15, width=15, min_side=7, min_path=30)
+    small = [spec._generate(s, (7, 9)) for s in range(5)]
+    assert all(i.problem.height == 7 and i.length >= 8 for i in small)
+    assert min(i.length for i in small) < 30
+    x, y = spec.training_source(0).sample(12, random.Random(0))
+    assert len(x) == 12
+    assert all(spec._generate(s).length >= 30 for s in range(3))
+
+
+def test_with_moves_propagation_walls_only_unreachable_cells_and_s_is_not_given():
+    """A move says "G is reachable from here", not "off the path": committing the whole
+    target only fills dead ends, and the walk along it still verifies; a cell predicted
+    open (unreachable) is walled. S carries the walk's first move, so it is not a given."""
+    from orchestra.tasks.maze.codec import T_OPEN
+    from orchestra.tasks.maze.solver import fill_dead_ends
+    from orchestra.tasks.maze.trm import MazeSpec
+
+    rows = ["#######", "#S....#", "#.##..#", "#.#..G#", "#.##.##", "#######", "#######"]
+    problem = MazeProblem(rows=rows)
+    spec = MazeSpec(canvas=7, height=7, width=7, labels="moves")
+    path = maze.solve(problem)
+    moves = spec.target(problem, path)
+    given = spec.given(problem)
+    assert not given[1 * 7 + 1] and given[3 * 7 + 5]  # S open to prediction, G not
+    sure = {pos: int(t) for pos, t in enumerate(moves) if not given[pos]}
+    filled = spec.commit(problem, sure)
+    assert filled == fill_dead_ends(problem) and filled != problem  # (4,1) was a dead end
+    assert filled.rows[1] == rows[1] and filled.rows[2] == "#.##..#".replace(".", "#", 1)
+    assert maze.verify(problem, spec.decode(problem, moves))
+    walled = spec.commit(problem, {**sure, 2 * 7 + 4: T_OPEN})
+    assert walled.rows[2][4] == "#" and walled.rows[3][4] == "#"  # and the dead end it made

@@ -261,3 +261,40 @@ def test_maze_targets_follow_one_local_rule_under_every_symmetry(seed, k, style)
             if to_goal.get(q) == to_goal[cell] - 1
         ]
         assert nxt == closer[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000), style=st.sampled_from(["open", "braid"]), side=st.integers(9, 21)
+)
+def test_a_pruned_maze_keeps_its_path_as_the_solvers_choice(seed, style, side):
+    """A part-solved training draw only walls up cells: the original path is still the one
+    the solver picks (so the target is unchanged), and nothing off it opens."""
+    import random
+
+    from orchestra.tasks.maze.trm import pruned
+
+    kw = {"style": "open", "density": 0.3} if style == "open" else {"loops": 0.2}
+    inst = maze_generate(side, seed=seed, **kw)
+    shown = pruned(inst.problem, inst.path, random.Random(seed))
+    assert maze_solve(shown) == inst.path
+    for before, after in zip(inst.problem.rows, shown.rows, strict=True):
+        assert all(a == b or (b == "." and a == "#") for b, a in zip(before, after, strict=True))
+
+
+def test_reveal_prunes_that_share_of_training_draws_and_no_held_out_maze():
+    import random
+
+    kw = dict(canvas=15, height=15, width=15, style="mixed", loops=0.1, density=0.35)
+
+    def open_cells(reveal: float) -> tuple[int, int]:
+        spec = MazeSpec(**kw, reveal=reveal)
+        x, _ = spec.training_source(0).sample(40, random.Random(5))
+        held = np.stack([spec.encode(p) for p, _ in spec.heldout(10)])
+        return int((x == T_OPEN).sum()), int((held == T_OPEN).sum())
+
+    plain, some, every = open_cells(0.0), open_cells(0.5), open_cells(1.0)
+    assert every[0] < some[0] < plain[0]  # pruned draws have fewer open cells
+    assert plain[1] == some[1] == every[1]  # held-out mazes are the generator's own
+    with pytest.raises(ValueError):
+        MazeSpec(**kw, reveal=1.5)

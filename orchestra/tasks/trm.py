@@ -85,6 +85,14 @@ class TRMTask(BaseModel):
     def decode(self, problem: Any, tokens: np.ndarray) -> Any:
         raise NotImplementedError
 
+    @property
+    def answer_map(self) -> list[int] | None:
+        """Where targets carry more than the answer (hints, e.g. a maze's moves towards G
+        on every cell off the path), the answer token each target token stands for;
+        predictions are read from the summed probability of each group. None: every
+        target token is an answer token."""
+        return None
+
     def verify(self, problem: Any, answer: Any) -> Verdict:
         raise NotImplementedError
 

@@ -33,6 +33,9 @@ class TRMConfig:
     hidden: int = 512
     heads: int = 8
     expansion: float = 4.0
+    # the SwiGLU inner width is rounded up to a multiple of this: the paper's 256 suits a
+    # GPU, but makes hidden 64 as costly as hidden 96; a small CPU network may take 32
+    mlp_multiple: int = 256
     layers: int = 2
     H_cycles: int = 3  # T
     L_cycles: int = 6  # n
@@ -61,7 +64,15 @@ class TRMConfig:
                 )
         elif not self.mlp_t and self.hidden % self.heads:
             raise ValueError(f"hidden {self.hidden} is not divisible by heads {self.heads}")
-        for name in ("hidden", "layers", "H_cycles", "L_cycles", "halt_max_steps", "seq_len"):
+        for name in (
+            "hidden",
+            "layers",
+            "H_cycles",
+            "L_cycles",
+            "halt_max_steps",
+            "seq_len",
+            "mlp_multiple",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
@@ -115,16 +126,16 @@ class Linear(nn.Linear):
             nn.init.zeros_(self.bias)
 
 
-def _swiglu_width(d: int, expansion: float) -> int:
-    # 2/3 keeps the parameter count of a plain MLP; rounded up to a multiple of 256.
+def _swiglu_width(d: int, expansion: float, multiple: int = 256) -> int:
+    # 2/3 keeps the parameter count of a plain MLP; rounded up to `multiple`.
     inner = round(expansion * d * 2 / 3)
-    return -(-inner // 256) * 256
+    return -(-inner // multiple) * multiple
 
 
 class SwiGLU(nn.Module):
-    def __init__(self, d: int, expansion: float):
+    def __init__(self, d: int, expansion: float, multiple: int = 256):
         super().__init__()
-        inner = _swiglu_width(d, expansion)
+        inner = _swiglu_width(d, expansion, multiple)
         self.gate_up = Linear(d, 2 * inner)
         self.down = Linear(inner, d)
 
@@ -209,12 +220,12 @@ class Block(nn.Module):
         self.eps = cfg.rms_eps
         self.mlp_t = cfg.mlp_t
         if cfg.mlp_t:
-            self.mix: nn.Module = SwiGLU(cfg.total_len, cfg.expansion)
+            self.mix: nn.Module = SwiGLU(cfg.total_len, cfg.expansion, cfg.mlp_multiple)
         elif cfg.conv:
             self.mix = GridConv(cfg)
         else:
             self.mix = Attention(cfg)
-        self.mlp = SwiGLU(cfg.hidden, cfg.expansion)
+        self.mlp = SwiGLU(cfg.hidden, cfg.expansion, cfg.mlp_multiple)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         if self.mlp_t:
@@ -237,6 +248,23 @@ class Net(nn.Module):
         for block in self.blocks:
             h = block(h)
         return h
+
+
+def answer_map_tensor(groups: list[int] | None, device: torch.device | str) -> torch.Tensor | None:
+    """A task's `answer_map` (None: its targets are its answers) on `device`."""
+    return None if groups is None else torch.tensor(groups, dtype=torch.long, device=device)
+
+
+def answer_logits(logits: torch.Tensor, answer_map: torch.Tensor | None) -> torch.Tensor:
+    """Logits over a task's target tokens -> logits to read its answer from: each answer
+    token gets the log of the summed probability of the target tokens that stand for it
+    (`TRMTask.answer_map`), the others -inf. Taking the most likely target token instead
+    could pick a path cell at 0.3 over an off-path cell at 0.7 split four ways."""
+    if answer_map is None:
+        return logits
+    top = logits.max(-1, keepdim=True).values
+    summed = torch.zeros_like(logits).index_add_(-1, answer_map, (logits - top).exp())
+    return summed.log() + top
 
 
 @dataclass
@@ -354,13 +382,14 @@ class TRM(nn.Module):
         latent_noise: float | torch.Tensor = 0.0,
         accept: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
         generator: torch.Generator | None = None,
+        answer_map: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Run up to `steps` supervision steps (default N_sup). A sample stops once it is
         done: with `early_halt` when its halting logit is positive, with `accept` when
         `accept(rows, preds)` (batch indices, their predicted tokens) says its answer is
         final, e.g. a verifier passed it. Finished samples leave the batch, so they stop
-        costing compute. Returns predicted tokens, halting logits and the steps each
-        sample used."""
+        costing compute. Tokens are read through `answer_map` (see `answer_logits`).
+        Returns predicted tokens, halting logits and the steps each sample used."""
         steps = self.cfg.halt_max_steps if steps is None else steps
         B = tokens.shape[0]
         carry = self.initial_carry(B)
@@ -377,7 +406,7 @@ class TRM(nn.Module):
                 carry, logits, q_step = self.forward(
                     carry, tokens, puzzle_ids, latent_noise, generator
                 )
-            p = logits.argmax(-1)
+            p = answer_logits(logits, answer_map).argmax(-1)
             preds[live], q[live] = p, q_step.float()
             used[live] += 1
             done = q_step > 0 if early_halt else torch.zeros_like(q_step, dtype=torch.bool)
@@ -395,10 +424,10 @@ class TRM(nn.Module):
         training = forward + backward through the last cycle)."""
         cfg = self.cfg
         L, D = cfg.total_len, cfg.hidden
-        inner = _swiglu_width(D, cfg.expansion)
+        inner = _swiglu_width(D, cfg.expansion, cfg.mlp_multiple)
         per_call = cfg.layers * 2 * L * (D * 2 * inner + inner * D)
         if cfg.mlp_t:
-            inner_t = _swiglu_width(L, cfg.expansion)
+            inner_t = _swiglu_width(L, cfg.expansion, cfg.mlp_multiple)
             per_call += cfg.layers * 2 * D * (L * 2 * inner_t + inner_t * L)
         elif cfg.conv:
             per_call += cfg.layers * 2 * cfg.seq_len * D * cfg.conv**2

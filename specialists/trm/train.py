@@ -42,7 +42,7 @@ from orchestra.trm_specs import TaskSpec, spec_class
 
 from . import checkpoint, options, probe
 from .checkpoint import Card, EvalResult, Stage
-from .model import TRM, TRMConfig
+from .model import TRM, TRMConfig, answer_logits, answer_map_tensor
 from .presets import all_presets
 
 IGNORE = -100
@@ -121,6 +121,13 @@ def exact_rows(logits_or_preds: torch.Tensor, labels: torch.Tensor) -> torch.Ten
     return ((preds == labels) | ~mask).all(-1)
 
 
+def answer_labels(labels: torch.Tensor, answer_map: torch.Tensor | None) -> torch.Tensor:
+    """Masked target labels -> the answer tokens they stand for (IGNORE stays)."""
+    if answer_map is None:
+        return labels
+    return torch.where(labels == IGNORE, labels, answer_map[labels.clamp(min=0)])
+
+
 def mask_labels(labels: np.ndarray) -> np.ndarray:
     """No loss on the canvas outside the answer (label token 0, pad in every codec). An
     output can be larger than its input, so it is the label's padding that counts."""
@@ -157,11 +164,12 @@ def evaluate_steps(
     if not wanted or wanted[0] < 1:
         raise ValueError(f"supervision steps must be >= 1, got {list(steps)}")
     tally = {s: [0, 0, 0, 0] for s in wanted}  # exact, right cells, cells, verified
+    groups = answer_map_tensor(spec.answer_map, device)
     for start in range(0, len(heldout), batch):
         chunk = heldout[start : start + batch]
         x = torch.from_numpy(np.stack([spec.encode(p) for p, _ in chunk])).to(device)
         y = mask_labels(np.stack([spec.target(p, a) for p, a in chunk]))
-        yt = torch.from_numpy(y).to(device)
+        yt = answer_labels(torch.from_numpy(y).to(device), groups)  # scored as answers
         mask = yt != IGNORE
         ids = _puzzle_ids(spec, [p for p, _ in chunk], device)
         carry = model.initial_carry(len(chunk))
@@ -169,7 +177,7 @@ def evaluate_steps(
             carry, logits, _ = model(carry, x, ids)
             if step not in tally:
                 continue
-            preds = logits.argmax(-1)
+            preds = answer_logits(logits, groups).argmax(-1)
             t = tally[step]
             t[0] += int(exact_rows(preds, yt).sum())
             t[1] += int(((preds == yt) & mask).sum())
@@ -183,9 +191,12 @@ def evaluate_steps(
     }
 
 
-def _rank(result: EvalResult) -> tuple[float, float]:
-    """The order keep-best uses: exact first, cell accuracy between equals."""
-    return (result.exact, result.cell)
+def _rank(result: EvalResult) -> tuple[float, float, float]:
+    """The order keep-best uses: the verifier's acceptance first (where targets are more
+    than the answer, or shortest paths tie, an accepted answer need not be the target's
+    every token), then exact, then cell accuracy between equals."""
+    verified = result.exact if result.verified is None else result.verified
+    return (verified, result.exact, result.cell)
 
 
 def _puzzle_ids(spec: TaskSpec, items: Sequence, device) -> torch.Tensor | None:
@@ -221,15 +232,29 @@ def _ema_update(ema: TRM, model: TRM, decay: float) -> None:
         torch._foreach_lerp_(e, p, 1 - decay)
 
 
+GROWABLE = ("embed.weight", "head.weight")  # one row per token: a vocabulary can grow
+
+
 def _init_from(model: TRM, directory: str) -> None:
     """Copy a checkpoint's network weights into `model`; the puzzle embeddings stay fresh
-    (the new run's puzzles are other puzzles). The two networks must have the same shape."""
+    (the new run's puzzles are other puzzles). The two networks must have the same shape,
+    but for a larger vocabulary: a curriculum stage may add tokens (e.g. maze targets with
+    directions), whose rows keep their fresh initialisation while the old ones carry over."""
     tensors = checkpoint._load_tensors(Path(directory) / "model.safetensors")
     own = model.state_dict()
     for name, value in tensors.items():
         if name.startswith("puzzle_emb."):
             continue
-        if name not in own or own[name].shape != value.shape:
+        mine = own.get(name)
+        if (
+            name in GROWABLE
+            and mine is not None
+            and mine.shape[1:] == value.shape[1:]
+            and mine.shape[0] > value.shape[0]
+        ):
+            mine[: value.shape[0]].copy_(value)
+            continue
+        if mine is None or mine.shape != value.shape:
             raise checkpoint.CheckpointError(
                 f"{directory} does not fit this network: {name} "
                 f"{tuple(value.shape)} vs {tuple(own[name].shape) if name in own else 'missing'}"
@@ -380,6 +405,7 @@ class Run:
         steps = torch.zeros(B, dtype=torch.long, device=dev)
         halted = torch.ones(B, dtype=torch.bool, device=dev)
         carry = self.raw.initial_carry(B)
+        groups = answer_map_tensor(self.spec.answer_map, dev)
         start, last_ckpt = time.monotonic(), time.monotonic()
         wall0 = self.wall_s
         cpu_mark = time.process_time()
@@ -412,7 +438,10 @@ class Run:
                 with self.acc.autocast():
                     carry, logits, q = self.model(carry, inputs, ids)
                     lm = token_loss(logits, labels, tc.loss)
-                    right = exact_rows(logits.detach(), labels)
+                    # halting learns "the answer is right", hints or not
+                    right = exact_rows(
+                        answer_logits(logits.detach(), groups), answer_labels(labels, groups)
+                    )
                     q_loss = F.binary_cross_entropy_with_logits(
                         q.float(), right.float(), reduction="none"
                     )
@@ -450,12 +479,14 @@ class Run:
                     result = self.evaluate()
                     self.eval_s += time.monotonic() - t_eval
                     record |= {"eval_exact": result.exact, "eval_cell": result.cell}
+                    if result.verified is not None:
+                        record["eval_verified"] = result.verified
                     # training time without the evaluations: the x axes of learning curves
                     record["train_s"] = wall0 + time.monotonic() - start - self.eval_s
                     record["cpu_s"] = self.cpu_s
                     self.log(
                         f"step {self.step}: held-out exact {result.exact:.3f}, "
-                        f"cell {result.cell:.3f}"
+                        f"cell {result.cell:.3f}, verified {result.verified or 0:.3f}"
                     )
                     self._keep_if_best(result)
                 cpu_mark = time.process_time()

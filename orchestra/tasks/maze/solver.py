@@ -22,6 +22,16 @@ def distances(problem: MazeProblem, source: Cell) -> dict[Cell, int]:
     return dist
 
 
+MOVES: tuple[Cell, ...] = ((1, 0), (-1, 0), (0, 1), (0, -1))  # down, up, right, left
+
+
+def _toward_goal(to_goal: dict[Cell, int], cell: Cell) -> int:
+    """The index in MOVES of the first neighbour one move closer to G."""
+    r, c = cell
+    closer = to_goal[cell] - 1
+    return next(i for i, (dr, dc) in enumerate(MOVES) if to_goal.get((r + dr, c + dc)) == closer)
+
+
 def solve(problem: MazeProblem) -> list[Cell] | None:
     """A shortest S -> G path as a list of cells (S and G included), None if there is none.
 
@@ -37,15 +47,17 @@ def solve(problem: MazeProblem) -> list[Cell] | None:
     path = [start]
     while path[-1] != goal:
         r, c = path[-1]
-        closer = to_goal[(r, c)] - 1
-        path.append(
-            next(
-                q
-                for q in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1))
-                if to_goal.get(q) == closer
-            )
-        )
+        dr, dc = MOVES[_toward_goal(to_goal, (r, c))]
+        path.append((r + dr, c + dc))
     return path
+
+
+def moves_to_goal(problem: MazeProblem) -> dict[Cell, int]:
+    """For every cell G can be reached from (G itself excepted), the move `solve`'s rule
+    takes there, as an index in MOVES: the shortest-path tree towards G, of which the
+    solver's path is the branch that starts at S."""
+    to_goal = distances(problem, problem.goal)
+    return {cell: _toward_goal(to_goal, cell) for cell in to_goal if cell != problem.goal}
 
 
 def fill_dead_ends(problem: MazeProblem, closed: Iterable[Cell] = ()) -> MazeProblem | None:

@@ -8,14 +8,14 @@ import random
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..base import Problem, Verdict
 from ..trm import HELDOUT_SEED_STRIDE, TRAIN_SEED_BASE, Pair, TRMTask
 from .augment import transform
-from .codec import T_OPEN, T_WALL, MazeCodec
+from .codec import T_MOVES, T_OPEN, T_START, T_WALL, Labels, MazeCodec
 from .generate import MazeInstance, generate_styled, style_of
-from .problem import MIN_SIDE, MazeProblem, verify
+from .problem import MIN_SIDE, OPEN, Cell, MazeProblem, verify
 from .solver import fill_dead_ends, solve
 
 
@@ -36,6 +36,16 @@ class MazeSpec(TRMTask):
     loops: float = 0.0
     density: float = 0.3
     min_path: int = 0
+    # The share of training draws shown part-solved: a random share of the open cells off
+    # the path walled up, then dead ends filled, so fewer routes are left to compare. These
+    # are the mazes propagation-guided inference meets once it walls up the cells the
+    # network is sure of; on 30x30 mazes with loops, where the whole maze is out of reach at
+    # first, they are what the network can learn from. Held-out mazes are never pruned.
+    reveal: float = Field(default=0.0, ge=0.0, le=1.0)
+    # what targets hold beyond the maze (codec.py): "path" (the paper's), "directions"
+    # (the path, and every other open cell's move towards G), "moves" (every open cell's
+    # move; the answer is the walk along them from S). Both hints make the vocabulary 10.
+    labels: Labels = "path"
 
     @model_validator(mode="after")
     def _sizes_fit(self) -> MazeSpec:
@@ -62,7 +72,7 @@ class MazeSpec(TRMTask):
 
     @property
     def codec(self) -> MazeCodec:
-        return MazeCodec(self.canvas, self.canvas)
+        return MazeCodec(self.canvas, self.canvas, labels=self.labels)
 
     def supports(self, problem: Problem) -> bool:
         return (
@@ -84,20 +94,28 @@ class MazeSpec(TRMTask):
         return verify(problem, answer)  # type: ignore[arg-type]
 
     @property
+    def answer_map(self) -> list[int] | None:
+        return self.codec.answer_map
+
+    @property
     def propagates(self) -> bool:
         return True
 
     def given(self, problem: Any) -> np.ndarray:
         """Everything but the open cells: walls, S, G and padding read the same in the
-        answer (only open cells can become path)."""
-        return self.codec.encode(problem) != T_OPEN
+        answer (only open cells can become path). With "moves", S is not given: its move
+        starts the walk."""
+        tokens = self.codec.encode(problem)
+        return (tokens != T_OPEN) & ((tokens != T_START) | (self.labels != "moves"))
 
     def commit(self, problem: Any, cells: dict[int, int]) -> Any | None:
         """Open cells predicted off the path are walled up, then dead ends filled; cells
-        predicted on the path stay open (the input has no token to fix them with)."""
-        closed = [
-            divmod(pos, self.canvas) for pos, token in cells.items() if token in (T_WALL, T_OPEN)
-        ]
+        predicted on the path stay open (the input has no token to fix them with). With
+        "directions" a move marks a cell off the path; with "moves" it does not (every
+        reachable cell has one), so only cells predicted unreachable are walled and dead-end
+        filling does the rest."""
+        off_path = {T_WALL, T_OPEN, *(T_MOVES if self.labels == "directions" else ())}
+        closed = [divmod(pos, self.canvas) for pos, token in cells.items() if token in off_path]
         inside = [(r, c) for r, c in closed if r < problem.height and c < problem.width]
         return fill_dead_ends(problem, inside)
 
@@ -106,6 +124,9 @@ class MazeSpec(TRMTask):
 
     def _generate(self, seed: int, size: tuple[int, int] | None = None) -> MazeInstance:
         height, width = size or (self.height, self.width)
+        # a smaller training maze (min_side) asks for a path shorter by its share of the
+        # area: 110 moves cannot fit a 15x15 maze, 27 can
+        min_path = self.min_path * height * width // (self.height * self.width)
         return generate_styled(
             height,
             width,
@@ -113,7 +134,7 @@ class MazeSpec(TRMTask):
             style=self.style,
             loops=self.loops,
             density=self.density,
-            min_path=self.min_path,
+            min_path=min_path,
         )
 
     def stratum(self, problem: Any, answer: Any) -> int | None:
@@ -154,8 +175,12 @@ class MazeSource:
         xs, ys = [], []
         for _ in range(n):
             inst = self.spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8), self._size(rng))
+            problem = inst.problem
+            # without reveal the stream draws nothing extra: earlier runs' data stays the same
+            if self.spec.reveal and rng.random() < self.spec.reveal:
+                problem = pruned(problem, inst.path, rng)
             k = rng.randrange(8)
-            problem = transform(inst.problem, k)
+            problem = transform(problem, k)
             # found again in the transformed maze, not carried over: where shortest paths
             # tie, the target is the one the solver's local rule picks in the frame shown
             path = solve(problem)
@@ -163,3 +188,25 @@ class MazeSource:
             xs.append(self.codec.encode(problem))
             ys.append(self.codec.encode_path(problem, path))
         return np.stack(xs), np.stack(ys)
+
+
+PRUNE_MOST = 0.3  # the largest share of off-path cells `pruned` walls up
+
+
+def pruned(problem: MazeProblem, path: list[Cell], rng: random.Random) -> MazeProblem:
+    """The maze with a random share of its open cells off `path` walled up (the share
+    squared-uniform up to PRUNE_MOST, so most draws keep most routes), then dead ends
+    filled. `path` survives, and it stays a shortest path (walls only lengthen routes)
+    and the one the solver's local rule picks: a cell before it in that rule's order was
+    not closer to G, and walls make no cell closer."""
+    on = set(path)
+    share = PRUNE_MOST * rng.random() ** 2
+    closed = [
+        (r, c)
+        for r, row in enumerate(problem.rows)
+        for c, ch in enumerate(row)
+        if ch == OPEN and (r, c) not in on and rng.random() < share
+    ]
+    filled = fill_dead_ends(problem, closed)
+    assert filled is not None, "the path is left open, so S and G stay connected"
+    return filled
