@@ -513,6 +513,24 @@ def test_maze_training_sizes_vary_and_labels_match_their_mazes():
     assert all(p.height == 15 and p.width == 15 for p, _ in spec.heldout(3))
 
 
+def maze_cfg(side: int = 7, vocab: int = 6, hidden: int = 16) -> TRMConfig:
+    """A conv maze network small enough to train a curriculum stage in a test."""
+    return TRMConfig(
+        vocab_size=vocab,
+        seq_len=side * side,
+        hidden=hidden,
+        conv=3,
+        H_cycles=1,
+        L_cycles=1,
+        halt_max_steps=2,
+        pos_encoding="none",
+    )
+
+
+def stage_tc(steps: int, **kw) -> TrainConfig:
+    return TrainConfig(batch=4, max_steps=steps, warmup=1, eval_n=4, progress=False, **kw)
+
+
 def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
     (its weights do not depend on the grid size), and the new card names what it started
@@ -521,19 +539,10 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     from specialists.trm.evaluate import _by_length, card_markdown, measure, on_canvas
 
     def cfg(side):
-        return TRMConfig(
-            vocab_size=6,
-            seq_len=side * side,
-            hidden=16,
-            conv=3,
-            H_cycles=1,
-            L_cycles=1,
-            halt_max_steps=2,
-            pos_encoding="none",
-        )
+        return maze_cfg(side=side)
 
     def tc(**kw):
-        return TrainConfig(batch=4, max_steps=3, warmup=1, eval_n=4, progress=False, **kw)
+        return stage_tc(3, **kw)
 
     quiet = dict(log=lambda s: None)
     Run(
@@ -596,19 +605,10 @@ def test_a_stage_with_direction_hints_grows_the_vocabulary(tmp_path):
     from specialists.trm.evaluate import measure
 
     def cfg(vocab, hidden=16):
-        return TRMConfig(
-            vocab_size=vocab,
-            seq_len=49,
-            hidden=hidden,
-            conv=3,
-            H_cycles=1,
-            L_cycles=1,
-            halt_max_steps=2,
-            pos_encoding="none",
-        )
+        return maze_cfg(vocab=vocab, hidden=hidden)
 
     def tc(**kw):
-        return TrainConfig(batch=4, max_steps=2, warmup=1, eval_n=4, progress=False, **kw)
+        return stage_tc(2, **kw)
 
     quiet = dict(log=lambda s: None)
     plain = MazeSpec(canvas=7, height=7, width=7)
