@@ -127,6 +127,10 @@ class TRMSpecialist(BaseSpecialist):
         self.name = name or f"trm-{spec.name}"
         self.kinds = (spec.kind,)  # type: ignore[misc]
         self.device = str(next(model.parameters()).device)
+        from .trm.model import answer_map_tensor
+
+        # how answers are read from the network's tokens (hint vocabularies): built once
+        self._answer_map = answer_map_tensor(spec.answer_map, self.device)
         if steps is None and halt == "verified":  # the card's measured give-up step
             steps = getattr(card, "give_up_steps", None)
         self.steps, self.halt = steps, halt
@@ -172,8 +176,6 @@ class TRMSpecialist(BaseSpecialist):
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         import torch
 
-        from .trm.model import answer_map_tensor
-
         if not problems:
             return []
         best: list[SpecialistAnswer | None] = [None] * len(problems)
@@ -201,7 +203,7 @@ class TRMSpecialist(BaseSpecialist):
                     latent_noise=noise,
                     accept=self._stopping(views),
                     generator=gen,
-                    answer_map=answer_map_tensor(self.spec.answer_map, self.device),
+                    answer_map=self._answer_map,
                 )
                 preds, q, used = p.cpu().numpy(), qt.cpu().tolist(), u.cpu().tolist()
             unsolved = []
@@ -239,10 +241,9 @@ class TRMSpecialist(BaseSpecialist):
         correctness."""
         import torch
 
-        from .trm.model import Carry, answer_logits, answer_map_tensor
+        from .trm.model import Carry, answer_logits
 
         spec, model = self.spec, self.model
-        groups = answer_map_tensor(spec.answer_map, x.device)
         B = len(views)
         # each puzzle's givens so far, as (mask, tokens): they change only on a commit
         fixed = [self._givens(v) for v in views]
@@ -256,7 +257,7 @@ class TRMSpecialist(BaseSpecialist):
         for _ in range(self.steps or model.cfg.halt_max_steps):
             rows = torch.tensor(live, device=x.device)
             carry, logits, q_step = model.forward(carry, x[rows], None, noise, generator)
-            logits = answer_logits(logits.float(), groups)
+            logits = answer_logits(logits.float(), self._answer_map)
             top = logits.softmax(-1).topk(2, dim=-1)
             conf_np, best_np = top.values[..., 0].cpu().numpy(), top.indices[..., 0].cpu().numpy()
             second_np = top.indices[..., 1].cpu().numpy()

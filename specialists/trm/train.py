@@ -257,7 +257,7 @@ def _init_from(model: TRM, directory: str) -> None:
         if mine is None or mine.shape != value.shape:
             raise checkpoint.CheckpointError(
                 f"{directory} does not fit this network: {name} "
-                f"{tuple(value.shape)} vs {tuple(own[name].shape) if name in own else 'missing'}"
+                f"{tuple(value.shape)} vs {tuple(mine.shape) if mine is not None else 'missing'}"
             )
         own[name].copy_(value)
 
@@ -484,9 +484,12 @@ class Run:
                     # training time without the evaluations: the x axes of learning curves
                     record["train_s"] = wall0 + time.monotonic() - start - self.eval_s
                     record["cpu_s"] = self.cpu_s
+                    verified = (
+                        "" if result.verified is None else f", verified {result.verified:.3f}"
+                    )
                     self.log(
                         f"step {self.step}: held-out exact {result.exact:.3f}, "
-                        f"cell {result.cell:.3f}, verified {result.verified or 0:.3f}"
+                        f"cell {result.cell:.3f}{verified}"
                     )
                     self._keep_if_best(result)
                 cpu_mark = time.process_time()

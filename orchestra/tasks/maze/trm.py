@@ -105,8 +105,8 @@ class MazeSpec(TRMTask):
         """Everything but the open cells: walls, S, G and padding read the same in the
         answer (only open cells can become path). With "moves", S is not given: its move
         starts the walk."""
-        tokens = self.codec.encode(problem)
-        return (tokens != T_OPEN) & ((tokens != T_START) | (self.labels != "moves"))
+        predicted = (T_OPEN, T_START) if self.labels == "moves" else (T_OPEN,)
+        return ~np.isin(self.codec.encode(problem), predicted)
 
     def commit(self, problem: Any, cells: dict[int, int]) -> Any | None:
         """Open cells predicted off the path are walled up, then dead ends filled; cells
