@@ -6,9 +6,11 @@ decodes, and reports confidence (sigmoid of the halting logit) and the steps use
 Verifier-guided multi-trajectory inference (beyond the paper): `trajectories=K` allows up
 to K tries per puzzle. The first runs clean; each later one runs only on the puzzles whose
 answers the task's verifier has rejected so far, diversified by noise on the latent (the
-probabilistic-TRM idea) or by solving a random symmetric view and mapping the answer back.
-A verified answer wins, else the most confident one. So K costs extra compute only on the
-puzzles the first try got wrong; `steps` reports every supervision step spent on a puzzle.
+probabilistic-TRM idea) or by solving a random symmetric view that puzzle has not tried
+yet and mapping the answer back. A verified answer wins, else the most confident one. So K
+costs extra compute only on the puzzles the first try got wrong; `steps` reports every
+supervision step spent on a puzzle. Unset, K and the diversity come from the card (what
+its figures were measured with), else 1.
 
 Halting (`halt`): the paper runs every supervision step at test time ("steps"); its
 halting head can stop a puzzle early ("q"), but on Sudoku it stops too soon. By default a
@@ -52,6 +54,7 @@ from orchestra.types import SpecialistAnswer
 Diversify = Literal["noise", "augment"]
 Halt = Literal["steps", "q", "verified"]
 HALTS: tuple[str, ...] = ("steps", "q", "verified")
+VIEW_DRAWS = 64  # random symmetric views drawn at most to find one a puzzle has not tried
 
 
 def _no_grad(fn: Any) -> Any:
@@ -106,8 +109,8 @@ class TRMSpecialist(BaseSpecialist):
         name: str | None = None,
         steps: int | None = None,
         halt: Halt = "verified",
-        trajectories: int = 1,
-        diversify: Diversify = "noise",
+        trajectories: int | None = None,
+        diversify: Diversify | None = None,
         noise: float = 0.2,
         seed: int = 0,
         card: Any = None,
@@ -117,6 +120,11 @@ class TRMSpecialist(BaseSpecialist):
         beam: int = 0,
         patience: int | None = None,
     ):
+        # unset: the card's measured inference settings (`evaluate --card-trajectories`)
+        if trajectories is None:
+            trajectories = getattr(card, "trajectories", None) or 1
+        if diversify is None:
+            diversify = getattr(card, "diversify", None) or "noise"
         if trajectories < 1:
             raise ValueError("trajectories must be >= 1")
         if diversify not in ("noise", "augment"):
@@ -181,16 +189,19 @@ class TRMSpecialist(BaseSpecialist):
         best: list[SpecialistAnswer | None] = [None] * len(problems)
         spent = [0] * len(problems)
         pending = list(range(len(problems)))
+        tried: list[set[bytes]] = [set() for _ in problems]  # each puzzle's views so far
         for k in range(self.trajectories):
-            views, undos = [], []
+            views, undos, tokens = [], [], []
             for i in pending:
                 if k > 0 and self.diversify == "augment":
-                    view, undo = self.spec.random_view(problems[i], self._rng)
+                    view, undo, encoded = self._fresh_view(problems[i], tried[i])
                 else:
-                    view, undo = problems[i], None
+                    view, undo, encoded = problems[i], None, self._encode(problems[i])
+                tried[i].add(encoded.tobytes())
                 views.append(view)
                 undos.append(undo)
-            x = torch.from_numpy(np.stack([self._encode(v) for v in views])).to(self.device)
+                tokens.append(encoded)
+            x = torch.from_numpy(np.stack(tokens)).to(self.device)
             noise = self.noise if (k > 0 and self.diversify == "noise") else 0.0
             gen = torch.Generator(device=self.device).manual_seed(self._noise_seed + k)
             if self.propagate:
@@ -227,6 +238,18 @@ class TRMSpecialist(BaseSpecialist):
             assert answer is not None  # every puzzle had a first try
             out.append(answer.model_copy(update={"steps": steps}))
         return out
+
+    def _fresh_view(self, problem: Problem, tried: set[bytes]) -> tuple[Problem, Any, np.ndarray]:
+        """A random symmetric view of `problem` that no earlier try of it has shown the
+        network (tokens compared): without latent noise a repeated view repeats its answer,
+        so a try spent on one is lost. A problem with fewer distinct views than tries
+        (a symmetric maze) gets a repeat after `VIEW_DRAWS` draws."""
+        for _ in range(VIEW_DRAWS):
+            view, undo = self.spec.random_view(problem, self._rng)
+            encoded = self._encode(view)
+            if encoded.tobytes() not in tried:
+                break
+        return view, undo, encoded
 
     @_no_grad
     def _predict_propagating(

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -419,6 +420,38 @@ def test_later_tries_draw_the_same_noise_in_every_run(trained):
     assert tries() == tries()
 
 
+class Recorder(torch.nn.Module):
+    """The real model, recording the input of every call."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.inputs = model, []
+
+    def predict(self, x, **kw):
+        self.inputs.append(x.clone())
+        return self.model.predict(x, **kw)
+
+
+def test_augmented_tries_show_a_maze_each_of_its_views_once():
+    """Without latent noise a repeated view repeats its answer, so a try spent on one is
+    lost: the 8 tries of a maze the network cannot solve are its 8 symmetric views."""
+    from orchestra.tasks.maze.trm import MazeSpec
+
+    spec = MazeSpec(canvas=9, height=9, width=9, labels="moves")
+    torch.manual_seed(0)
+    model = TRM(replace(TINY, vocab_size=10, seq_len=81, halt_max_steps=2))
+    with torch.no_grad():
+        model.head.weight.zero_()  # the same flat answer everywhere: it never verifies
+    recorder = Recorder(model)
+    problem = maze.generate(9, 9, seed=4).problem
+    TRMSpecialist(
+        recorder, spec, trajectories=8, diversify="augment", propagate=False
+    ).solve_batch([problem])
+    shown = {x[0].numpy().tobytes() for x in recorder.inputs}
+    views = {spec.encode(maze.transform(problem, k)).tobytes() for k in range(8)}
+    assert len(recorder.inputs) == 8 and shown == views and len(views) == 8
+
+
 def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
     """Two checkpoints for one Sudoku size: what the first gets wrong goes to the second,
     and only that."""
@@ -686,6 +719,28 @@ def test_give_up_auto_measures_the_step_and_the_card_keeps_it(trained, tmp_path)
     for bad in ("0", "soon"):
         with pytest.raises(SystemExit, match="give-up"):
             main([str(here), "--n", "2", "--give-up", bad])
+
+
+def test_the_card_keeps_the_measured_trajectories_as_the_specialists_default(trained, tmp_path):
+    """`--card-trajectories K` keeps a measured K and its diversity on the card; the
+    specialist runs them unless told otherwise."""
+    from specialists.trm.evaluate import main
+
+    _, _, out = trained
+    here = tmp_path / "ckpt"
+    shutil.copytree(out, here)
+    assert TRMSpecialist.from_checkpoint(here, device="cpu").trajectories == 1
+    args = f"{here} --n 4 --steps 2 --halt verified --trajectories 1,2 --diversify augment"
+    main(f"{args} --update-card --card-trajectories 2".split())
+    card = checkpoint.load_card(here)
+    assert (card.trajectories, card.diversify) == (2, "augment")
+    assert "runs K=2 by default" in (here / "card.md").read_text()
+    specialist = TRMSpecialist.from_checkpoint(here, device="cpu")
+    assert (specialist.trajectories, specialist.diversify) == (2, "augment")
+    assert TRMSpecialist.from_checkpoint(here, device="cpu", trajectories=1).trajectories == 1
+    for bad in ("--card-trajectories 3 --update-card", "--card-trajectories 2"):
+        with pytest.raises(SystemExit, match="card-trajectories"):
+            main(f"{args} {bad}".split())
 
 
 def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):

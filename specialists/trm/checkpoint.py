@@ -12,7 +12,7 @@ import json
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from pydantic import BaseModel, Field
@@ -71,6 +71,10 @@ class Card(BaseModel):
     # verified halting stops a puzzle here: 95% of held-out successes had verified by then
     # (`evaluate --give-up auto`), so an unsolvable puzzle costs these steps, not all
     give_up_steps: int | None = None
+    # the specialist's default tries per puzzle and how later ones differ ("noise",
+    # "augment"), as measured on the card (`evaluate --card-trajectories`); None: 1 try
+    trajectories: int | None = Field(default=None, ge=1)
+    diversify: Literal["noise", "augment"] | None = None
 
 
 def _write_json(path: Path, obj: Any) -> None:

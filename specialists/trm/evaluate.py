@@ -76,6 +76,8 @@ def measure(
         model = with_recursion(model, *recursion)
     heldout = spec.heldout(n, seed)
     out: dict = {"n": n, "seed": seed, "by_steps": {}, "by_trajectories": {}}
+    if trajectories and max(trajectories) > 1:
+        out["diversify"] = diversify
     if recursion:
         out["recursion"] = {"H_cycles": recursion[0], "L_cycles": recursion[1]}
     if patience is not None:
@@ -276,8 +278,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="write the result for the largest --steps into card.json",
     )
+    p.add_argument(
+        "--card-trajectories",
+        type=int,
+        metavar="K",
+        help="with --update-card: the specialist then runs K trajectories (diversified by "
+        "--diversify) by default; K must be among the measured --trajectories",
+    )
     args = p.parse_args(argv)
     task = dict(_pair(t) for t in args.task)
+    if args.card_trajectories is not None and (
+        not args.update_card
+        or str(args.card_trajectories) not in args.trajectories.split(",")
+        or args.card_trajectories < 1
+    ):
+        raise SystemExit(
+            "--card-trajectories K keeps a measured setting: it needs --update-card and K "
+            "among --trajectories"
+        )
     if args.update_card and "canvas" in task:
         raise SystemExit("a measurement on another canvas is not the card's: drop --update-card")
     recursion = None
@@ -355,6 +373,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         if "with_give_up" in result:
             card.give_up_steps = result["with_give_up"]["give_up"]
+        if args.card_trajectories is not None:
+            card.trajectories, card.diversify = args.card_trajectories, args.diversify
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
         command = "python -m specialists.trm.evaluate " + " ".join(argv or sys.argv[1:])
         Path(args.directory, "card.md").write_text(card_markdown(card, result, command))
@@ -454,13 +474,23 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         f"off along the way: {result['steps_seconds']} s for the {result['n']} puzzles.",
     ]
     measured = _trajectory_rows(result)
+    later = {
+        "noise": ", each with noise on its latent",
+        "augment": ", each on a symmetric view of the puzzle it has not tried, its answer "
+        "mapped back",
+    }.get(result.get("diversify", ""), "")
+    default = (
+        f" The specialist runs K={card.trajectories} by default (the card's `trajectories`)."
+        if card.trajectories
+        else ""
+    )
     if measured:
         lines += [
             "",
             "The specialist as users run it, verifier-guided: K trajectories at most, later "
-            "ones only for puzzles whose answer the verifier rejected; halting after all "
-            f"{card.model['halt_max_steps']} steps, or at the first step the verifier accepts "
-            "(or, with a give-up step, there at the latest).",
+            f"ones only for puzzles whose answer the verifier rejected{later}; halting after "
+            f"all {card.model['halt_max_steps']} steps, or at the first step the verifier "
+            f"accepts (or, with a give-up step, there at the latest).{default}",
             "",
             "| halting | trajectories K | verified | puzzle-steps | seconds | steps per failure "
             "| seconds per failure |",
