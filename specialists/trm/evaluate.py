@@ -287,15 +287,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = p.parse_args(argv)
     task = dict(_pair(t) for t in args.task)
-    if args.card_trajectories is not None and (
-        not args.update_card
-        or str(args.card_trajectories) not in args.trajectories.split(",")
-        or args.card_trajectories < 1
-    ):
-        raise SystemExit(
-            "--card-trajectories K keeps a measured setting: it needs --update-card and K "
-            "among --trajectories"
-        )
     if args.update_card and "canvas" in task:
         raise SystemExit("a measurement on another canvas is not the card's: drop --update-card")
     recursion = None
@@ -328,6 +319,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         halts=[h for h in args.halt.split(",") if h],
         patience=args.patience,
     )
+    if args.card_trajectories is not None and (
+        not args.update_card or args.card_trajectories not in options["trajectories"]
+    ):
+        raise SystemExit(
+            "--card-trajectories K keeps a measured setting: it needs --update-card and K "
+            "among --trajectories"
+        )
     grad = torch.is_grad_enabled()
     torch.set_grad_enabled(False)  # given back below: main() also runs inside other programs
     try:
