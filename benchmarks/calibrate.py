@@ -1,7 +1,8 @@
 """Calibration: measure every processor on every problem class, and ship the result as the
 performance models a new installation starts from (`orchestra/data/perf-seed.json`).
 
-    python -m benchmarks.calibrate [--n 16] [--llm-n 1] [--out orchestra/data/perf-seed.json]
+    python -m orchestra.benchmarks.calibrate [--n 16] [--llm-n 1] \
+        [--out orchestra/data/perf-seed.json]
 
 For each task below, each processor that can take its problems solves them alone (the
 chain pinned to that one processor, verification on): `--n` problems in one batch, and

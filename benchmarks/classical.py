@@ -1,6 +1,6 @@
 """Exact solvers and generators: how fast the classical ceiling and the data pipeline are.
 
-    python -m benchmarks.classical [--n 200] [--out FILE]
+    python -m orchestra.benchmarks.classical [--n 200] [--out FILE]
 
 Everything is measured side by side in one run on the same machine, so the ratios hold
 even when absolute speeds drift on a shared host.
@@ -12,7 +12,7 @@ import argparse
 import time
 from collections.abc import Callable, Sequence
 
-from benchmarks import publish
+from orchestra.benchmarks import publish
 from orchestra.machine import machine
 from orchestra.tasks import maze, sudoku
 
@@ -91,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     gen = generator_rows(args.n)
     report = "\n\n".join(
         [
-            f"Measured with `python -m benchmarks.classical --n {args.n}` on {machine()}.",
+            f"Measured with `python -m orchestra.benchmarks.classical --n {args.n}` "
+            f"on {machine()}.",
             table("Exact Sudoku solver (relative to the easy tier)", solve, solve[0][2]),
             table("Generators (relative to one worker)", gen[:2], gen[0][2]),
             table("", gen[2:], gen[2][2]).replace("### \n\n", ""),

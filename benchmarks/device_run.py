@@ -1,7 +1,7 @@
 """The GPU run, prepared for the day a device is lent: one script, about 9 minutes on one
 H200, everything it measures and trains written under `--out` (default `$OUT`).
 
-    python -m benchmarks.device_run [--out DIR] [--minutes 9] [--tiny]
+    python -m orchestra.benchmarks.device_run [--out DIR] [--minutes 9] [--tiny]
 
 1. Smoke: every shipped checkpoint loads on the device, takes one training step and one
    inference batch.
@@ -52,7 +52,7 @@ def smoke(device: str, batch: int = 4) -> list[dict[str, Any]]:
     import torch.nn.functional as F
 
     from orchestra import catalog
-    from specialists.trm import checkpoint
+    from orchestra.specialists.trm import checkpoint
 
     rows = []
     for d in catalog.checkpoints():
@@ -86,7 +86,7 @@ def inference(
     """Puzzles per second: the TRM specialist against the family's exact solver, on the
     same puzzles; the exact solver's rate does not depend on the batch (one at a time)."""
     from orchestra import catalog, family_registry
-    from specialists.trm_specialist import TRMSpecialist
+    from orchestra.specialists.trm_specialist import TRMSpecialist
 
     rows = []
     sets = (
@@ -140,7 +140,7 @@ def training_throughput(device: str, tiny: bool) -> list[dict[str, Any]]:
     import torch
     import torch.nn.functional as F
 
-    from specialists.trm import TRM, TRMConfig
+    from orchestra.specialists.trm import TRM, TRMConfig
 
     def matmul_tflops() -> float:
         n = 256 if tiny else 8192
@@ -202,7 +202,7 @@ def train_hard(device: str, out: Path, minutes: float, tiny: bool) -> dict[str, 
     """Continue the hard 9x9 tier from the shipped checkpoint for the time left, on the
     published extreme list's training part (its held-out tail picks the best weights)."""
     from orchestra import catalog
-    from specialists.trm.train import build_run
+    from orchestra.specialists.trm.train import build_run
 
     base = next((d for d in catalog.checkpoints("sudoku") if d.name == SUDOKU_HARD), None)
     if base is None:
@@ -229,7 +229,7 @@ def train_hard(device: str, out: Path, minutes: float, tiny: bool) -> dict[str, 
         preset="sudoku9-cpu",
         out=target,
         overrides=overrides,
-        command=f"python -m benchmarks.device_run (continuing {SUDOKU_HARD})",
+        command=f"python -m orchestra.benchmarks.device_run (continuing {SUDOKU_HARD})",
         log=lambda s: None,
     )
     t0 = time.perf_counter()
@@ -249,7 +249,8 @@ def report(results: dict[str, Any]) -> str:
         "# Device run",
         "",
         f"Device: {results['device_name']} ({results['device']}), torch {results['torch']}. "
-        f"Command: `python -m benchmarks.device_run{' --tiny' if results['tiny'] else ''}`.",
+        "Command: `python -m orchestra.benchmarks.device_run"
+        f"{' --tiny' if results['tiny'] else ''}`.",
         "",
         "## Smoke",
         "",

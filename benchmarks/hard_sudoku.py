@@ -2,7 +2,7 @@
 propagation, with and without the verifier-guided beam over the least sure cells, beside
 propagation alone and the exact solver, on the same puzzles in one run.
 
-    python -m benchmarks.hard_sudoku [--n 100] [--sets top95,search,extreme,17clue]
+    python -m orchestra.benchmarks.hard_sudoku [--n 100] [--sets top95,search,extreme,17clue]
                                      [--out FILE]
 
 Sets: `top95`, Peter Norvig's 95 hard puzzles (a published list, shipped in
@@ -27,8 +27,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from benchmarks import publish
 from orchestra import family_registry
+from orchestra.benchmarks import publish
 from orchestra.machine import machine
 from orchestra.tasks.sudoku.solver import propagate, solve
 
@@ -55,7 +55,7 @@ def _exact(puzzles: Sequence[Any]) -> tuple[list[Any], list[int]]:
 def _trm(
     trajectories: int, propagate: bool, beam: int = 0
 ) -> Callable[[Sequence[Any]], tuple[list, list]]:
-    from specialists.trm_specialist import family_specialist
+    from orchestra.specialists.trm_specialist import family_specialist
 
     spec = family_specialist("sudoku", trajectories=trajectories, propagate=propagate, beam=beam)
 
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             ) from None
     family = family_registry.get("sudoku")
     shown = " ".join(argv if argv is not None else sys.argv[1:])
-    parts = [f"Measured with `python -m benchmarks.hard_sudoku {shown}` on {machine()}."]
+    parts = [f"Measured with `python -m orchestra.benchmarks.hard_sudoku {shown}` on {machine()}."]
     for name in args.sets.split(","):
         if name not in SETS:
             raise SystemExit(f"no set {name!r}; known: {', '.join(SETS)}")

@@ -1,7 +1,7 @@
 """Held-out exact accuracy against training minutes, for several TRM settings side by side,
 and the recursion ablation (the paper's central claim) at CPU scale.
 
-    python -m benchmarks.learning_curves --out runs/curves [--cpu-minutes 10] [--only a,b]
+    python -m orchestra.benchmarks.learning_curves --out runs/curves [--cpu-minutes 10] [--only a,b]
                                          [--report docs/learning-curves.md]
 
 Each setting is one `orchestra train` run (a subprocess, so a crash or Ctrl-C loses one
@@ -104,7 +104,7 @@ def train(s: Setting, out: Path, cpu_minutes: float, threads: int) -> None:
     cmd = [
         sys.executable,
         "-m",
-        "specialists.trm.train",
+        "orchestra.specialists.trm.train",
         "sudoku",
         "--preset",
         s.preset,
@@ -143,7 +143,7 @@ def _fmt(x: float | None) -> str:
 
 
 def table(curves: list[Curve], marks: list[float]) -> str:
-    from specialists.trm import TRM, TRMConfig
+    from orchestra.specialists.trm import TRM, TRMConfig
 
     head = "| setting | what changes | params | fwd MFLOP per puzzle-step | optimizer steps | "
     head += " | ".join(f"exact @ {m:g} CPU-min" for m in marks) + " | final exact |\n"
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     span = max(m for c in curves for m, _ in c.points) if any(c.points for c in curves) else 1
     marks = [round(span * f, 1) for f in (0.25, 0.5, 1.0)]
     report = (
-        f"# TRM learning curves\n\nMeasured by `python -m benchmarks.learning_curves "
+        f"# TRM learning curves\n\nMeasured by `python -m orchestra.benchmarks.learning_curves "
         f"--cpu-minutes {args.cpu_minutes:g}` on {machine()}: one run per setting, two at a "
         "time; held-out exact on 200 puzzles at 16 supervision steps (one-shot: 1), EMA "
         "weights; minutes are the training process's CPU time (one thread per run, two runs "

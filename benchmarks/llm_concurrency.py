@@ -1,7 +1,7 @@
 """Prose throughput of the embedded LLM at 1, 4 and 16 concurrent prompts, one reply at a
 time (`batch_size=1`, what orchestra did before) against batched generation, in one run.
 
-    python -m benchmarks.llm_concurrency [--prompts 16] [--max-tokens 48] [--out FILE]
+    python -m orchestra.benchmarks.llm_concurrency [--prompts 16] [--max-tokens 48] [--out FILE]
 
 Every configuration answers the same prompts with greedy decoding; the table gives
 prompts per second and the ratio to one-at-a-time sequential answering measured in the
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Embedded LLM: prose throughput against concurrency",
         "",
-        f"Measured with `python -m benchmarks.llm_concurrency --prompts {args.prompts} "
+        f"Measured with `python -m orchestra.benchmarks.llm_concurrency --prompts {args.prompts} "
         f"--max-tokens {args.max_tokens}` on {machine()}, SmolLM2-135M-Instruct in fp32 on the "
         "CPU, "
         "greedy decoding, every row in one run. Ratio: prompts per second over the first "

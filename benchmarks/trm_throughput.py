@@ -1,6 +1,7 @@
 """TRM training and inference throughput beside the machine's own fp32 matmul rate.
 
-    python -m benchmarks.trm_throughput [--configs sudoku6-cpu,sudoku9-cpu] [--batches 32,128]
+    python -m orchestra.benchmarks.trm_throughput [--configs sudoku6-cpu,sudoku9-cpu] \
+        [--batches 32,128]
                                         [--compile] [--threads 1,2] [--grid 12x12x2] [--out FILE]
 
 A family's preset sized by its data (the grid family's `grid-cpu`, `grid-conv-cpu`,
@@ -21,11 +22,11 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from benchmarks import publish
+from orchestra.benchmarks import publish
 from orchestra.machine import machine
-from specialists.trm import TRM, TRMConfig
-from specialists.trm.presets import PRESETS, all_presets
-from specialists.trm.train import grid_width
+from orchestra.specialists.trm import TRM, TRMConfig
+from orchestra.specialists.trm.presets import PRESETS, all_presets
+from orchestra.specialists.trm.train import grid_width
 
 WARMUP, MIN_SECONDS = 2, 3.0
 
@@ -114,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     given = " ".join(sys.argv[1:] if argv is None else argv)
     lines = [
-        f"Measured with `python -m benchmarks.trm_throughput {given}`".rstrip()
+        f"Measured with `python -m orchestra.benchmarks.trm_throughput {given}`".rstrip()
         + f" on {machine()}, torch {torch.__version__}, fp32.",
         "",
     ]

@@ -13,11 +13,12 @@ from .engine import Orchestra, asolve, asolve_many, reset_stats, solve, solve_ma
 from .family_registry import FamilyInfo, families, register_family
 from .perfmodel import Estimate, PerfModels
 from .problems import AnyProblem, parse
-from .registry import Offer, RegistryError, register_specialist, specialists
+from .registry import Offer, RegistryError, register_specialist
+from .registry import specialists as list_specialists
 from .schedulers import Job, Placement, ScheduleDecision, Scheduler, register_scheduler
 from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
-from .tasks.base import ParseError, Problem, Verdict
+from .tasks.base import NoSolution, ParseError, Problem, ReplyCheck, Verdict
 from .tasks.family import Codec, Detection, Family, FamilyError, Instance, View
 from .tasks.maze import MazeProblem
 from .tasks.sudoku import SudokuProblem
@@ -27,6 +28,7 @@ from .types import (
     ProcessorStats,
     RouteDecision,
     Solution,
+    SolutionError,
     SpecialistAnswer,
     Trace,
     WorkloadSplit,
@@ -73,6 +75,9 @@ __all__ = [
     "RegistryError",
     "RouteDecision",
     "Solution",
+    "SolutionError",
+    "NoSolution",
+    "ReplyCheck",
     "Specialist",
     "SpecialistAnswer",
     "SudokuProblem",
@@ -90,6 +95,6 @@ __all__ = [
     "solve_many",
     "asolve",
     "asolve_many",
-    "specialists",
+    "list_specialists",
     "stats",
 ]

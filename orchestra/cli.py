@@ -40,7 +40,18 @@ def _read_input(text: str | None, file: str | None) -> str:
             raise CLIError(f"{file} is not UTF-8 text") from None
     if text is None:
         raise CLIError("give the problem as an argument, or -f FILE (- for stdin)")
+    if _names_a_file(text):
+        raise CLIError(f"{text} is a file: did you mean `-f {text}`?")
     return text
+
+
+def _names_a_file(text: str) -> bool:
+    if "\n" in text or len(text) > 4096:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name the file system cannot hold is no file
+        return False
 
 
 def _print_json(obj: Any) -> None:
@@ -50,10 +61,15 @@ def _print_json(obj: Any) -> None:
 def _solution_report(sol: Solution) -> None:
     from .render import answer_text
 
-    verified = {True: "[green]verified[/]", False: "[red]rejected[/]", None: "unverified"}
-    verdict = verified[sol.verified]
-    if sol.verified is None and sol.consistent:
-        verdict = "[green]consistent with the demonstrations[/]"
+    verdict = {
+        "verified": "[green]verified[/]",
+        "consistent": "[green]consistent with the demonstrations[/]",
+        "unverified": "unverified",
+        "no_solution": "[red]no solution exists[/]",
+        "failed": "[red]rejected[/]" if sol.verified is False else "[red]no answer[/]",
+    }[sol.status]
+    if sol.text is not None and sol.answer is not None:  # the verdict is the puzzle's only
+        verdict = f"puzzle answer {verdict}"
     out.print(
         f"kind: {sol.kind}   route: {sol.route or '-'}   {verdict}   "
         f"{sol.latency_s * 1000:.1f} ms on {sol.device or '-'}"
@@ -67,6 +83,14 @@ def _solution_report(sol: Solution) -> None:
     if sol.answer is not None:
         out.print(answer_text(sol.problem, sol.answer), markup=False)
     if sol.text:
+        check = sol.text_check
+        if check is None or check.agrees is None:
+            label = "the LLM's reply (unverified)"
+        elif check.agrees:
+            label = f"the LLM's reply ({check.note})"
+        else:
+            label = f"[red]the LLM's reply {check.note}[/]"
+        out.print(f"{label}:")
         out.print(sol.text, markup=False)
 
 
@@ -153,6 +177,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if sol.error:
         err.print(f"orchestra: {sol.error}", markup=False)
         return 1
+    if sol.kind != "text" and sol.status not in ("verified", "consistent"):
+        err.print("orchestra: the answer could not be verified", markup=False)
+        return 1
     return 0
 
 
@@ -196,7 +223,7 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def _route_eval(router, lines: list[str]) -> int:
-    from routers.evaluate import evaluate
+    from orchestra.routers.evaluate import evaluate
 
     examples = []
     for n, line in enumerate(lines, start=1):
@@ -324,8 +351,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     if args.task == "router":
-        from routers.train import train_router
-        from specialists.trm.options import overrides
+        from orchestra.routers.train import train_router
+        from orchestra.specialists.trm.options import overrides
 
         opts = overrides(args)
         if not args.out:
@@ -337,8 +364,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             seed=int(opts.get("seed", 0)),
         )
         return 0
-    from specialists.trm.checkpoint import CheckpointError
-    from specialists.trm.train import STOPPED, run_from_args
+    from orchestra.specialists.trm.checkpoint import CheckpointError
+    from orchestra.specialists.trm.train import STOPPED, run_from_args
 
     try:
         result = run_from_args(args)
@@ -365,7 +392,7 @@ def _scheduler_option(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from benchmarks.bench.run import run_from_args
+    from orchestra.benchmarks.bench.run import run_from_args
 
     try:
         run_from_args(args, _engine(args).llm)
@@ -504,13 +531,13 @@ def build_parser() -> argparse.ArgumentParser:
     fm.set_defaults(func=cmd_families)
 
     t = sub.add_parser("train", help="train a TRM specialist (checkpoints, resume, card)")
-    from specialists.trm.options import add_arguments
+    from orchestra.specialists.trm.options import add_arguments
 
     add_arguments(t)
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("bench", help="benchmark TRM, LLMs, exact solvers and the orchestra")
-    from benchmarks.bench.run import add_arguments as bench_arguments
+    from orchestra.benchmarks.bench.run import add_arguments as bench_arguments
 
     bench_arguments(b)
     _llm_options(b)

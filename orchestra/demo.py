@@ -174,6 +174,6 @@ def trm_pass(engine: Any, items: list[tuple[str, Any]], sols: list[Solution], ou
             f"took a median {ratios[len(ratios) // 2]:,.1f}x the first pass's time on the "
             "same puzzles, which is why the latency scheduler sent them to the exact solvers. "
             "On an accelerator, batched, the TRM's cost per puzzle falls "
-            "(`python -m benchmarks.device_run` measures it there).",
+            "(`python -m orchestra.benchmarks.device_run` measures it there).",
             markup=False,
         )

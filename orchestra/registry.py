@@ -4,7 +4,7 @@ factory each), offered by a provider in the group `orchestra.specialist_provider
 callable returning `Offer`s: for specialists that depend on what is installed, such as
 one TRM specialist per kind with checkpoints), or derived from the problem families:
 every family with an exact solver gets its solver specialist. The built-in TRM
-specialists arrive through a provider (`specialists.trm_provider`), as a plug-in's would.
+specialists arrive through a provider (`orchestra.specialists.trm_provider`), as a plug-in's would.
 
 Nothing is imported or instantiated until first use: `import orchestra` touches no CUDA
 and loads no weights, `specialists()` imports the classes (to read their kinds), and

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from .tasks.base import Problem
+from .tasks.base import NoSolution, Problem
 from .types import SpecialistAnswer
 
 
@@ -60,7 +60,10 @@ class FamilySolver(BaseSpecialist):
         from .family_registry import get, guarded
 
         fam = get(self.family)
-        return SpecialistAnswer(answer=guarded(fam, "solver", lambda: fam.solve(problem)))
+        try:
+            return SpecialistAnswer(answer=guarded(fam, "solver", lambda: fam.solve(problem)))
+        except NoSolution as e:
+            return SpecialistAnswer(answer=None, reason=e.reason, unsolvable=True)
 
 
 def solver_class(family: Any) -> type[FamilySolver]:

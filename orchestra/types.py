@@ -3,13 +3,13 @@ user gets back, and the per-processor workload split."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, computed_field
 
 from .llm.messages import ToolRound
 from .schedulers import ScheduleDecision
-from .tasks.base import Evidence, Problem
+from .tasks.base import Evidence, Problem, ReplyCheck
 
 LLM_TARGET = "llm"
 
@@ -37,6 +37,8 @@ class SpecialistAnswer(BaseModel):
     alternatives: list[Any] = []  # further attempts, best first (ARC is scored pass@2)
     evidence: Evidence | None = None  # why the answer follows from the task (ARC)
     reason: str | None = None  # why there is no answer, when there is none
+    # a complete solver proved that no answer exists (`reason` says why): the chain ends
+    unsolvable: bool = False
     busy_s: float | None = None  # its own time on this problem, where it knows (a pool)
 
 
@@ -55,6 +57,8 @@ class Attempt(BaseModel):
     tool_rounds: list[ToolRound] = Field(default_factory=list)  # the LLM's tool calls
     reason: str = ""  # the verifier's verdict, or why the attempt was skipped
     error: str | None = None
+    unsolvable: bool = False  # a complete solver proved there is no solution (`reason`)
+    reply_check: ReplyCheck | None = None  # a hybrid reply checked against the answer
     latency_s: float = 0.0
     confidence: float | None = None
     steps: int | None = None
@@ -77,34 +81,121 @@ class Trace(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
 
 
+class SolutionError(RuntimeError):
+    """Raised by `Solution.raise_for_error()` (and `solve(..., raise_on_error=True)`) when a
+    problem got no accepted answer; `.solution` is the whole Solution, trace included."""
+
+    def __init__(self, solution: Solution) -> None:
+        self.solution = solution
+        super().__init__(solution.error or "no answer")
+
+
+Status = Literal["verified", "consistent", "unverified", "no_solution", "failed"]
+
+
 class Solution(BaseModel):
     """What `orchestra.solve` returns: the answer and everything about how it was reached.
 
-    `verified` is True or False where the family has a verifier that could decide, None
-    where none could (prose, ARC without the expected output). `energy_j` is an estimate:
-    busy time times an assumed power figure (see `WorkloadSplit.power_note`).
+    `solve()` never raises for a problem's sake: a problem that could not be read or
+    answered comes back with `error` set and `ok` False (call `raise_for_error()`, or pass
+    `raise_on_error=True`, to get an exception instead). `status` sums up how far to trust
+    the answer.
+
+    The shape of `answer` per kind: sudoku, the solved grid (a list of rows of ints); maze,
+    the path, as a list of `[row, col]` cells from S to G (the exact solver) or as the
+    maze's rows with the path drawn in `*` (the TRM); arc, a list of output grids, one
+    per test input (each grid a list of rows of ints; `alternatives` holds the second
+    attempt); a user's grid task, the output grid; text, the LLM's reply as a string;
+    plug-in families, whatever their verifier accepts (N-Queens: the columns per row;
+    colouring: a colour per vertex).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    answer: Any = None
-    alternatives: list[Any] = Field(default_factory=list)  # further attempts (ARC's second)
-    kind: str
-    problem: SerializeAsAny[Problem] | None = None  # what the input was parsed into
-    route: str | None = None  # the processor whose answer this is
-    verified: bool | None = None
-    consistent: bool | None = None  # ARC: the answer reproduces every demonstration
-    confidence: float | None = None
-    fallback_from: list[str] = Field(default_factory=list)  # processors tried before `route`
-    latency_s: float = 0.0
-    device: str | None = None
-    cost_usd: float = 0.0
-    energy_j: float = 0.0
-    tokens: int | None = None
-    steps: int | None = None
-    error: str | None = None
-    text: str | None = None  # the LLM's reply to the prose around a puzzle (hybrid answers)
-    trace: Trace = Field(default_factory=Trace)
+    answer: Any = Field(
+        None, description="The answer, shaped per kind (see the class); None when there is none."
+    )
+    alternatives: list[Any] = Field(
+        default_factory=list, description="Further attempts, best first (ARC's second)."
+    )
+    kind: str = Field(description='The problem\'s kind ("sudoku", "maze", "arc", "text", ...).')
+    problem: SerializeAsAny[Problem] | None = Field(
+        None, description="What the input was parsed into; None when it could not be read."
+    )
+    route: str | None = Field(None, description="The processor whose answer this is.")
+    verified: bool | None = Field(
+        None,
+        description="True: the family's verifier checked `answer` and it is right; False: "
+        "it is wrong; None: nothing could check it (prose, ARC without expected outputs). "
+        "It speaks of `answer` only, never of `text`.",
+    )
+    consistent: bool | None = Field(
+        None, description="ARC: the answer's program reproduces every demonstration."
+    )
+    unsolvable: bool = Field(
+        False,
+        description="A complete exact solver proved that the problem has no solution; "
+        "`error` says why and nothing else was tried.",
+    )
+    confidence: float | None = Field(None, description="The processor's own confidence.")
+    fallback_from: list[str] = Field(
+        default_factory=list, description="Processors tried before `route`."
+    )
+    latency_s: float = Field(0.0, description="Seconds, parsing and every attempt included.")
+    device: str | None = Field(None, description="Where the answer was computed.")
+    cost_usd: float = Field(0.0, description="Summed LLM cost of every attempt.")
+    energy_j: float = Field(
+        0.0,
+        description="An estimate: busy time times an assumed power figure "
+        "(see `WorkloadSplit.power_note`).",
+    )
+    tokens: int | None = Field(None, description="LLM tokens, where an LLM answered.")
+    steps: int | None = Field(None, description="TRM supervision steps used.")
+    error: str | None = Field(
+        None,
+        description="Why there is no accepted answer (every processor's reason), or "
+        '"no solution exists: ..." for a proved-unsolvable puzzle; None on success.',
+    )
+    text: str | None = Field(
+        None,
+        description="The LLM's reply to the prose around a puzzle (a question beyond "
+        '"solve this"). Not verified: `text_check` says whether it agrees with `answer`.',
+    )
+    text_check: ReplyCheck | None = Field(
+        None,
+        description="`text` checked against the verified answer, where the family can "
+        "read what the question asks (a digit at a cell, a path's length).",
+    )
+    trace: Trace = Field(default_factory=Trace, description="Routing, schedule, attempts.")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Status:
+        """How far to trust `answer`: "verified" (checked right), "consistent" (ARC: its
+        program reproduces every demonstration), "unverified" (an answer nothing could
+        check), "no_solution" (proved unsolvable) or "failed" (no accepted answer)."""
+        if self.unsolvable:
+            return "no_solution"
+        if not self.ok:
+            return "failed"
+        if self.verified:
+            return "verified"
+        if self.verified is None and self.consistent:
+            return "consistent"
+        return "unverified"
+
+    def raise_for_error(self) -> Solution:
+        """This Solution, for chaining; raises where it has no accepted answer.
+
+        Returns:
+            The same Solution.
+
+        Raises:
+            SolutionError: `ok` is False (its message is `error`).
+        """
+        if not self.ok:
+            raise SolutionError(self)
+        return self
 
     @property
     def notes(self) -> list[str]:
@@ -119,6 +210,8 @@ class Solution(BaseModel):
 
     @property
     def ok(self) -> bool:
+        """True when there is an accepted answer and no error (not the same as verified:
+        see `status`)."""
         return self.error is None and self.answer is not None
 
     @property

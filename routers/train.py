@@ -50,7 +50,7 @@ def train_router(
             "calibration": len(cal),
             "eval": n_eval,
             "seed": seed,
-            "generator": "routers.corpus (train templates for fitting and calibration, "
+            "generator": "orchestra.routers.corpus (train templates for fitting and calibration, "
             "eval templates for the report)",
         },
         "thresholds": thresholds,

@@ -57,7 +57,7 @@ class TRMArcTTT(BaseSpecialist):
         self._spec: Any = None
 
     def _known(self, problem: Problem) -> bool:
-        from specialists.trm.checkpoint import load_config
+        from orchestra.specialists.trm.checkpoint import load_config
 
         if self._spec is None and self.base is not None:
             self._spec = load_config(self.base)[1]
@@ -82,8 +82,8 @@ class TRMArcTTT(BaseSpecialist):
         return None
 
     def solve_one(self, problem: Problem) -> SpecialistAnswer:
-        from specialists.trm.train import build_run
-        from specialists.trm_arc import TRMArcSpecialist
+        from orchestra.specialists.trm.train import build_run
+        from orchestra.specialists.trm_arc import TRMArcSpecialist
 
         if self._workdir is None:  # made on first use: listing the specialist makes nothing
             self._workdir = Path(tempfile.mkdtemp(prefix="orchestra-ttt-"))

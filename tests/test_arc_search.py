@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from orchestra import Orchestra, family_registry
+from orchestra.specialists.arc_search import ArcSearch, search
 from orchestra.tasks.arc import ArcPair, ArcProblem, load
 from orchestra.tasks.arc.dsl import OPS, Program, ProgramError, parse
 from orchestra.tasks.arc.dsl import language as L
 from orchestra.tasks.arc.dsl import primitives as P
 from orchestra.tasks.base import Evidence
 from orchestra.tasks.family import Family
-from specialists.arc_search import ArcSearch, search
 
 grids = st.integers(1, 8).flatmap(
     lambda h: st.integers(1, 8).flatmap(
@@ -407,10 +407,10 @@ def test_a_primitive_that_runs_slow_is_dropped_and_reported(monkeypatch):
     and the answer's evidence says which, so a narrower search is not a silent one."""
     import importlib
 
-    from specialists.arc_search import outcome
-    from specialists.arc_search.specialist import _answer
+    from orchestra.specialists.arc_search import outcome
+    from orchestra.specialists.arc_search.specialist import _answer
 
-    search_module = importlib.import_module("specialists.arc_search.search")
+    search_module = importlib.import_module("orchestra.specialists.arc_search.search")
 
     def crawl(value, base, *args):
         time.sleep(0.02)
@@ -571,8 +571,45 @@ def test_pool_searches_tasks_side_by_side():
     assert out[0].evidence.program == "flip_h"
 
 
+GUARDLESS = """
+import orchestra
+from orchestra.specialists.arc_search import ArcSearch
+from orchestra.tasks.arc import ArcPair, ArcProblem
+
+print("top level ran")
+train = [
+    ArcPair(input=[[1, 2, 0], [0, 3, 4]], output=[[0, 2, 1], [4, 3, 0]]),
+    ArcPair(input=[[5, 0], [6, 7], [0, 8]], output=[[0, 5], [7, 6], [8, 0]]),
+]
+task = ArcProblem(train=train, test_inputs=[[[9, 1, 1, 0]]])
+s = ArcSearch(budget_s=20, workers=2)
+out = s.solve_batch([task, task])
+print("answers", out[0].answer, out[1].answer, out[0].evidence.program)
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "stdin"])
+def test_the_search_pool_runs_from_a_guardless_script_and_from_stdin(tmp_path, how):
+    """Workers never re-run the caller's script: one top-level run, two answers."""
+    import subprocess
+    import sys
+
+    if how == "script":
+        (tmp_path / "guardless.py").write_text(GUARDLESS)
+        cmd, stdin = [sys.executable, "guardless.py"], None
+    else:
+        cmd, stdin = [sys.executable, "-"], GUARDLESS
+    r = subprocess.run(
+        cmd, input=stdin, cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count("top level ran") == 1, r.stdout + r.stderr[-2000:]
+    assert "answers [[[0, 1, 1, 9]]] [[[0, 1, 1, 9]]] flip_h" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
 def _worker_that_outlives_nothing(owner_pid):
-    from specialists.arc_search.outcome import start_worker
+    from orchestra.specialists.arc_search.outcome import start_worker
 
     start_worker(owner_pid)
     time.sleep(60)  # a search that would run on long after its owner
@@ -635,7 +672,7 @@ def test_llm_proposals_are_parsed_and_checked(monkeypatch):
 
 
 def test_malformed_proposals_are_rejected_with_the_parsers_message():
-    from specialists.arc_search.propose import read
+    from orchestra.specialists.arc_search.propose import read
 
     good, bad = read("program: rot90 |> explode\nprogram: crop\nprogram: recolour{1:}")
     assert [g for g, _ in good] == ["crop"]
@@ -657,9 +694,9 @@ def test_searches_run_as_ray_tasks_when_a_cluster_is_given():
 
 
 def test_bench_runs_arc_search_with_each_tasks_own_seconds():
-    from benchmarks.bench.run import make_solvers
-    from benchmarks.bench.scoring import score
-    from benchmarks.bench.tasks import Item
+    from orchestra.benchmarks.bench.run import make_solvers
+    from orchestra.benchmarks.bench.scoring import score
+    from orchestra.benchmarks.bench.tasks import Item
 
     (solver,) = make_solvers(["arc-search"], llm=None, batch=4)
     a, (ta, oa) = _task("flip_v", seed=8)
@@ -802,7 +839,7 @@ def test_each_step_on_a_small_grid(program, grid, want):
 def test_test_time_training_takes_unseen_tasks_only_where_it_pays(monkeypatch):
     """On this CPU `trm-arc-ttt` declines and says why (the chain goes on to the LLM);
     asked for explicitly, it takes an unseen task and not one the checkpoint knows."""
-    from specialists.trm_arc_ttt import TRMArcTTT
+    from orchestra.specialists.trm_arc_ttt import TRMArcTTT
 
     pairs, (test_in, _) = _task("flip_h", seed=11)
     task = _problem(pairs, test_in)

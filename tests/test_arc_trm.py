@@ -13,15 +13,15 @@ import pytest
 import torch
 
 import orchestra
-from benchmarks.bench.scoring import score
-from benchmarks.bench.solvers import TestTimeSolver
-from benchmarks.bench.tasks import Item
 from orchestra import catalog, registry
+from orchestra.benchmarks.bench.scoring import score
+from orchestra.benchmarks.bench.solvers import TestTimeSolver
+from orchestra.benchmarks.bench.tasks import Item
+from orchestra.specialists.trm import checkpoint
+from orchestra.specialists.trm.train import build_run
+from orchestra.specialists.trm_arc import TRMArcSpecialist
 from orchestra.tasks import arc
 from orchestra.tasks.arc.trm import ArcItem, ArcSpec, arc_digest
-from specialists.trm import checkpoint
-from specialists.trm.train import build_run
-from specialists.trm_arc import TRMArcSpecialist
 
 ORCHESTRA = str(Path(sys.executable).parent / "orchestra")
 MIRROR = {  # a task a person might paste: mirror each row (3x3 grids, a few colours)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from conftest import PUZZLE, SOLUTION, rows
 
-from benchmarks.bench import reference
-from benchmarks.bench.run import run
-from benchmarks.bench.scoring import score
-from benchmarks.bench.tasks import Item, build
+from orchestra.benchmarks.bench import reference
+from orchestra.benchmarks.bench.run import run
+from orchestra.benchmarks.bench.scoring import score
+from orchestra.benchmarks.bench.tasks import Item, build
 from orchestra.tasks import arc, maze, sudoku
 from orchestra.tasks.text import TextProblem
 
@@ -53,8 +53,8 @@ def test_arc_scores_are_pass_at_2():
 def test_orchestra_rows_score_both_arc_attempts():
     """The full orchestra's ARC answer keeps the specialist's second attempt, as the
     specialist's own row does."""
-    from benchmarks.bench.solvers import OrchestraSolver
     from orchestra import Orchestra
+    from orchestra.benchmarks.bench.solvers import OrchestraSolver
     from orchestra.specialist import BaseSpecialist
     from orchestra.types import SpecialistAnswer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks import device_run
+from orchestra.benchmarks import device_run
 
 
 def test_device_run_tiny_writes_every_part(tmp_path):

@@ -31,8 +31,8 @@ def test_the_readme_shows_the_example_file_whole():
 
 
 def test_the_example_family_is_routed_trained_and_benchmarked(latin_family):
-    from benchmarks.bench.run import run
-    from specialists.trm.train import main
+    from orchestra.benchmarks.bench.run import run
+    from orchestra.specialists.trm.train import main
 
     puzzle = "latin: 12.. / .... / .... / ...."
     assert orchestra.parse(puzzle).kind == "latin"

@@ -30,7 +30,7 @@ def test_families_lists_builtins_and_plugins_with_their_sources():
     assert {"solve", "generate", "augment", "codec", "prompt"} <= set(found["nqueens"].provides)
     assert "solve" not in found["arc"].provides and "generate" not in found["arc"].provides
     # each plug-in family's exact solver is a specialist, attributed to the plug-in
-    solvers = {s.name: s for s in orchestra.specialists()}
+    solvers = {s.name: s for s in orchestra.list_specialists()}
     assert solvers["exact-nqueens"].source == "plugin:orchestra-nqueens"
     assert solvers["exact-coloring"].kinds == ["coloring"]
     r = subprocess.run([BIN / "orchestra", "families"], capture_output=True, text=True)
@@ -279,7 +279,7 @@ def test_grid_family_trains_from_jsonl_and_solves(tmp_path, monkeypatch):
     ckpt = tmp_path / "cache" / "checkpoints" / "flip"
     assert (ckpt / "model.safetensors").is_file() and not (tmp_path / "xdg").exists()
     # no --preset: the network was chosen by measuring each candidate on the data first
-    from specialists.trm.checkpoint import load_card
+    from orchestra.specialists.trm.checkpoint import load_card
 
     card = load_card(ckpt)
     trials = card.probe["trials"]
@@ -394,9 +394,9 @@ class BadCodec:
 def test_a_codec_of_the_wrong_shape_fails_only_its_problem():
     import torch
 
+    from orchestra.specialists.trm import TRM, TRMConfig
+    from orchestra.specialists.trm_specialist import TRMSpecialist
     from orchestra.tasks.trm import GeneratedTask
-    from specialists.trm import TRM, TRMConfig
-    from specialists.trm_specialist import TRMSpecialist
 
     orchestra.register_family(Codecless)
     try:

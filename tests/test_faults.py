@@ -19,8 +19,8 @@ from openai_stub_server import StubServer
 
 from orchestra import BaseSpecialist, Orchestra, registry
 from orchestra.llm import LLMError, LocalLLM, RemoteLLM
+from orchestra.specialists import CHECKPOINTS
 from orchestra.tasks import sudoku
-from specialists import CHECKPOINTS
 
 SHIPPED_6X6 = CHECKPOINTS / "sudoku-6x6"
 

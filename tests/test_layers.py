@@ -2,7 +2,11 @@
 `routers/` or `benchmarks/`, at module level or inside a function, except in the
 composition roots (the CLI, the demo, the serving apps); `specialists/` and `routers/`
 import nothing from `benchmarks/`; and no project module takes part in an import cycle.
-Read from the source with `ast`, so a lazy import inside a function counts like any other."""
+Read from the source with `ast`, so a lazy import inside a function counts like any other.
+
+The three folders live at the top of the repository and import as `orchestra.specialists`,
+`orchestra.routers` and `orchestra.benchmarks` (links inside `orchestra/`); nothing may
+import them under their bare folder names, which a user's own packages may hold."""
 
 from __future__ import annotations
 
@@ -12,18 +16,32 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("orchestra", "specialists", "routers", "benchmarks")
-LAYER = {"orchestra": 0, "specialists": 1, "routers": 1, "benchmarks": 2}
+OUTER = ("specialists", "routers", "benchmarks")
+LAYER = {"specialists": 1, "routers": 1, "benchmarks": 2}
 COMPOSITION_ROOTS = ("orchestra.cli", "orchestra.demo", "orchestra.serve")
 
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[0] in OUTER:
+        parts.insert(0, "orchestra")
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def modules() -> dict[str, Path]:
-    return {module_name(p): p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
+    """Every project module by its import name; the links inside `orchestra/` are not
+    walked, the folders they point to are."""
+    found: dict[str, Path] = {}
+    for pkg in ("orchestra", *OUTER):
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            if not any((ROOT / pkg / q).is_symlink() for q in p.relative_to(ROOT / pkg).parts):
+                found[module_name(p)] = p
+    return found
+
+
+def layer(name: str) -> int:
+    parts = name.split(".")
+    return LAYER.get(parts[1], 0) if len(parts) > 1 and parts[0] == "orchestra" else 0
 
 
 def imports(name: str, path: Path, known: set[str]) -> set[str]:
@@ -98,7 +116,7 @@ def upward(edges: dict[str, set[str]]) -> list[str]:
         if name.startswith(COMPOSITION_ROOTS):
             continue
         for target in sorted(targets):
-            if LAYER[target.split(".")[0]] > LAYER[name.split(".")[0]]:
+            if layer(target) > layer(name):
                 bad.append(f"{name} imports {target}")
     return bad
 
@@ -111,12 +129,43 @@ def test_no_import_cycle():
     assert cycles(graph()) == []
 
 
+def bare_imports(path: Path) -> list[str]:
+    """Imports of `specialists`, `routers` or `benchmarks` as top-level packages."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names = [node.module]
+        found += [n for n in names if n.split(".")[0] in OUTER]
+    return found
+
+
+def test_nothing_imports_the_folders_by_their_bare_names():
+    """A user's own `routers/` or `specialists/` would shadow a bare import."""
+    paths = [*modules().values(), *sorted((ROOT / "tests").rglob("*.py"))]
+    assert {str(p.relative_to(ROOT)): bare_imports(p) for p in paths if bare_imports(p)} == {}
+
+
+def test_the_bare_name_check_finds_one(tmp_path):
+    path = tmp_path / "probe.py"
+    path.write_text("def f():\n    from routers.registry import make_router\nimport benchmarks\n")
+    assert sorted(bare_imports(path)) == ["benchmarks", "routers.registry"]
+
+
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ("def f():\n    from routers.registry import make_router\n", ["routers.registry"]),
-        ("from specialists import trm_provider\n", ["specialists.trm_provider"]),
-        ("import benchmarks.soak\n", ["benchmarks.soak"]),
+        (
+            "def f():\n    from orchestra.routers.registry import make_router\n",
+            ["orchestra.routers.registry"],
+        ),
+        (
+            "from orchestra.specialists import trm_provider\n",
+            ["orchestra.specialists.trm_provider"],
+        ),
+        ("import orchestra.benchmarks.soak\n", ["orchestra.benchmarks.soak"]),
     ],
 )
 def test_the_checker_sees_an_upward_import(tmp_path, source, expected):

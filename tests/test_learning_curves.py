@@ -3,7 +3,7 @@ back into a table and a plot; finished settings are not re-run."""
 
 import json
 
-from benchmarks import learning_curves as lc
+from orchestra.benchmarks import learning_curves as lc
 
 
 def test_one_setting_end_to_end_and_skip_when_done(tmp_path, capsys):

@@ -128,7 +128,7 @@ def test_mixed_mazes_alternate_braided_and_open_and_meet_their_path_length():
 def test_the_loop_maze_bench_task_is_maze_hards_kind():
     """`maze-30-loops`: braided and open mazes taking turns, every shortest path 110 moves
     or more, and routes that tie (the verifier's any-shortest-path rule matters)."""
-    from benchmarks.maze_ties import ties
+    from orchestra.benchmarks.maze_ties import ties
     from orchestra.tasks.maze.family import MazeFamily
 
     items = MazeFamily().bench_set("maze-30-loops", 4, seed=0)
@@ -142,7 +142,7 @@ def test_the_loop_maze_bench_task_is_maze_hards_kind():
 
 
 def test_ties_counts_cells_on_other_shortest_paths(problem):
-    from benchmarks.maze_ties import ties
+    from orchestra.benchmarks.maze_ties import ties
 
     assert ties(problem, maze.solve(problem)) == 0  # one route only
     square = MazeProblem(rows=["#####", "#S..#", "#...#", "#..G#", "#####"])

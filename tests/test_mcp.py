@@ -118,7 +118,7 @@ def test_a_client_that_disconnects_mid_call_leaves_the_server_serving():
     import httpx2
     import numpy as np
 
-    from specialists.arc_search import ArcSearch
+    from orchestra.specialists.arc_search import ArcSearch
 
     rng = np.random.default_rng(0)
     noise = {  # an ARC task with no program: the search runs to its deadline

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from specialists.trm.probe import ProbeReport, Trial, remaining, trial_budget
+from orchestra.specialists.trm.probe import ProbeReport, Trial, remaining, trial_budget
 
 
 def _report(steps: list[int], seconds: float) -> ProbeReport:

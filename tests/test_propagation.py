@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestra import family_registry
+from orchestra.specialists.trm import TRM, TRMConfig
+from orchestra.specialists.trm_specialist import TRMSpecialist
 from orchestra.tasks import sudoku
 from orchestra.tasks.maze.codec import T_OPEN
 from orchestra.tasks.maze.generate import generate as maze_generate
@@ -17,8 +19,6 @@ from orchestra.tasks.maze.solver import solve as maze_solve
 from orchestra.tasks.maze.trm import MazeSpec
 from orchestra.tasks.sudoku.solver import propagate
 from orchestra.tasks.sudoku.trm import SudokuSpec
-from specialists.trm import TRM, TRMConfig
-from specialists.trm_specialist import TRMSpecialist
 
 
 @settings(max_examples=25, deadline=None)
@@ -149,7 +149,7 @@ def test_hard_bench_sets():
 def test_propagation_lifts_the_shipped_checkpoints_on_published_hard_puzzles():
     """The first puzzles of Norvig's top95, TRM only: recursion with propagation verifies
     more of them than plain recursion, at no more supervision steps."""
-    from specialists.trm_specialist import family_specialist
+    from orchestra.specialists.trm_specialist import family_specialist
 
     family = family_registry.get("sudoku")
     puzzles = [i.problem for i in family.bench_set("sudoku9-top95", 12, seed=0)]
@@ -225,7 +225,7 @@ def test_a_cards_give_up_step_bounds_what_a_failure_costs():
     explicit `steps` are left as they are."""
     import torch
 
-    from specialists.trm.checkpoint import Card
+    from orchestra.specialists.trm.checkpoint import Card
 
     model = _model(steps=12)
     with torch.no_grad():

@@ -15,7 +15,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "orchestra-plugin-demo"
 
 def test_import_is_lazy():
     code = (
-        "import sys, orchestra; orchestra.specialists();"
+        "import sys, orchestra; orchestra.list_specialists();"
         "print('torch' in sys.modules, 'transformers' in sys.modules, 'litellm' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -25,7 +25,7 @@ def test_import_is_lazy():
 def test_listing_does_not_instantiate():
     code = (
         "import orchestra; from orchestra import registry;"
-        "print([s.loaded for s in orchestra.specialists()]);"
+        "print([s.loaded for s in orchestra.list_specialists()]);"
         "registry.get_specialist('exact-sudoku');"
         "print(registry.info('exact-sudoku').loaded)"
     )
@@ -73,7 +73,7 @@ def test_installed_plugin_is_discovered_and_routed_to(installed_plugin):
     code = (
         "import orchestra, json;"
         f"s = orchestra.solve({PUZZLE!r});"
-        "info = [i for i in orchestra.specialists() if i.name == 'plugin-sudoku'][0];"
+        "info = [i for i in orchestra.list_specialists() if i.name == 'plugin-sudoku'][0];"
         "print(json.dumps([s.route, s.verified, info.source, s.fallback_from]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,13 +11,13 @@ from openai_stub_server import StubServer
 
 from orchestra import Orchestra, ParseError
 from orchestra.llm import RemoteLLM
-from routers.cascade import CascadeRouter
-from routers.corpus import generate, labels
-from routers.evaluate import evaluate
-from routers.learned import SHIPPED, LearnedRouter
-from routers.llm import LLMRouter
-from routers.registry import make_router
-from routers.rules import RulesRouter
+from orchestra.routers.cascade import CascadeRouter
+from orchestra.routers.corpus import generate, labels
+from orchestra.routers.evaluate import evaluate
+from orchestra.routers.learned import SHIPPED, LearnedRouter
+from orchestra.routers.llm import LLMRouter
+from orchestra.routers.registry import make_router
+from orchestra.routers.rules import RulesRouter
 
 MAZE = "#####\n#S  #\n# # #\n#  G#\n#####"
 ARC = json.dumps(

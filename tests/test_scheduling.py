@@ -322,7 +322,7 @@ def test_concurrent_calls_share_an_engine():
 
 def test_a_never_measured_trm_borrows_its_cards_verified_rate(tmp_path):
     from orchestra.catalog import checkpoints
-    from specialists.trm.checkpoint import load_card
+    from orchestra.specialists.trm.checkpoint import load_card
 
     engine = Orchestra(llm="none", perf_models=PerfModels(tmp_path / "m.json", seed=None))
     e = engine.estimate("trm-sudoku", SIX)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.sudoku_extreme_split import canonical
 from orchestra import family_registry
+from orchestra.benchmarks.sudoku_extreme_split import canonical
 
 DATA = Path(__file__).resolve().parents[1] / "orchestra" / "tasks" / "sudoku" / "data"
 
@@ -83,7 +83,7 @@ def test_a_published_training_part_trains_and_holds_out_its_own_tail():
 
 
 def test_hard_sudoku_benchmark_runs_the_rows_asked_for(capsys):
-    from benchmarks import hard_sudoku
+    from orchestra.benchmarks import hard_sudoku
 
     hard_sudoku.main(["--sets", "extreme", "--n", "3", "--methods", "1,8"])
     report = capsys.readouterr().out

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 import orchestra
 from orchestra import catalog, registry
+from orchestra.specialists.trm import TRM, TRMConfig, checkpoint
+from orchestra.specialists.trm.checkpoint import CheckpointError
+from orchestra.specialists.trm.train import Run, TrainConfig
+from orchestra.specialists.trm_specialist import TRMSpecialist
 from orchestra.tasks import maze, sudoku
 from orchestra.tasks.sudoku.trm import SudokuSpec
-from specialists.trm import TRM, TRMConfig, checkpoint
-from specialists.trm.checkpoint import CheckpointError
-from specialists.trm.train import Run, TrainConfig
-from specialists.trm_specialist import TRMSpecialist
 
 TINY = TRMConfig(
     vocab_size=6,
@@ -455,7 +455,7 @@ def test_augmented_tries_show_a_maze_each_of_its_views_once():
 def test_a_family_passes_rejected_answers_to_its_next_checkpoint(trained):
     """Two checkpoints for one Sudoku size: what the first gets wrong goes to the second,
     and only that."""
-    from specialists.trm_specialist import family_specialist
+    from orchestra.specialists.trm_specialist import family_specialist
 
     run, _, _ = trained
     problems = [p for p, _ in run.heldout]
@@ -568,8 +568,8 @@ def test_a_curriculum_stage_starts_from_the_last_and_its_card_says_so(tmp_path):
     """Maze curriculum: a conv TRM trained on a small canvas seeds one on a larger canvas
     (its weights do not depend on the grid size), and the new card names what it started
     from, so the card's own step count does not hide the first stage."""
+    from orchestra.specialists.trm.evaluate import _by_length, card_markdown, measure, on_canvas
     from orchestra.tasks.maze.trm import MazeSpec
-    from specialists.trm.evaluate import _by_length, card_markdown, measure, on_canvas
 
     def cfg(side):
         return maze_cfg(side=side)
@@ -634,8 +634,8 @@ def test_a_stage_with_direction_hints_grows_the_vocabulary(tmp_path):
     """A maze stage whose targets carry moves towards G (four more tokens) starts from a
     path-only checkpoint: the old tokens' rows carry over, the new ones start fresh, and
     any other shape difference is still refused."""
+    from orchestra.specialists.trm.evaluate import measure
     from orchestra.tasks.maze.trm import MazeSpec
-    from specialists.trm.evaluate import measure
 
     def cfg(vocab, hidden=16):
         return maze_cfg(vocab=vocab, hidden=hidden)
@@ -669,7 +669,7 @@ def test_answer_logits_read_each_answer_token_as_the_mass_of_its_group(logits):
     """Reading a hinted target as an answer: an answer token's probability is the summed
     probability of the target tokens that stand for it (a path cell at 0.3 loses to an
     off-path cell at 0.7 split four ways)."""
-    from specialists.trm.model import answer_logits, answer_map_tensor
+    from orchestra.specialists.trm.model import answer_logits, answer_map_tensor
 
     groups = [0, 1, 2, 3, 4, 5, 2, 2, 2, 2]
     x = torch.tensor([logits], dtype=torch.float64)
@@ -686,7 +686,7 @@ def test_answer_logits_read_each_answer_token_as_the_mass_of_its_group(logits):
 def test_a_checkpoint_can_be_measured_at_another_recursion_depth(trained):
     """The same weights run at any (T, n): the evaluation says which depth it measured,
     and a single pass (T=1, n=1) is not what the trained depth gives."""
-    from specialists.trm.evaluate import main, measure
+    from orchestra.specialists.trm.evaluate import main, measure
 
     _, _, out = trained
     trained_depth = measure(out, n=40, steps=(1,), trajectories=())
@@ -704,7 +704,7 @@ def test_a_checkpoint_can_be_measured_at_another_recursion_depth(trained):
 def test_give_up_auto_measures_the_step_and_the_card_keeps_it(trained, tmp_path):
     """`--give-up auto` picks the step by which 95% of the successes verified, measures
     the rows again with it, and `--update-card` writes it where the specialist reads it."""
-    from specialists.trm.evaluate import main
+    from orchestra.specialists.trm.evaluate import main
 
     _, _, out = trained
     here = tmp_path / "ckpt"
@@ -724,7 +724,7 @@ def test_give_up_auto_measures_the_step_and_the_card_keeps_it(trained, tmp_path)
 def test_the_card_keeps_the_measured_trajectories_as_the_specialists_default(trained, tmp_path):
     """`--card-trajectories K` keeps a measured K and its diversity on the card; the
     specialist runs them unless told otherwise."""
-    from specialists.trm.evaluate import main
+    from orchestra.specialists.trm.evaluate import main
 
     _, _, out = trained
     here = tmp_path / "ckpt"
@@ -744,7 +744,7 @@ def test_the_card_keeps_the_measured_trajectories_as_the_specialists_default(tra
 
 
 def test_one_recursion_reads_every_step_count_as_separate_runs_would(trained):
-    from specialists.trm.train import evaluate, evaluate_steps
+    from orchestra.specialists.trm.train import evaluate, evaluate_steps
 
     run, _, _ = trained
     torch.manual_seed(1)
@@ -794,7 +794,7 @@ def test_training_keeps_the_best_evaluation_beside_the_latest(tmp_path):
     """A run that peaks and then falls back (the held-out scores are scripted, as a
     diverging run would produce them) keeps the peak's EMA weights in best/, and a resumed
     run knows it."""
-    from specialists.trm.train import BEST
+    from orchestra.specialists.trm.train import BEST
 
     run = make_run(tmp_path / "r", steps=8, eval_every=2)
     scores = iter([0.25, 0.75, 0.5, 0.0, 0.0])
@@ -826,7 +826,7 @@ def test_keep_best_ranks_by_verified_then_exact_then_cell_accuracy(tmp_path):
     at 0: the kept weights are those of the best cell accuracy, not the first evaluation's.
     Where the verifier accepts answers that are not the target's every token (tied maze
     paths, maze moves), its acceptance comes first."""
-    from specialists.trm.train import BEST, _rank
+    from orchestra.specialists.trm.train import BEST, _rank
 
     run = make_run(tmp_path / "r", steps=8, eval_every=2)
     cells = iter([0.5, 0.8, 0.7, 0.6, 0.6])
@@ -853,7 +853,7 @@ def test_keep_best_ranks_by_verified_then_exact_then_cell_accuracy(tmp_path):
 
 @given(st.floats(0.5, 0.9999), st.integers(0, 10**6))
 def test_the_ema_warms_up_then_holds_its_target(target, step):
-    from specialists.trm.train import ema_decay
+    from orchestra.specialists.trm.train import ema_decay
 
     d = ema_decay(target, step)
     assert 0 < d <= target and ema_decay(target, step + 1) >= d
@@ -863,7 +863,7 @@ def test_the_ema_warms_up_then_holds_its_target(target, step):
 
 @given(st.floats(1e-5, 1.0), st.integers(0, 200), st.floats(0, 1), st.floats(0, 1))
 def test_the_cosine_schedule_falls_to_a_tenth_by_the_end_of_the_budget(base, warmup, a, b):
-    from specialists.trm.train import learning_rate
+    from orchestra.specialists.trm.train import learning_rate
 
     lr = lambda step, progress: learning_rate(base, step, warmup, "cosine", progress)  # noqa: E731
     early, late = sorted((a, b))

@@ -88,7 +88,7 @@ def _trm_solvers(k: int, batch: int, plain: bool = False) -> list[SpecialistSolv
     whose TRM propagates by default, with propagation off (plain recursion, the paper's
     inference), to measure what propagation adds."""
     from orchestra.catalog import kinds_with_checkpoints
-    from specialists.trm_specialist import family_specialist
+    from orchestra.specialists.trm_specialist import family_specialist
 
     out = []
     for family in family_registry.all_families():

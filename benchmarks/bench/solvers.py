@@ -91,7 +91,7 @@ class TestTimeSolver:
     __test__ = False  # not a pytest class
 
     def __init__(self, base: Any, seconds: float = 60.0, workdir: str | None = None):
-        from specialists.trm_arc_ttt import TRMArcTTT
+        from orchestra.specialists.trm_arc_ttt import TRMArcTTT
 
         self.base, self.seconds = base, seconds
         self.name = f"trm-arc-ttt-{seconds:g}s"

@@ -110,7 +110,7 @@ class Flow:
     def _advance(self, it: Item) -> None:
         it.position += 1
         last = it.attempts[-1]
-        if not (last.accepted or it.position >= len(it.chain)):
+        if not (last.accepted or last.unsolvable or it.position >= len(it.chain)):
             self._enqueue(it)
         elif self.engine._wants_hybrid(it):
             self._spawn(self._hybrid(it))

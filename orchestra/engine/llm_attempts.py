@@ -12,6 +12,7 @@ from ..energy import power_w
 from ..llm.base import LLM, Message
 from ..llm.puzzles import asks_more_than_the_answer, hybrid_prompt
 from ..render import answer_text
+from ..tasks.base import Problem, ReplyCheck
 from ..tasks.text import TextProblem
 from ..types import LLM_TARGET, Attempt
 from .item import Item
@@ -154,6 +155,7 @@ class LLMAttempts(SpecialistRuns):
             )
             att.answer, att.tokens, att.cost_usd = result.text, result.tokens, result.cost_usd
             shared = max(1, result.shared_with)
+            att.reply_check = _check_reply(it.parsed, solved.answer, result.text)
         except Exception as e:
             att.error = error_text(e)
         att.latency_s = time.perf_counter() - t0
@@ -168,3 +170,15 @@ class LLMAttempts(SpecialistRuns):
             cost_usd=att.cost_usd,
             energy_j=att.energy_j,
         )
+
+
+def _check_reply(problem: Problem, answer: Any, reply: str) -> ReplyCheck | None:
+    """The family's check of an LLM sentence against the verified answer; a family whose
+    check fails leaves the sentence unchecked (it is shown as unverified either way)."""
+    family = family_registry.family_of(problem)
+    if family is None:
+        return None
+    try:
+        return family.check_reply(problem, answer, reply)
+    except Exception:
+        return None

@@ -23,9 +23,19 @@ def solution(it: Item) -> Solution:
         cost_usd=sum(a.cost_usd for a in every),
         energy_j=sum(a.energy_j for a in every),
         text=it.hybrid.answer if it.hybrid and it.hybrid.error is None else None,
+        text_check=it.hybrid.reply_check if it.hybrid and it.hybrid.error is None else None,
     )
     if it.error is not None:
         return Solution(error=it.error, **common)
+    proof = next((a for a in tried if a.unsolvable), None)
+    if proof is not None:
+        return Solution(
+            error=f"no solution exists: {proof.reason}",
+            unsolvable=True,
+            route=proof.processor,
+            device=proof.device,
+            **common,
+        )
     final = next((a for a in tried if a.accepted), None)
     error = None
     if final is None:

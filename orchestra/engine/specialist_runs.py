@@ -87,6 +87,7 @@ class SpecialistRuns(Planning):
                     att.evidence = ans.evidence
                     if ans.answer is None:
                         att.reason = ans.reason or "no answer"
+                        att.unsolvable = ans.unsolvable
                     else:
                         verdict = self._verify(it.parsed, ans.answer, own_verify, ans.evidence)
                         if verdict is not None:

@@ -125,7 +125,7 @@ def solve_formalized(puzzle: dict[str, Any]) -> tuple[Any, bool | None, str]:
     ValueError (with the parser's message) for a puzzle that does not parse."""
     from .. import family_registry
     from ..problems import parse
-    from ..tasks.base import ParseError
+    from ..tasks.base import NoSolution, ParseError
 
     try:
         problem = parse(puzzle)
@@ -136,7 +136,10 @@ def solve_formalized(puzzle: dict[str, Any]) -> tuple[Any, bool | None, str]:
         raise ValueError("no family reads this object; give one of the listed forms")
     if not family.has("solve"):
         return None, None, f"{family.name} has no exact solver here"
-    answer = family_registry.guarded(family, "solver", lambda: family.solve(problem))
+    try:
+        answer = family_registry.guarded(family, "solver", lambda: family.solve(problem))
+    except NoSolution as e:
+        return None, False, f"no solution exists: {e.reason}"
     if answer is None:
         return None, False, "the solver found no solution: the puzzle has none"
     verdict = family_registry.verify(problem, answer)

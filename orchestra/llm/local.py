@@ -174,7 +174,7 @@ class LocalLLM(LLM):
     waiting (up to `batch_size`, after `batch_wait_s` for more to arrive), left-pads
     their prompts and runs one `generate` for all of them. On a CPU a small model's
     decoding step costs about the same for one sequence as for sixteen, so throughput
-    grows with the number of concurrent prompts (`python -m benchmarks.llm_concurrency`).
+    grows with the number of concurrent prompts (`python -m orchestra.benchmarks.llm_concurrency`).
     `batch_size=1` generates one reply at a time.
     """
 

@@ -48,6 +48,33 @@ class ParseError(ValueError):
         super().__init__(f"{prefix}{message}{suffix}")
 
 
+class NoSolution(Exception):
+    """Raised by a complete exact solver (`Family.solve`) that has proved the problem has no
+    solution: the message says why, in the user's terms ("S and G are not connected").
+
+    The engine ends the problem's chain there: no other processor is tried, and the
+    `Solution` says "no solution exists" with this reason (`Solution.unsolvable`).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ReplyCheck(BaseModel):
+    """An LLM's sentence about a puzzle, checked against the puzzle's verified answer.
+
+    `agrees` is True when the sentence states what the verified answer says, False when it
+    states something else, None when the family cannot tell what the sentence claims.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    agrees: bool | None
+    expected: str  # what the verified answer says about the question ("2", "58 steps")
+    note: str  # one line for the user
+
+
 class Problem(BaseModel):
     """A typed problem. `kind` names the family; plug-ins subclass this with their own kind.
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .base import Evidence, ParseError, Problem, Verdict
+from .base import Evidence, NoSolution, ParseError, Problem, ReplyCheck, Verdict
 from .replies import json_in
 
 # Confidence conventions, so that families written apart agree on who wins an input:
@@ -36,6 +36,9 @@ STRONG = 0.9  # unmistakable structure (an ASCII maze with S and G, an ARC task 
 LIKELY = 0.7  # structure that another family could share (a bare grid of digits)
 WEAK = 0.3  # a guess: loses to any structured reading
 BENCH_SEED_BASE = 5_000_000  # benchmark sets: seeds no training or held-out set uses
+
+
+__all__ = ["NoSolution"]  # re-exported: the exception a complete `solve` raises
 
 
 class Detection(BaseModel):
@@ -140,6 +143,7 @@ class Family:
     bench_tasks: ClassVar[dict[str, dict]] = {}  # name -> `generate` options
     dynamic_kinds: ClassVar[bool] = False  # kinds come from trained tasks (the grid family)
     routing_hint: ClassVar[str] = ""  # what its problems look like, for the LLM router
+    formats: ClassVar[str] = ""  # the input forms it reads, in a line (parse errors show it)
 
     # -- recognition -------------------------------------------------------------------
 
@@ -217,7 +221,15 @@ class Family:
 
     def solve(self, problem: Problem) -> Any:
         """An exact answer, or None where there is none. Families without an exact solver
-        leave this alone: `provides()` then says so and no exact specialist is made."""
+        leave this alone: `provides()` then says so and no exact specialist is made.
+
+        A complete solver (one that would have found a solution if there were one) raises
+        `NoSolution` with the reason instead of returning None: the engine then answers
+        "no solution exists" and tries nothing else.
+
+        Raises:
+            NoSolution: the solver proved that the problem has no solution.
+        """
         return None
 
     def propagate(self, problem: Problem) -> Problem | None:
@@ -268,6 +280,22 @@ class Family:
         if correct is None and expected is not None:
             correct = answers_equal(answer, expected)
         return Score(correct=bool(correct), cell=1.0 if correct else 0.0, valid=verdict.valid)
+
+    def check_reply(self, problem: Problem, answer: Any, reply: str) -> ReplyCheck | None:
+        """An LLM's reply to the question around a puzzle (`problem.prompt`), checked
+        against the verified `answer` where the family can read what the question asks
+        (a digit at a cell, a path's length).
+
+        Args:
+            problem: The puzzle, with the prose it came in as `prompt`.
+            answer: The puzzle's verified answer.
+            reply: The LLM's reply to the prose.
+
+        Returns:
+            The check, or None where the family cannot tell what the question asks (the
+            default): the reply is then shown as unverified.
+        """
+        return None
 
     # -- LLM ---------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ Registered through the `orchestra.specialists` entry point, as a plug-in's speci
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from orchestra.tasks.base import Evidence, Problem
 from orchestra.types import SpecialistAnswer
 
 from .outcome import TaskOutcome, run_task, start_worker
+from .pool import worker_pool
 
 ENV_BUDGET = "ORCHESTRA_ARC_BUDGET"  # seconds per task
 ENV_WORKERS = "ORCHESTRA_ARC_WORKERS"
@@ -75,15 +75,9 @@ class ArcSearch(BaseSpecialist):
     def _executor(self) -> ProcessPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                # forkserver: the workers start from a clean process, never a fork of one
-                # that holds torch's or the engine's threads
-                ctx = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=ctx,
-                    initializer=start_worker,
-                    initargs=(os.getpid(),),
-                )
+                # spawned: the workers start from a clean process, never a fork of one that
+                # holds torch's or the engine's threads, and never re-run the caller's script
+                self._pool = worker_pool(self.workers, start_worker, (os.getpid(),))
                 atexit.register(self.close)  # before the interpreter tears its modules down
             return self._pool
 

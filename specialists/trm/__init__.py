@@ -1,6 +1,6 @@
 """The Tiny Recursive Model: network, presets, training and checkpoints.
 
-`from specialists.trm import TRM, TRMConfig` imports torch on first access only, so
+`from orchestra.specialists.trm import TRM, TRMConfig` imports torch on first access only, so
 light modules of this package (presets, options) stay cheap to import.
 """
 

@@ -1,6 +1,6 @@
 """Measure a TRM checkpoint on held-out puzzles, the way its card reports it.
 
-    python -m specialists.trm.evaluate DIR [--n 1000] [--seed 0] [--steps 1,4,16]
+    python -m orchestra.specialists.trm.evaluate DIR [--n 1000] [--seed 0] [--steps 1,4,16]
                                            [--trajectories 1,4] [--halt steps,verified]
                                            [--recursion T,n] [--patience N]
                                            [--update-card]
@@ -374,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.card_trajectories is not None:
             card.trajectories, card.diversify = args.card_trajectories, args.diversify
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
-        command = "python -m specialists.trm.evaluate " + " ".join(argv or sys.argv[1:])
+        command = "python -m orchestra.specialists.trm.evaluate " + " ".join(argv or sys.argv[1:])
         Path(args.directory, "card.md").write_text(card_markdown(card, result, command))
 
 

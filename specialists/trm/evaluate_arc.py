@@ -1,6 +1,6 @@
 """Measure an ARC checkpoint the way the ARC Prize scores: pass@2 per task, after voting.
 
-    python -m specialists.trm.evaluate_arc DIR [--steps 16] [--update-card]
+    python -m orchestra.specialists.trm.evaluate_arc DIR [--steps 16] [--update-card]
 
 For every task the checkpoint knows (with known test outputs): predictions on all its
 views, mapped back and voted; a task scores the fraction of its test inputs whose expected
@@ -139,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if meaning not in card.notes:
             card.notes = f"{meaning}. {card.notes}".strip()
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
-        command = "python -m specialists.trm.evaluate_arc " + " ".join(argv or sys.argv[1:])
+        command = "python -m orchestra.specialists.trm.evaluate_arc " + " ".join(
+            argv or sys.argv[1:]
+        )
         Path(args.directory, "card.md").write_text(card_markdown(card, result, command))
 
 

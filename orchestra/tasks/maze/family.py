@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..base import Problem, Verdict
+from ..base import NoSolution, Problem, ReplyCheck, Verdict
 from ..dihedral import dihedral, inverse_dihedral
 from ..family import STRONG, Detection, Family, Instance, Score, View, reading
 from ..replies import COORD
+from ..reply_check import judge
 from .augment import transform, transform_path
 from .generate import generate, generate_styled
 from .parse import from_json, parse_text
@@ -70,6 +72,11 @@ class MazeFamily(Family):
     name = KIND
     problem_type = MazeProblem
     solver_name = "bfs-maze"
+    formats = (
+        "rows of # walls and space/. open with one S and one G; any two symbols with two "
+        "letters marking start and goal (A/B, S/E); +--+ and | drawings; "
+        'JSON {"grid": rows of 0/1, "start": [r, c], "goal": [r, c]}'
+    )
     trm_task = "orchestra.tasks.maze.trm:MazeSpec"
     default_preset = "maze-cpu"
     bench_tasks: ClassVar[dict[str, dict]] = {
@@ -96,7 +103,12 @@ class MazeFamily(Family):
         return reading(STRONG, lambda: parse_text(text, strict=strict))
 
     def detect_object(self, obj: Any, *, prompt: str | None = None) -> Detection | None:
-        """`{"maze": rows}`, or `{"grid": rows}` / a list of rows drawn with `#` walls."""
+        """`{"maze": rows}`, `{"grid": rows, "start": [r, c], "goal": [r, c]}` (rows of
+        0/1 or strings), or `{"grid": rows}` / a list of rows drawn with `#` walls."""
+        if isinstance(obj, dict) and {"start", "goal"} <= set(obj) and (
+            "grid" in obj or "maze" in obj
+        ):
+            return reading(STRONG, lambda: from_json(obj, prompt=prompt))
         if isinstance(obj, dict):
             inner = obj.get("grid", obj.get("puzzle"))
             if "maze" not in obj and not _is_rows(inner):
@@ -117,7 +129,24 @@ class MazeFamily(Family):
 
     def solve(self, problem: Problem) -> Any:
         """Breadth-first search; exact shortest path on every maze."""
-        return solve(problem)  # type: ignore[arg-type]
+        path = solve(problem)  # type: ignore[arg-type]
+        if path is None:
+            raise NoSolution(
+                f"S {tuple(problem.start)} and G {tuple(problem.goal)} are not connected: "  # type: ignore[attr-defined]
+                "no path of open cells joins them"
+            )
+        return path
+
+    def check_reply(self, problem: Problem, answer: Any, reply: str) -> ReplyCheck | None:
+        """A question about the shortest path's length: the reply's number against the
+        verified path's (in steps; a question about cells counts S and G too)."""
+        question = (problem.prompt or "").lower()
+        if not re.search(r"how (many|long)|length|number of", question):
+            return None
+        steps = len(answer) - 1
+        if re.search(r"\bcells?\b|\bsquares?\b", question) and "step" not in question:
+            return judge({steps + 1}, f"{steps + 1} cells", reply, "path's length")
+        return judge({steps}, f"{steps} steps", reply, "path's length")
 
     def propagate(self, problem: Problem) -> Problem | None:
         """Dead-end filling: in a perfect maze it leaves only the path open."""

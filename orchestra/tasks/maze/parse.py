@@ -1,5 +1,14 @@
-"""Finding an ASCII maze in what people paste: `#` walls, space or `.` open, one `S` and one
-`G`, optionally after (or before) a sentence or inside a code fence."""
+"""Finding a maze in what people paste, optionally after (or before) a sentence or inside a
+code fence:
+
+- `#` walls, space or `.` open, one `S` and one `G` (the canonical form);
+- any other two symbols (`█` and space, `@` and `.`), with the wall the symbol that
+  frames the maze and start and goal two letters that each appear once (S/G, S/E, A/B,
+  or else the first in reading order is the start);
+- `+--+` / `|` line drawings, every character a cell (`+`, `-`, `|` are walls);
+- JSON: `{"grid": rows, "start": [r, c], "goal": [r, c]}` with rows of 0/1 (1 a wall)
+  or of strings, as well as the row lists above.
+"""
 
 from __future__ import annotations
 
@@ -62,13 +71,137 @@ def parse_text(text: str, *, strict: bool = False) -> MazeProblem | None:
             kept = {i for i, line in enumerate(lines) if line in rows}
             prose = any(line.strip() for i, line in enumerate(lines) if i not in kept)
             return _build(rows, text.strip() if prose else None)
+    for block in _runs(lines):
+        drawn = drawn_rows(block)
+        if drawn is not None:
+            prose = any(line.strip() for line in lines if line not in block)
+            return _build(drawn, text.strip() if prose else None)
+        frame = _frame(block)
+        if frame is not None:
+            raise ParseError(
+                f"found a maze drawn with {frame!r} walls, but not its start and goal: mark "
+                "them with two letters that appear once each (S and G)",
+                kind=KIND,
+            )
     if strict:
         raise ParseError("no maze found (rows of # walls with one S and one G)", kind=KIND)
     return None
 
 
+_LINE_WALLS = frozenset("+-|")
+# Letter pairs people use for start and goal, start first.
+_PAIRS = [("S", "G"), ("S", "E"), ("S", "F"), ("A", "B"), ("s", "g"), ("s", "e"), ("S", "X")]
+
+
+def _runs(lines: list[str]) -> list[list[str]]:
+    """Runs of at least three consecutive non-blank lines (candidate drawings)."""
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            run.append(line)
+            continue
+        if len(run) >= 3:
+            runs.append(run)
+        run = []
+    return runs
+
+
+def drawn_rows(block: list[str]) -> list[str] | None:
+    """`block` as canonical rows (`#`, `.`, `S`, `G`) when it is a maze drawn with other
+    symbols; None when it is not one (prose, a grid of digits, more than two symbols)."""
+    width = max(len(line) for line in block)
+    if width < 3 or width > 4 * 64:
+        return None
+    counts: dict[str, int] = {}
+    for line in block:
+        for ch in line:
+            counts[ch] = counts.get(ch, 0) + 1
+    marks = [ch for ch, n in counts.items() if n == 1 and ch.isalpha()]
+    if len(marks) != 2:
+        return None
+    symbols = set(counts) - set(marks)
+    if any(ch.isalnum() for ch in symbols):
+        return None
+    if symbols & _LINE_WALLS and symbols <= _LINE_WALLS | {" "}:
+        walls, open_ = set(_LINE_WALLS), " "
+    elif len(symbols) == 2:
+        padded = [line.ljust(width) for line in block]
+        border = padded[0] + padded[-1] + "".join(line[0] + line[-1] for line in padded)
+        wall = max(symbols, key=border.count)
+        walls, open_ = {wall}, (symbols - {wall}).pop()
+    else:
+        return None
+    if any(len(line) != width for line in block) and open_ != " ":
+        return None  # ragged lines only where trailing open cells may have been trimmed
+    start, goal = _order(marks, block)
+    table = {**{w: "#" for w in walls}, open_: ".", start: "S", goal: "G"}
+    return ["".join(table[ch] for ch in line.ljust(width, open_)) for line in block]
+
+
+def _frame(block: list[str]) -> str | None:
+    """The wall symbol of a block whose whole border is one symbol that is no letter, digit
+    or space, with at most three other symbols inside: a maze drawing, marks or not."""
+    width = len(block[0])
+    if width < 3 or any(len(line) != width for line in block):
+        return None
+    border = block[0] + block[-1] + "".join(line[0] + line[-1] for line in block)
+    symbols = set("".join(block))
+    if len(symbols) > 4 or any(ch.isdigit() for ch in symbols):
+        return None
+    if set(border) <= _LINE_WALLS:
+        return "+-|"
+    wall = border[0]
+    return wall if set(border) == {wall} and not wall.isalnum() and wall != " " else None
+
+
+def _order(marks: list[str], block: list[str]) -> tuple[str, str]:
+    """Start and goal among the two marks: a known pair, else reading order."""
+    for start, goal in _PAIRS:
+        if set(marks) == {start, goal}:
+            return start, goal
+    text = "\n".join(block)
+    first, second = sorted(marks, key=text.index)
+    return first, second
+
+
+def _with_ends(obj: dict) -> list[str]:
+    """`{"grid": rows, "start": [r, c], "goal": [r, c]}` as canonical rows."""
+    grid = obj.get("grid", obj.get("maze"))
+    if isinstance(grid, str):
+        grid = grid.split("\n")
+    if not isinstance(grid, list) or not grid:
+        raise ParseError('"grid" must be a list of rows', kind=KIND)
+    rows: list[list[str]] = []
+    for r, row in enumerate(grid, start=1):
+        if isinstance(row, str):
+            cells = ["#" if ch in "#1" else "." if ch in ". 0" else ch for ch in row]
+        elif isinstance(row, list) and all(v in (0, 1, True, False) for v in row):
+            cells = ["#" if v else "." for v in row]
+        else:
+            raise ParseError(
+                "a row is a string or a list of 0 (open) and 1 (wall)", kind=KIND, row=r
+            )
+        rows.append(cells)
+    for name, mark in (("start", "S"), ("goal", "G")):
+        at = obj[name]
+        ok = isinstance(at, list | tuple) and len(at) == 2 and all(isinstance(v, int) for v in at)
+        if not ok:
+            raise ParseError(f'"{name}" must be [row, column] (0-based)', kind=KIND)
+        r, c = at
+        if not (0 <= r < len(rows) and 0 <= c < len(rows[r])):
+            raise ParseError(f'"{name}" {[r, c]} is outside the grid', kind=KIND)
+        if rows[r][c] == "#":
+            raise ParseError(f'"{name}" {[r, c]} is a wall', kind=KIND)
+        rows[r][c] = mark
+    return ["".join(row) for row in rows]
+
+
 def from_json(obj: Any, *, prompt: str | None = None) -> MazeProblem:
-    """`{"maze": [rows]}`, `{"grid": [rows]}`, a list of row strings, or one string."""
+    """`{"maze": [rows]}`, `{"grid": [rows]}`, `{"grid", "start", "goal"}`, a list of row
+    strings, or one string."""
+    if isinstance(obj, dict) and "start" in obj and "goal" in obj:
+        return _build(_with_ends(obj), prompt)
     if isinstance(obj, dict):
         obj = obj.get("maze", obj.get("grid"))
     if isinstance(obj, str):

@@ -9,9 +9,10 @@ import random
 import re
 from typing import Any, ClassVar
 
-from ..base import Problem, Verdict
+from ..base import NoSolution, Problem, ReplyCheck, Verdict
 from ..family import LIKELY, Detection, Family, Instance, Score, View, grid_rows, reading
 from ..replies import digit_rows
+from ..reply_check import asked_cell, judge
 from . import lists
 from .augment import random_transform
 from .generate import Tier, generate
@@ -65,6 +66,10 @@ class SudokuFamily(Family):
     name = KIND
     problem_type = SudokuProblem
     solver_name = "exact-sudoku"
+    formats = (
+        "16/36/81 cells in a line, or 4/6/9 rows (separators |, +---+ or box drawing; "
+        "CSV/TSV with empty cells); blanks one of . 0 _ x * · ?; JSON rows of ints"
+    )
     trm_task = "orchestra.tasks.sudoku.trm:SudokuSpec"
     default_preset = "sudoku6-cpu"
     bench_tasks: ClassVar[dict[str, dict]] = {
@@ -111,7 +116,29 @@ class SudokuFamily(Family):
 
     def solve(self, problem: Problem) -> Any:
         """Constraint propagation and search; exact on every 4x4, 6x6 and 9x9 Sudoku."""
-        return solve(problem)  # type: ignore[arg-type]
+        found = solve(problem)  # type: ignore[arg-type]
+        if found is None:
+            if propagate(problem) is None:  # type: ignore[arg-type]
+                raise NoSolution(
+                    "the givens contradict each other: following them through leaves a "
+                    "cell with no possible digit"
+                )
+            raise NoSolution(
+                "the givens break no rule, but no way of filling the empty cells satisfies "
+                "them all (an exhaustive search found none)"
+            )
+        return found
+
+    def check_reply(self, problem: Problem, answer: Any, reply: str) -> ReplyCheck | None:
+        """A question about one cell ("the top-right corner", "row 2, column 5"): the
+        reply's digit against the verified solution's."""
+        grid = answer
+        cell = asked_cell(problem.prompt or "", len(grid), len(grid[0]))
+        if cell is None:
+            return None
+        r, c = cell
+        digit = int(grid[r][c])
+        return judge({digit}, str(digit), reply, f"digit at row {r + 1}, column {c + 1}")
 
     def propagate(self, problem: Problem) -> Problem | None:
         """Naked and hidden singles to a fixed point."""

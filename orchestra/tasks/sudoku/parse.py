@@ -1,8 +1,9 @@
 """Finding a Sudoku in what people paste.
 
-Accepted: a compact 16/36/81-cell string (`.`, `0` or `_` for blanks), alone or inside a
-sentence; n lines of n cells with or without separators (`|`, `+---+`, commas, spaces,
-brackets); a JSON grid (handled in `from_json`).
+Accepted: a compact 16/36/81-cell string, alone or inside a sentence; n lines of n cells
+with or without separators (`|`, `+---+`, Unicode box drawing such as `╔═══╦` and `║`,
+commas, spaces, brackets); CSV or TSV rows whose empty fields are blanks; a JSON grid
+(handled in `from_json`). A blank is any of `.`, `0`, `_`, `x`, `*`, `·`, `•`, `?`.
 
 Errors are raised only when the text clearly tries to be a Sudoku (it says "sudoku", uses
 blank markers or box rules, or is nothing but a grid); otherwise the text is not ours and
@@ -18,9 +19,28 @@ from ..base import ParseError, as_int_grid
 from .geometry import BOX_SHAPES
 from .problem import KIND, SudokuProblem, check_grid
 
-CELL_CHARS = frozenset("0123456789._")
+BLANKS = "._xX*·•?"
+CELL_CHARS = frozenset("0123456789" + BLANKS)
 SEPARATORS = frozenset(" \t|+-=,;:[](){}'\"")
-_COMPACT = re.compile(r"(?<![0-9._])[0-9._]{16,}(?![0-9._])")
+_CELL = r"[0-9" + re.escape(BLANKS) + "]"
+_COMPACT = re.compile(rf"(?<!{_CELL}){_CELL}{{16,}}(?!{_CELL})")
+_FIELDS = re.compile(r"[,;\t]")
+
+
+def _separator(ch: str) -> bool:
+    """Row and box rules: ASCII punctuation and Unicode box drawing (U+2500-U+257F)."""
+    return ch in SEPARATORS or "\u2500" <= ch <= "\u257f"
+
+
+def _fields(line: str) -> list[str] | None:
+    """A CSV/TSV row's cells, an empty field a blank ("5,3,,,7,,,,"); None when the line
+    is not one."""
+    fields = [f.strip().strip("'\"") for f in _FIELDS.split(line.strip("\r\n "))]
+    if len(fields) < 4 or not all(len(f) <= 1 and (not f or f in CELL_CHARS) for f in fields):
+        return None
+    if all(fields):
+        return None  # no empty field: the separator reading gives the same cells
+    return [f or "." for f in fields]
 _MENTION = re.compile(r"sudoku", re.IGNORECASE)
 _SIZES = tuple(sorted(BOX_SHAPES))
 _CELL_COUNTS = {n * n: n for n in _SIZES}
@@ -30,7 +50,10 @@ def _cells(line: str) -> list[str] | None:
     """The cells of a grid row, [] for a rule or blank line, None for a prose line."""
     if line.lstrip().startswith("```"):
         return []
-    kept = [ch for ch in line if ch not in SEPARATORS]
+    fields = _fields(line)
+    if fields is not None:
+        return fields
+    kept = [ch for ch in line if not _separator(ch)]
     if all(ch in CELL_CHARS for ch in kept):
         return kept
     return None
@@ -39,13 +62,13 @@ def _cells(line: str) -> list[str] | None:
 def _tail_cells(line: str) -> list[str]:
     """The cells a prose line ends with, after its last word."""
     i = len(line)
-    while i > 0 and (line[i - 1] in CELL_CHARS or line[i - 1] in SEPARATORS):
+    while i > 0 and (line[i - 1] in CELL_CHARS or _separator(line[i - 1])):
         i -= 1
     return [ch for ch in line[i:] if ch in CELL_CHARS]
 
 
 def _to_grid(cells: list[list[str]]) -> list[list[int]]:
-    return [[0 if ch in "._" else int(ch) for ch in row] for row in cells]
+    return [[int(ch) if ch.isdigit() else 0 for ch in row] for row in cells]
 
 
 def _build(grid: list[list[int]], prompt: str | None) -> SudokuProblem:
@@ -98,7 +121,7 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
                 n = _CELL_COUNTS[len(cells)]
                 flat = _to_grid([cells])[0]
                 return _build([flat[r * n : (r + 1) * n] for r in range(n)], prompt)
-            blanks = any(ch in "._" for ch in cells)
+            blanks = any(ch in BLANKS for ch in cells)
             if len(cells) >= 10 and (strict or mentioned or blanks or not prose):
                 raise ParseError(
                     f"found {len(cells)} cells on one line; a Sudoku has 16, 36 or 81",
@@ -109,7 +132,7 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
         if n_rows in BOX_SHAPES and widths == {n_rows}:
             return _build(_to_grid(rows), prompt)
         attempt = n_rows >= 3 and min(widths) >= 3
-        blanks = any(ch in "._" for row in rows for ch in row)
+        blanks = any(ch in BLANKS for row in rows for ch in row)
         if attempt and (strict or mentioned or ruled or blanks or not prose):
             _raise_shape(rows)
 
@@ -130,7 +153,7 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
         if not any(ch.isdigit() for ch in token):
             continue  # a row of dots is no puzzle (a maze corridor, an ellipsis)
         if len(token) not in _CELL_COUNTS:
-            if strict or mentioned or any(ch in "._" for ch in token):
+            if strict or mentioned or any(ch in BLANKS for ch in token):
                 raise ParseError(
                     f"found {len(token)} cells in {token[:12]!r}...; a Sudoku has 16, 36 or 81",
                     kind=KIND,
@@ -142,7 +165,7 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
         try:
             return _build(grid, text.strip())
         except ParseError:
-            if strict or mentioned or any(ch in "._" for ch in token):
+            if strict or mentioned or any(ch in BLANKS for ch in token):
                 raise
     if strict:
         raise ParseError("no Sudoku grid found", kind=KIND)
