@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,8 +168,30 @@ def explain_table(sol: Solution) -> Table | None:
     return table
 
 
+def _with_progress(work: Callable[[], Any]) -> Any:
+    """`work()`, with a line on a terminal's stderr that counts the seconds (an ARC search
+    can take a minute); nothing where stderr is a file or a pipe."""
+    if not err.is_terminal:
+        return work()
+    t0 = time.monotonic()
+    stop = threading.Event()
+    with err.status("solving...") as status:
+
+        def tick() -> None:
+            while not stop.wait(1.0):
+                status.update(f"solving... {time.monotonic() - t0:.0f} s")
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            return work()
+        finally:
+            stop.set()
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
-    sol = _engine(args).solve(_read_input(args.text, args.file), kind=args.kind)
+    engine, given = _engine(args), _read_input(args.text, args.file)
+    sol = _with_progress(lambda: engine.solve(given, kind=args.kind))
     if args.json:
         _print_json(sol.model_dump(mode="json"))
     elif sol.problem is not None:
@@ -489,6 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Route structured puzzles to specialists and prose to LLMs.",
         epilog=cache.describe(),
     )
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"orchestra {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser(

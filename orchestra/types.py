@@ -113,56 +113,61 @@ class Solution(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     answer: Any = Field(
-        None, description="The answer, shaped per kind (see the class); None when there is none."
+        default=None,
+        description="The answer, shaped per kind (see the class); None when there is none.",
     )
     alternatives: list[Any] = Field(
         default_factory=list, description="Further attempts, best first (ARC's second)."
     )
     kind: str = Field(description='The problem\'s kind ("sudoku", "maze", "arc", "text", ...).')
     problem: SerializeAsAny[Problem] | None = Field(
-        None, description="What the input was parsed into; None when it could not be read."
+        default=None,
+        description="What the input was parsed into; None when it could not be read.",
     )
-    route: str | None = Field(None, description="The processor whose answer this is.")
+    route: str | None = Field(default=None, description="The processor whose answer this is.")
     verified: bool | None = Field(
-        None,
+        default=None,
         description="True: the family's verifier checked `answer` and it is right; False: "
         "it is wrong; None: nothing could check it (prose, ARC without expected outputs). "
         "It speaks of `answer` only, never of `text`.",
     )
     consistent: bool | None = Field(
-        None, description="ARC: the answer's program reproduces every demonstration."
+        default=None,
+        description="ARC: the answer's program reproduces every demonstration.",
     )
     unsolvable: bool = Field(
-        False,
+        default=False,
         description="A complete exact solver proved that the problem has no solution; "
         "`error` says why and nothing else was tried.",
     )
-    confidence: float | None = Field(None, description="The processor's own confidence.")
+    confidence: float | None = Field(default=None, description="The processor's own confidence.")
     fallback_from: list[str] = Field(
         default_factory=list, description="Processors tried before `route`."
     )
-    latency_s: float = Field(0.0, description="Seconds, parsing and every attempt included.")
-    device: str | None = Field(None, description="Where the answer was computed.")
-    cost_usd: float = Field(0.0, description="Summed LLM cost of every attempt.")
+    latency_s: float = Field(
+        default=0.0, description="Seconds, parsing and every attempt included."
+    )
+    device: str | None = Field(default=None, description="Where the answer was computed.")
+    cost_usd: float = Field(default=0.0, description="Summed LLM cost of every attempt.")
     energy_j: float = Field(
-        0.0,
+        default=0.0,
         description="An estimate: busy time times an assumed power figure "
         "(see `WorkloadSplit.power_note`).",
     )
-    tokens: int | None = Field(None, description="LLM tokens, where an LLM answered.")
-    steps: int | None = Field(None, description="TRM supervision steps used.")
+    tokens: int | None = Field(default=None, description="LLM tokens, where an LLM answered.")
+    steps: int | None = Field(default=None, description="TRM supervision steps used.")
     error: str | None = Field(
-        None,
+        default=None,
         description="Why there is no accepted answer (every processor's reason), or "
         '"no solution exists: ..." for a proved-unsolvable puzzle; None on success.',
     )
     text: str | None = Field(
-        None,
+        default=None,
         description="The LLM's reply to the prose around a puzzle (a question beyond "
         '"solve this"). Not verified: `text_check` says whether it agrees with `answer`.',
     )
     text_check: ReplyCheck | None = Field(
-        None,
+        default=None,
         description="`text` checked against the verified answer, where the family can "
         "read what the question asks (a digit at a cell, a path's length).",
     )

@@ -608,6 +608,30 @@ def test_the_search_pool_runs_from_a_guardless_script_and_from_stdin(tmp_path, h
     assert "Traceback" not in r.stderr
 
 
+def test_the_search_reports_progress_and_runs_from_a_thread():
+    """A notebook or a server calls from a thread: the pool works there too, and the
+    progress callback sees every task end."""
+    import threading
+
+    a, (ta, oa) = _task("flip_h", seed=4)
+    b, (tb, ob) = _task("rot90", seed=5)
+    seen = []
+    s = ArcSearch(budget_s=20, workers=2, progress=seen.append)
+    out: list = []
+    try:
+        worker = threading.Thread(
+            target=lambda: out.extend(s.solve_batch([_problem(a, ta), _problem(b, tb)]))
+        )
+        worker.start()
+        worker.join(timeout=120)
+    finally:
+        s.close()
+    assert [o.answer for o in out] == [[oa], [ob]]
+    time.sleep(0.2)  # the reporter's last word may trail the answers by a moment
+    assert seen and seen[-1].done == seen[-1].total == 2 and seen[-1].budget_s == 20
+    assert all(p.done <= p.total for p in seen)
+
+
 def _worker_that_outlives_nothing(owner_pid):
     from orchestra.specialists.arc_search.outcome import start_worker
 

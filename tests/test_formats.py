@@ -5,6 +5,7 @@ looks like a puzzle but is none is an error, never prose for the LLM."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,14 @@ def test_the_cli_fails_on_a_broken_puzzle_without_asking_the_llm():
         capture_output=True, text=True,
     )
     assert r.returncode == 1 and "found a maze drawn with" in r.stderr
+
+
+def test_the_readme_examples_parse():
+    """Every block the README marks `<!-- input: KIND -->` parses as that kind and solves."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    found = re.findall(r"<!-- input: (\w+) -->\n```\n(.*?)\n```", readme, re.DOTALL)
+    assert len(found) >= 6
+    engine = orchestra.Orchestra(llm="none")
+    for kind, block in found:
+        assert orchestra.parse(block).kind == kind, block
+        assert engine.solve(block).status == "verified", block

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from .outcome import TaskOutcome
 from .search import Found, Search, SearchResult, search
-from .specialist import ArcSearch
+from .specialist import ArcSearch, SearchProgress
 
-__all__ = ["ArcSearch", "Found", "Search", "SearchResult", "TaskOutcome", "search"]
+__all__ = [
+    "ArcSearch",
+    "Found",
+    "Search",
+    "SearchProgress",
+    "SearchResult",
+    "TaskOutcome",
+    "search",
+]

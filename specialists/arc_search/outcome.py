@@ -35,7 +35,7 @@ class TaskOutcome(BaseModel):
 def start_worker(owner_pid: int, max_bytes: int = MEMORY_BYTES) -> None:
     """Process-pool initializer: bound the search process's memory, and end it when the
     process that owns the pool is gone (a server stopped or killed mid-search must not
-    leave searches running: forkserver workers are not its children)."""
+    leave searches running: a process killed outright does not take its children along)."""
     limit_memory(max_bytes)
     threading.Thread(target=_watch_owner, args=(owner_pid,), daemon=True).start()
 

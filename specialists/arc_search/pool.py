@@ -38,7 +38,7 @@ def _main_hidden() -> Iterator[None]:
 class _Popen(popen_spawn_posix.Popen):
     def _launch(self, process_obj: Any) -> None:
         with _main_hidden():
-            super()._launch(process_obj)
+            super()._launch(process_obj)  # type: ignore[misc]
 
 
 class _Process(context.SpawnProcess):
@@ -48,7 +48,7 @@ class _Process(context.SpawnProcess):
 
 
 class _Context(context.SpawnContext):
-    Process = _Process  # type: ignore[assignment]
+    Process = _Process
 
 
 def worker_pool(

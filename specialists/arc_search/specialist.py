@@ -11,8 +11,10 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from orchestra.specialist import BaseSpecialist
@@ -21,6 +23,18 @@ from orchestra.types import SpecialistAnswer
 
 from .outcome import TaskOutcome, run_task, start_worker
 from .pool import worker_pool
+
+
+@dataclass(frozen=True)
+class SearchProgress:
+    """How a batch of searches goes: `done` of `total` tasks ended, `elapsed_s` seconds
+    since it started, each task's `budget_s`."""
+
+    done: int
+    total: int
+    elapsed_s: float
+    budget_s: float
+
 
 ENV_BUDGET = "ORCHESTRA_ARC_BUDGET"  # seconds per task
 ENV_WORKERS = "ORCHESTRA_ARC_WORKERS"
@@ -51,7 +65,20 @@ class ArcSearch(BaseSpecialist):
         workers: int | None = None,
         ray_address: str | None = None,
         proposer: Any = None,
+        progress: Callable[[SearchProgress], None] | None = None,
     ):
+        """Args:
+            budget_s: Seconds per task (default `$ORCHESTRA_ARC_BUDGET`, else 60).
+            max_depth: The deepest program the search enumerates.
+            workers: Search processes (default `$ORCHESTRA_ARC_WORKERS`, else the cores).
+            ray_address: Search on this Ray cluster instead of a local pool.
+            proposer: An LLM (or its spec) that proposes DSL programs to check first.
+            progress: Called about once a second while a batch searches, and as each task
+                ends, with a `SearchProgress` (tasks done of total, seconds spent, budget).
+
+        Raises:
+            ValueError: a budget that is not positive.
+        """
         self.budget_s = float(budget_s or os.environ.get(ENV_BUDGET) or DEFAULT_BUDGET_S)
         if self.budget_s <= 0:
             raise ValueError(f"the search budget must be positive, not {self.budget_s:g} s")
@@ -64,6 +91,7 @@ class ArcSearch(BaseSpecialist):
 
             spec = from_spec(spec)
         self.proposer = spec
+        self.progress = progress
         # A batch runs `workers` tasks at a time: keep a batch within a few budgets, so
         # the engine's per-batch timeout never cuts a search short.
         self.max_batch = max(1, self.workers * 4)
@@ -110,6 +138,7 @@ class ArcSearch(BaseSpecialist):
         else:
             pool = self._executor()
             futures: list[Future[TaskOutcome]] = [pool.submit(run_task, p) for p in payloads]
+            self._report(futures)
             results = []
             for f in futures:
                 try:
@@ -121,6 +150,27 @@ class ArcSearch(BaseSpecialist):
             if rejected:
                 r.reason = "; ".join([r.reason, *rejected]) if r.reason else "; ".join(rejected)
         return results
+
+    def _report(self, futures: list[Future[TaskOutcome]]) -> None:
+        """Tell `progress` how the batch goes until every future is done (the caller
+        waits on the futures meanwhile; a failing callback stops the reports only)."""
+        report = self.progress
+        if report is None:
+            return
+        t0 = time.monotonic()
+
+        def tick() -> None:
+            while True:
+                done = sum(f.done() for f in futures)
+                try:
+                    report(SearchProgress(done, len(futures), time.monotonic() - t0, self.budget_s))
+                except Exception:
+                    return
+                if done == len(futures):
+                    return
+                wait(futures, timeout=1.0, return_when=FIRST_COMPLETED)
+
+        threading.Thread(target=tick, name="arc-search-progress", daemon=True).start()
 
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         return [_answer(o) for o in self.outcomes(problems)]

@@ -70,7 +70,14 @@ def parse_text(text: str, *, strict: bool = False) -> MazeProblem | None:
         if has_marks or strict or (mentioned and len(rows) >= 2):
             kept = {i for i, line in enumerate(lines) if line in rows}
             prose = any(line.strip() for i, line in enumerate(lines) if i not in kept)
-            return _build(rows, text.strip() if prose else None)
+            try:
+                return _build(rows, text.strip() if prose else None)
+            except ParseError:  # `#` walls with other marks (A/B, S/E) read as a drawing
+                marked = any("S" in r for r in rows) and any("G" in r for r in rows)
+                drawn = drawn_rows(rows) if len(rows) >= 3 and not marked else None
+                if drawn is None:
+                    raise
+                return _build(drawn, text.strip() if prose else None)
     for block in _runs(lines):
         drawn = drawn_rows(block)
         if drawn is not None:
