@@ -68,7 +68,9 @@ def _csv(grid, sep):
     seed=st.integers(0, 10_000),
     n=st.sampled_from([4, 6, 9]),
     blank=st.sampled_from(BLANKS),
-    style=st.sampled_from(["compact", "box", "newspaper", "csv", "tsv", "numpy", "json"]),
+    style=st.sampled_from(
+        ["compact", "box", "newspaper", "csv", "tsv", "numpy", "json", "spaces"]
+    ),
 )
 def test_a_sudoku_in_any_supported_style_parses_back(seed, n, blank, style):
     grid = _grid(seed, n)
@@ -80,6 +82,7 @@ def test_a_sudoku_in_any_supported_style_parses_back(seed, n, blank, style):
         "tsv": lambda: _csv(grid, "\t"),
         "numpy": lambda: np.array(grid),
         "json": lambda: json.dumps({"grid": grid}),
+        "spaces": lambda: "\n".join("".join(str(v) if v else " " for v in row) for row in grid),
     }[style]()
     problem = orchestra.parse(given_)
     assert problem.kind == "sudoku" and problem.grid == grid

@@ -68,7 +68,8 @@ class SudokuFamily(Family):
     solver_name = "exact-sudoku"
     formats = (
         "16/36/81 cells in a line, or 4/6/9 rows (separators |, +---+ or box drawing; "
-        "CSV/TSV with empty cells); blanks one of . 0 _ x * · ?; JSON rows of ints"
+        "CSV/TSV with empty cells); blanks one of . 0 _ x * · ? (or spaces in n lines of n); "
+        "JSON rows of ints"
     )
     trm_task = "orchestra.tasks.sudoku.trm:SudokuSpec"
     default_preset = "sudoku6-cpu"

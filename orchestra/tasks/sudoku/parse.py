@@ -3,7 +3,8 @@
 Accepted: a compact 16/36/81-cell string, alone or inside a sentence; n lines of n cells
 with or without separators (`|`, `+---+`, Unicode box drawing such as `╔═══╦` and `║`,
 commas, spaces, brackets); CSV or TSV rows whose empty fields are blanks; a JSON grid
-(handled in `from_json`). A blank is any of `.`, `0`, `_`, `x`, `*`, `·`, `•`, `?`.
+(handled in `from_json`). A blank is any of `.`, `0`, `_`, `x`, `*`, `·`, `•`, `?`, or a
+space in a grid of n lines of n characters.
 
 Errors are raised only when the text clearly tries to be a Sudoku (it says "sudoku", uses
 blank markers or box rules, or is nothing but a grid); otherwise the text is not ours and
@@ -109,6 +110,9 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
     `strict` means the caller already knows this must be a Sudoku: every failure raises.
     """
     lines = text.split("\n")
+    spaced = _space_blanks(lines)
+    if spaced is not None:
+        return _build(spaced, None)
     mentioned = bool(_MENTION.search(text))
     prose = any(_cells(line) is None for line in lines)
     prompt = text.strip() if prose else None
@@ -170,6 +174,23 @@ def parse_text(text: str, *, strict: bool = False) -> SudokuProblem | None:
     if strict:
         raise ParseError("no Sudoku grid found", kind=KIND)
     return None
+
+
+def _space_blanks(lines: list[str]) -> list[list[int]] | None:
+    """A grid typed with spaces for blanks: nothing but n lines of at most n digits and
+    spaces (n = 4, 6 or 9; trailing blanks may have been trimmed), with at least one
+    blank. Spaced-out rows ("5 3 . .") are longer than n, so they never read this way."""
+    rows = [line.rstrip("\r") for line in lines]
+    while rows and not rows[0]:
+        rows.pop(0)
+    while rows and not rows[-1]:
+        rows.pop()
+    n = len(rows)
+    if n not in BOX_SHAPES or any(len(r) > n or set(r) - set("0123456789 ") for r in rows):
+        return None
+    if all(len(r) == n and " " not in r for r in rows):
+        return None  # no blank typed as a space: the ordinary reading
+    return [[int(ch) if ch != " " else 0 for ch in r.ljust(n)] for r in rows]
 
 
 def _raise_shape(rows: list[list[str]]) -> None:
