@@ -20,6 +20,7 @@ from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
 from .tasks.base import NoSolution, ParseError, Problem, ReplyCheck, Verdict
 from .tasks.family import Codec, Detection, Family, FamilyError, Instance, View
+from .tasks.grid.trm import register_grid_verifier
 from .tasks.maze import MazeProblem
 from .tasks.sudoku import SudokuProblem
 from .tasks.text import TextProblem
@@ -89,6 +90,7 @@ __all__ = [
     "families",
     "parse",
     "register_family",
+    "register_grid_verifier",
     "register_specialist",
     "reset_stats",
     "solve",

@@ -76,7 +76,7 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
             of that kind then raises instead of falling back to prose.
 
     Returns:
-        The family's typed problem (`SudokuProblem`, `MazeProblem`, `ArcProblem`, ...), or
+        The owning family's typed problem (each family has its own model), or
         a `TextProblem` for prose: text that does not look like a puzzle.
 
     Raises:

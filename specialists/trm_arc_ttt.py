@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
@@ -82,14 +83,23 @@ class TRMArcTTT(BaseSpecialist):
         return None
 
     def solve_one(self, problem: Problem) -> SpecialistAnswer:
+        if self._workdir is None:  # made on first use: listing the specialist makes nothing
+            self._workdir = Path(tempfile.mkdtemp(prefix="orchestra-ttt-"))
+        # Named by the task's content and a unique suffix, never by a caller's `id` (".."
+        # once wrote outside the directory; two tasks with one id overwrote each other),
+        # and removed after the answer: runs are about 11 MB each.
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        fingerprint = problem.fingerprint()[:16]  # type: ignore[attr-defined]
+        d = Path(tempfile.mkdtemp(prefix=f"task-{fingerprint}-", dir=self._workdir))
+        try:
+            return self._train_and_answer(problem, d)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def _train_and_answer(self, problem: Problem, d: Path) -> SpecialistAnswer:
         from orchestra.specialists.trm.train import build_run
         from orchestra.specialists.trm_arc import TRMArcSpecialist
 
-        if self._workdir is None:  # made on first use: listing the specialist makes nothing
-            self._workdir = Path(tempfile.mkdtemp(prefix="orchestra-ttt-"))
-        key = getattr(problem, "id", None) or problem.fingerprint()  # type: ignore[attr-defined]
-        d = self._workdir / str(key).replace("/", "_")
-        d.mkdir(parents=True, exist_ok=True)
         (d / "task.json").write_text(json.dumps(problem.to_json()))  # type: ignore[attr-defined]
         run = build_run(
             "arc",

@@ -202,17 +202,22 @@ def test_cli_test_time_training_then_solve(fitted, tmp_path):
     assert r.returncode != 0 and "no such file" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_bench_test_time_solver_scores_pass_at_2(fitted):
+def test_bench_test_time_solver_scores_pass_at_2(fitted, tmp_path):
     _, _, base, task = fitted
     problem = arc.read_tasks(task)[0]
     item = Item(
         id="mine/1", task="mine", problem=problem, expected=[[[0, 0, 3], [8, 0, 0], [0, 9, 9]]]
     )
-    solver = TestTimeSolver(base, seconds=2)
+    work = tmp_path / "ttt"
+    solver = TestTimeSolver(base, seconds=2, workdir=str(work))
     assert not solver.applies(item)  # the base checkpoint knows this task already
     other = Item(id="x/1", task="x", problem=arc.load(1, "training")[0], expected=None)
     assert solver.applies(other)
-    (o,) = solver.run([item])
+    before = set(tmp_path.iterdir())
+    # a caller's id names nothing on disk: ".." once wrote the run into the parent
+    hostile = item.model_copy(update={"problem": problem.model_copy(update={"id": ".."})})
+    (o,) = solver.run([hostile])
     assert o.error is None and o.latency_s >= 2 and solver.params
+    assert set(tmp_path.iterdir()) - before == {work} and list(work.iterdir()) == []
     s = score(item, o.answer)
     assert s.valid and s.correct in (True, False)

@@ -424,17 +424,16 @@ def test_a_codec_of_the_wrong_shape_fails_only_its_problem():
 
 
 def all_even(problem, answer):
-    """A user's verifier for a grid task (`--verifier test_families:all_even`)."""
+    """A user's verifier for a grid task (registered as "all-even")."""
     return all(v % 2 == 0 for row in answer for v in row)
 
 
 def test_a_grid_task_uses_its_own_verifier_when_the_output_is_unknown():
     from orchestra.tasks.grid.trm import GridSpec
 
+    orchestra.register_grid_verifier("all-even", all_even)
     grid = family_registry.get("grid")
-    grid.add_task(
-        GridSpec(label="evens", height=2, width=2, values=5, verifier=f"{__name__}:all_even")
-    )
+    grid.add_task(GridSpec(label="evens", height=2, width=2, values=5, verifier="all-even"))
     try:
         p = orchestra.parse({"grid": [[1, 2], [3, 4]]}, kind="evens")
         assert grid.verify(p, [[2, 2], [4, 0]]).correct is True
@@ -444,3 +443,30 @@ def test_a_grid_task_uses_its_own_verifier_when_the_output_is_unknown():
             GridSpec.build({"label": "x", "data": "y.jsonl", "verifier": "no_such_module:f"})
     finally:
         grid.tasks().pop("evens")
+
+
+def test_a_checkpoint_that_names_code_never_gets_it_imported(tmp_path, monkeypatch):
+    """A grid task's `verifier` read from a checkpoint is data: "module:function" there is
+    not imported (it once made the server import and call any function, its return value
+    becoming `verified: true`); the operator may still trust one by name."""
+    from orchestra.tasks.grid.trm import ENV_TRUSTED, GridSpec
+
+    marker = tmp_path / "imported"
+    (tmp_path / "rigged_probe.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef yes(problem, answer):\n    return True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    grid = family_registry.get("grid")
+    grid.add_task(
+        GridSpec(label="rigged", height=2, width=2, values=5, verifier="rigged_probe:yes")
+    )
+    try:
+        p = orchestra.parse({"grid": [[1, 2], [3, 4]]}, kind="rigged")
+        with pytest.warns(UserWarning, match="not imported"):
+            verdict = grid.verify(p, [[1, 1], [1, 1]])
+        assert verdict.correct is None and "not imported" in verdict.reason
+        assert not marker.exists()
+        monkeypatch.setenv(ENV_TRUSTED, "rigged_probe:yes")  # the operator's explicit choice
+        assert grid.verify(p, [[1, 1], [1, 1]]).correct is True and marker.exists()
+    finally:
+        grid.tasks().pop("rigged")

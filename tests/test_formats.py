@@ -201,3 +201,13 @@ def test_the_readme_examples_parse():
     for kind, block in found:
         assert orchestra.parse(block).kind == kind, block
         assert engine.solve(block).status == "verified", block
+
+
+def test_an_empty_board_is_the_queens_puzzle_not_a_broken_sudoku():
+    """An 8x8 board with no queen given was refused with a Sudoku error."""
+    board = "\n".join(["........"] * 8)
+    problem = orchestra.parse(board)
+    assert problem.kind == "nqueens" and problem.n == 8 and problem.queens == []
+    assert orchestra.parse("Place the queens:\n" + "\n".join(["......"] * 6)).kind == "nqueens"
+    assert orchestra.parse("\n".join(["...."] * 4)).kind == "sudoku"  # an empty 4x4 Sudoku
+    assert orchestra.Orchestra(llm="none").solve(board).status == "verified"

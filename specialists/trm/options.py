@@ -38,9 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--verifier",
-        metavar="MODULE:FUNCTION",
-        help="grid: a function (problem, answer) -> bool or Verdict that checks answers "
-        "whose expected output is unknown",
+        metavar="NAME",
+        help="grid: the verifier (problem, answer) -> bool or Verdict that checks answers "
+        "whose expected output is unknown: a name registered with "
+        "orchestra.register_grid_verifier or the orchestra.grid_verifiers entry points "
+        "(or module:function, imported now; when serving, only if listed in "
+        "$ORCHESTRA_TRUSTED_VERIFIERS)",
     )
     p.add_argument("--init", metavar="DIR", help="start from this checkpoint's network")
     p.add_argument("--minutes", type=float, help="stop after this much training time")

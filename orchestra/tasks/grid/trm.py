@@ -5,15 +5,19 @@ a checkpoint serves its task without the file."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
+from collections.abc import Callable
 from functools import cached_property
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel
 
+from ...refs import NamedFactories
 from ..base import Grid, ParseError, Problem, Verdict
 from ..dihedral import dihedral
 from ..trm import Pair, TRMTask, family_of_task
@@ -123,7 +127,7 @@ class GridSpec(TRMTask):
         if owner is not None:
             raise ValueError(f"the kind {spec.label!r} is the {owner}: choose another name")
         if spec.verifier:
-            load_verifier(spec.verifier)  # fail now, not at the first problem
+            load_verifier(spec.verifier, trusted=True)  # the operator's own option: fail now
         data = spec._data
         h, w = data.canvas
         train, _ = spec._split
@@ -164,17 +168,63 @@ def _owner(kind: str) -> str | None:
     return None
 
 
-def load_verifier(ref: str) -> Any:
-    """A user's verifier, "module:function"; ValueError naming what is missing."""
+ENV_TRUSTED = "ORCHESTRA_TRUSTED_VERIFIERS"  # "module:function" refs an operator allows
+VERIFIER_GROUP = "orchestra.grid_verifiers"
+_VERIFIERS = NamedFactories(VERIFIER_GROUP)
+
+
+class UntrustedVerifier(ValueError):
+    """A grid task names a verifier that no installed code provides: it is not imported."""
+
+
+def register_grid_verifier(name: str, fn: Callable[[Any, Any], Any]) -> None:
+    """Make `fn(problem, answer)` the verifier grid tasks name as `name` (in code; a package
+    does the same through the entry-point group `orchestra.grid_verifiers`).
+
+    Args:
+        name: What a task's `verifier` says (`orchestra train grid --verifier NAME`).
+        fn: Returns a `Verdict`, or a truth value (True: right).
+    """
+    _VERIFIERS.register(name, fn)
+
+
+def load_verifier(ref: str, *, trusted: bool = False) -> Any:
+    """The verifier a grid task names. A checkpoint's metadata is data, never code: a name
+    resolves only to a verifier registered in code or installed as an entry point, and a
+    "module:function" reference is imported only when the operator typed it (`trusted`:
+    `orchestra train grid --verifier`) or listed it in `$ORCHESTRA_TRUSTED_VERIFIERS`.
+
+    Args:
+        ref: The name, or a "module:function" reference.
+        trusted: The operator gave `ref` on the command line.
+
+    Returns:
+        The verifier.
+
+    Raises:
+        UntrustedVerifier: nothing installed provides `ref`, and nobody trusted it.
+        ValueError: a trusted reference that cannot be loaded or is not callable.
+    """
     import importlib
 
-    module, _, attr = ref.partition(":")
-    if not module or not attr:
-        raise ValueError(f"--verifier expects module:function, got {ref!r}")
-    try:
-        fn = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as e:
-        raise ValueError(f"verifier {ref!r} cannot be loaded: {e}") from None
+    found = _VERIFIERS.find(ref)
+    if found is not None:
+        fn = found.load() if isinstance(found, EntryPoint) else found
+    else:
+        module, _, attr = ref.partition(":")
+        allowed = {r.strip() for r in os.environ.get(ENV_TRUSTED, "").split(",") if r.strip()}
+        if not (trusted or ref in allowed):
+            raise UntrustedVerifier(
+                f"verifier {ref!r} is not installed: not imported (register it with "
+                f"orchestra.register_grid_verifier or the {VERIFIER_GROUP!r} entry points, "
+                f"or list it in ${ENV_TRUSTED})"
+            )
+        if not module or not attr:
+            raise ValueError(f"--verifier expects NAME or module:function, got {ref!r}")
+        try:
+            fn = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as e:
+            raise ValueError(f"verifier {ref!r} cannot be loaded: {e}") from None
     if not callable(fn):
         raise ValueError(f"verifier {ref!r} is not callable")
     return fn

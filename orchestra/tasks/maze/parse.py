@@ -147,19 +147,22 @@ def drawn_rows(block: list[str]) -> list[str] | None:
 
 
 def _frame(block: list[str]) -> str | None:
-    """The wall symbol of a block whose whole border is one symbol that is no letter, digit
-    or space, with at most three other symbols inside: a maze drawing, marks or not."""
+    """The wall symbol of a block framed by one symbol (no letter, digit, space or `.`)
+    with exactly one other non-letter symbol inside, the open cells: a maze drawing,
+    marks or not. A board of dots and letters (N-Queens) is no frame."""
     width = len(block[0])
     if width < 3 or any(len(line) != width for line in block):
         return None
     border = block[0] + block[-1] + "".join(line[0] + line[-1] for line in block)
-    symbols = set("".join(block))
-    if len(symbols) > 4 or any(ch.isdigit() for ch in symbols):
+    symbols = {ch for ch in "".join(block) if not ch.isalpha()}
+    if any(ch.isdigit() for ch in symbols):
         return None
-    if set(border) <= _LINE_WALLS:
+    if set(border) <= _LINE_WALLS and symbols - _LINE_WALLS == {" "}:
         return "+-|"
     wall = border[0]
-    return wall if set(border) == {wall} and not wall.isalnum() and wall != " " else None
+    if set(border) != {wall} or wall in " ." or wall.isalnum() or len(symbols) != 2:
+        return None
+    return wall
 
 
 def _order(marks: list[str], block: list[str]) -> tuple[str, str]:

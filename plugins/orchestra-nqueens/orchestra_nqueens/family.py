@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from orchestra import Detection, Family, Instance, ParseError, Problem, Verdict, View
 from orchestra.tasks.dihedral import dihedral_point, inverse_dihedral
-from orchestra.tasks.family import STRONG, Score
+from orchestra.tasks.family import STRONG, Score, reading
 
 from . import solver
 from .codec import NQueensCodec
@@ -44,6 +44,16 @@ def _board_rows(text: str) -> list[str] | None:
             best, run = (run if len(run) > len(best) else best), []
     best = run if len(run) > len(best) else best
     return best if len(best) >= MIN_N else None
+
+
+def _empty_board(rows: list[str], text: str) -> bool:
+    square = all(len(r) == len(rows) for r in rows)
+    return square and (bool(_MENTION.search(text)) or len(rows) not in (4, 6, 9))
+
+
+def _prose(rows: list[str], text: str) -> str | None:
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    return text.strip() if len(rows) < len(lines) else None
 
 
 def _from_rows(rows: list[str], prompt: str | None) -> NQueensProblem:
@@ -90,7 +100,13 @@ class NQueensFamily(Family):
 
     def detect_text(self, text: str, *, strict: bool = False) -> Detection | None:
         rows = _board_rows(text)
-        if rows is None or not any("Q" in r.upper() for r in rows):
+        empty = rows is not None and not any("Q" in r.upper() for r in rows)
+        if empty and rows is not None and _empty_board(rows, text):
+            # no queen given: the classic puzzle on an empty board, where the text says
+            # queens or the board is square at a size no Sudoku has
+            confidence = STRONG if _MENTION.search(text) else 0.8
+            return reading(confidence, lambda: _from_rows(rows, _prose(rows, text)))
+        if rows is None or empty:
             if strict:
                 error = ParseError("no N-Queens board found (rows of Q and .)", kind=KIND)
                 return Detection(confidence=STRONG, error=error)

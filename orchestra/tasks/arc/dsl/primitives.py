@@ -1393,6 +1393,20 @@ def _sides_key(v: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (v.astype(np.int64) << 20) + ((o * weights).sum(0) << 10) + (d * weights).sum(0)
 
 
+# The rule kinds whose key is a function of a cell's 3x3 neighbourhood (its colour and its
+# eight neighbours', 10 past the border): a rule of any of them can exist only where the
+# target is a function of that neighbourhood, which `ring_functional` checks once for all.
+RING_KINDS = frozenset({"cross", "count", "near", "touch"})
+
+
+def ring_functional(values: list[np.ndarray], targets: list[np.ndarray]) -> bool:
+    """Whether every target cell is a function of its value's 3x3 neighbourhood, in every
+    demonstration together: necessary for a rule of any of `RING_KINDS` to be learned."""
+    if any(v.shape != t.shape for v, t in zip(values, targets, strict=True)):
+        return False
+    return _functional(values, targets, _ring_key)
+
+
 def _ring_key(v: np.ndarray) -> np.ndarray:
     """A cell's colour and its eight neighbours' (10 past the border), in one integer."""
     h, w = v.shape
