@@ -51,7 +51,9 @@ def run_set(name: str, searcher: Any, n: int, log: Any) -> dict[str, Any]:
                 "set": name,
                 "id": t.id,
                 "right": _right(o.attempts, t.test_outputs),
-                "consistent": bool(o.attempts),
+                # as the ARC family judges it: a memorised table is no consistent program
+                "consistent": bool(o.attempts) and not (o.memorised and o.memorised[0]),
+                "memorised": bool(o.attempts) and bool(o.memorised and o.memorised[0]),
                 "programs": o.programs,
                 "seconds": round(o.seconds, 2),
                 "evaluated": o.evaluated,

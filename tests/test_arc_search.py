@@ -486,6 +486,39 @@ def test_the_ring_prefilter_never_hides_a_neighbourhood_rule(pairs, derive):
         assert functional
 
 
+def test_a_table_read_off_the_demonstrations_is_memorised():
+    """Each demonstration recolours a colour no other shows: the map reproduces all three
+    only by listing each; left out, a demonstration gets it wrong."""
+    from orchestra.tasks.arc.dsl.generalise import generalises
+
+    pairs = [([[1, 0]], [[2, 0]]), ([[3, 0]], [[4, 0]]), ([[5, 0]], [[6, 0]])]
+    assert generalises(parse("recolour{1:2,3:4,5:6}"), pairs) is False
+    shared = [([[1, 0]], [[2, 0]]), ([[1, 1]], [[2, 2]]), ([[0, 1]], [[0, 2]])]
+    assert generalises(parse("recolour{1:2}"), shared) is True
+    assert generalises(parse("flip_h"), shared) is None  # no learned table
+    assert generalises(parse("recolour{1:2}"), shared[:2]) is None  # two: not judged
+
+
+def test_a_memorised_program_ranks_last_and_is_not_called_consistent():
+    import importlib
+
+    from orchestra.tasks.arc import family as arc_family
+
+    search_module = importlib.import_module("orchestra.specialists.arc_search.search")
+    pairs = [([[1, 0]], [[2, 0]]), ([[3, 0]], [[4, 0]]), ([[5, 0]], [[6, 0]])]
+    r = search(pairs, [[[1, 0]]], budget_s=5, max_depth=1)
+    top = r.found[0]
+    assert top.memorised and top.penalty >= search_module.MEMORISED_PENALTY
+    problem = ArcProblem(
+        train=[ArcPair(input=x, output=y) for x, y in pairs], test_inputs=[[[1, 0]]]
+    )
+    answer = [top.outputs[0].tolist()]
+    ok, why = arc_family.ArcFamily().consistent(
+        problem, answer, Evidence(method="program", program=top.text)
+    )
+    assert ok is False and "memorised" in why
+
+
 # -- the family's consistency contract -----------------------------------------------------
 
 

@@ -18,6 +18,8 @@ MEMORY_BYTES = 3 * 1024**3  # per search process: a task that explodes fails, no
 class TaskOutcome(BaseModel):
     attempts: list[list[Grid]] = []  # up to two, each one grid per test input
     programs: list[str] = []  # the program of each attempt
+    # per attempt: its last step's table does not survive leaving a demonstration out
+    memorised: list[bool] = []
     found: int = 0  # consistent programs found (distinct test outputs)
     evaluated: int = 0
     seconds: float = 0.0
@@ -84,6 +86,7 @@ def run_task(payload: dict[str, Any]) -> TaskOutcome:
     return TaskOutcome(
         attempts=[[g.tolist() for g in grids] for _, grids in attempts],
         programs=[f.text for f, _ in attempts],
+        memorised=[f.memorised for f, _ in attempts],
         found=len(r.found),
         evaluated=r.evaluated,
         seconds=r.seconds,

@@ -30,6 +30,7 @@ import numpy as np
 
 from orchestra.tasks.arc.dsl import OPS, Program, Step, language
 from orchestra.tasks.arc.dsl import primitives as P
+from orchestra.tasks.arc.dsl.generalise import colour_map, generalises
 
 Grid = np.ndarray
 Unit = tuple[Program, Callable[[Grid, dict], Grid] | None]  # None: dropped as too slow
@@ -41,6 +42,10 @@ UNSEEN_PENALTY = 2.0  # a learned colour map meeting, on a test input, a colour 
 # Check once per state whether any neighbourhood rule can exist before learning each kind
 # (the learned rules took about a third of the search's time: docs/arc-search-profile.md).
 RING_PREFILTER = True
+# A program whose last step is a table that does not survive leaving one demonstration out
+# (`generalises`) memorised its demonstrations: it ranks after every program that did not,
+# is answered only as a last attempt, and never ends the search early.
+MEMORISED_PENALTY = 100.0
 
 
 class _Deadline(BaseException):
@@ -75,6 +80,7 @@ class Found:
     program: Program
     outputs: list[Grid | None]
     penalty: float = 0.0  # added to the description length (a learned table)
+    memorised: bool = False  # its last step's table fails leaving a demonstration out
 
     @property
     def text(self) -> str:
@@ -251,23 +257,6 @@ def _product(choices: list[list[Any]]) -> list[list[Any]]:
 
 
 # -- matching -------------------------------------------------------------------------------
-
-
-def colour_map(values: Sequence[Grid], targets: Sequence[Grid]) -> dict[int, int] | None:
-    """The one colour map turning every value into its target, or None."""
-    table = np.full(10, -1, dtype=np.int16)
-    for v, t in zip(values, targets, strict=False):
-        if v.shape != t.shape:
-            return None
-        pairs = np.unique(v.astype(np.int16) * 10 + t)
-        src, dst = pairs // 10, pairs % 10
-        if np.unique(src).size != src.size:  # one colour sent to two
-            return None
-        known = table[src]
-        if ((known >= 0) & (known != dst)).any():
-            return None
-        table[src] = dst
-    return {int(a): int(b) for a, b in enumerate(table) if b >= 0 and a != b}
 
 
 def _growths(values: Sequence[Grid], targets: Sequence[Grid]) -> list[Step]:
@@ -513,7 +502,9 @@ class Search:
             if any(t is not None and not seen[np.unique(t)].all() for t in tests):
                 penalty = UNSEEN_PENALTY
             tests = [None if t is None else P.recolour(t, mapping) for t in tests]
-        self._record(program, tests, penalty=penalty)
+        # the values before the last step are the state's own only where a map was added
+        before = demo if mapping else None
+        self._record(program, tests, penalty=penalty, before=before)  # type: ignore[arg-type]
 
     def _grow(self, state: _State, step: Step) -> _State | None:
         """The state with one more step (learned, so not a unit), or None where it fails
@@ -547,16 +538,30 @@ class Search:
                 else None
                 for t in state.values[self.n :]
             ]
-            self._record(state.program + Program((step,)), tests, penalty=RULE_PENALTY)
+            self._record(
+                state.program + Program((step,)), tests, penalty=RULE_PENALTY, before=demo
+            )
 
-    def _record(self, program: Program, tests: list[Grid | None], penalty: float = 0.0) -> None:
+    def _record(
+        self,
+        program: Program,
+        tests: list[Grid | None],
+        penalty: float = 0.0,
+        before: Sequence[Grid] | None = None,
+    ) -> None:
         """Keep the program under its test outputs (the shortest for the same outputs).
         `penalty`: what the program learned from the demonstrations is less sure on the
         test (a neighbourhood table, a colour map meeting new colours): it ranks after
-        programs of the same length without one and never ends the search early."""
+        programs of the same length without one and never ends the search early.
+        `before`: the values on the demonstrations before the program's last step."""
         key = _digest(tests)
         old = self._found.get(key)
-        found = Found(program, list(tests), penalty=penalty)
+        if old is not None and old.rank <= program.length + penalty:
+            return  # a program at least as short already gives these outputs
+        memorised = generalises(program, self.pairs, before) is False
+        if memorised:
+            penalty += MEMORISED_PENALTY
+        found = Found(program, list(tests), penalty=penalty, memorised=memorised)
         if old is None or found.rank < old.rank:
             self._found[key] = found
 

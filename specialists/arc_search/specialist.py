@@ -198,16 +198,18 @@ def _answer(o: TaskOutcome) -> SpecialistAnswer:
         return SpecialistAnswer(
             answer=None, reason=f"no program: {o.reason} ({stats})", busy_s=o.seconds
         )
+    memorised = bool(o.memorised and o.memorised[0])
+    note = "; only programs whose learned table is memorised" if memorised else ""
     evidence = Evidence(
         method="program",
         program=o.programs[0],
         alternatives=o.programs[1:],
-        detail=f"{o.found} consistent program(s); {stats}",
+        detail=f"{o.found} consistent program(s){note}; {stats}",
     )
     return SpecialistAnswer(
         answer=o.attempts[0],
         alternatives=o.attempts[1:],
-        confidence=1.0,
+        confidence=0.3 if memorised else 1.0,
         evidence=evidence,
         busy_s=o.seconds,
     )

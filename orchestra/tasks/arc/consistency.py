@@ -7,6 +7,7 @@ from typing import Any
 
 from ..base import Evidence
 from .dsl import ProgramError, parse
+from .dsl.generalise import generalises
 from .problem import ArcProblem
 
 
@@ -44,4 +45,10 @@ def check_evidence(problem: ArcProblem, answer: Any, evidence: Evidence | None) 
     if outputs != _grids(answer):
         return False, f"the answer is not the output of `{program}`"
     n = len(pairs)
+    if generalises(program, pairs) is False:
+        return False, (
+            f"not shown consistent: `{program}` reproduces the {n} demonstrations only "
+            "through a table read off them (learned again without one demonstration, it "
+            "gets that one wrong): memorised, kept as a last attempt"
+        )
     return True, f"consistent with the {n} demonstration(s): `{program}` reproduces every one"
