@@ -432,7 +432,7 @@ def _serve_ray(args: argparse.Namespace) -> int:
         import ray
         from ray import serve
     except ImportError:
-        raise CLIError("--ray needs the ray extra: pip install 'orchestra[ray]'") from None
+        raise CLIError("--ray needs the ray extra: pip install 'orchestra-trm[ray]'") from None
     from .serve.ray_app import build_app
 
     ray.init(address=args.ray_address, include_dashboard=False)
@@ -452,19 +452,65 @@ def _serve_ray(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    if args.ray:
-        return _serve_ray(args)
+def _front_door(args: argparse.Namespace) -> list[str]:
+    """The API keys a server requires, from --api-key, --api-key-file or the environment,
+    and the refusals every serving path shares: an empty or non-ASCII key, and a
+    non-loopback address without a key (unless --insecure-no-key says so)."""
+    import ipaddress
     import os
 
-    from .serve.app import Settings, create_app
     from .serve.auth import ENV, split_keys
+
+    given: list[str] = list(args.api_key)
+    if given:
+        err.print(
+            "orchestra: warning: a key on the command line shows in the process list; "
+            f"prefer ${ENV} or --api-key-file",
+            markup=False,
+        )
+    if args.api_key_file:
+        try:
+            given.append(Path(args.api_key_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            raise CLIError(f"cannot read --api-key-file {args.api_key_file}: {e}") from None
+    if given:
+        keys = [k for arg in given for k in split_keys(arg)]
+        if not keys:
+            raise CLIError("an API key is empty: give a non-empty key (or none for no key)")
+    else:
+        env = os.environ.get(ENV)
+        keys = split_keys(env)
+        if env is not None and not keys:
+            raise CLIError(f"${ENV} is set but holds no key: unset it, or give a key")
+    if any(not k.isascii() for k in keys):
+        raise CLIError("API keys must be ASCII: HTTP headers cannot carry other characters")
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not keys and not loopback and not args.insecure_no_key:
+        raise CLIError(
+            f"refusing to serve {args.host} without an API key: anyone who reaches it could "
+            f"use it; set ${ENV} (or --api-key-file), or pass --insecure-no-key"
+        )
+    return keys
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    keys = _front_door(args)
+    if args.ray:
+        if keys:
+            raise CLIError(
+                "serve --ray cannot check API keys yet: its gateway would answer every "
+                "request; serve without --ray, or without keys behind a proxy that checks them"
+            )
+        return _serve_ray(args)
+
+    from .serve.app import Settings, create_app
     from .serve.memory import limit_arenas
     from .serve.server import run
 
     limit_arenas()  # before the engine's threads start: see serve/memory.py
-
-    keys = [k for arg in args.api_key for k in split_keys(arg)] or split_keys(os.environ.get(ENV))
     settings = Settings(
         max_batch=args.max_batch,
         max_wait_ms=args.max_wait_ms,
@@ -484,12 +530,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
-    import os
-
-    from .serve.auth import ENV, split_keys
     from .serve.mcp import build_server, http_app
     from .serve.memory import limit_arenas
 
+    keys = _front_door(args) if args.http else []
     limit_arenas()
     server = build_server(_engine(args))
     if not args.http:  # stdout is the protocol's: nothing else may be printed there
@@ -497,7 +541,6 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         return 0
     import uvicorn
 
-    keys = [k for arg in args.api_key for k in split_keys(arg)] or split_keys(os.environ.get(ENV))
     app = http_app(server, api_keys=keys, max_body_bytes=args.max_body_bytes)
     guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
     err.print(f"orchestra MCP on http://{args.host}:{args.port}/mcp, {guard} (Ctrl-C stops it)")
@@ -594,6 +637,17 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $ORCHESTRA_API_KEY, comma-separated; none: open)",
     )
     sv.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="require the key(s) in FILE (one per line): unlike --api-key, not in the "
+        "process list",
+    )
+    sv.add_argument(
+        "--insecure-no-key",
+        action="store_true",
+        help="serve a non-loopback address without any key (refused otherwise)",
+    )
+    sv.add_argument(
         "--protect-metrics", action="store_true", help="/metrics needs a key too (/healthz never)"
     )
     sv.add_argument(
@@ -629,6 +683,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY",
         help="with --http: require this key, as `serve` does (default: $ORCHESTRA_API_KEY)",
+    )
+    m.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="require the key(s) in FILE (one per line): unlike --api-key, not in the "
+        "process list",
+    )
+    m.add_argument(
+        "--insecure-no-key",
+        action="store_true",
+        help="serve a non-loopback address without any key (refused otherwise)",
     )
     m.add_argument("--max-body-bytes", type=int, default=1 << 20, help="with --http")
     _llm_options(m)

@@ -102,6 +102,7 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
             raise ParseError(_too_big(len(x)))
         if not x.strip():
             raise ParseError("empty input")
+    check_text(x)
     if _names_kind(x):
         return _check_kind(_from_kind(x), kind)
     if kind is not None:
@@ -220,6 +221,27 @@ def _not_a_puzzle(block: list[str]) -> ParseError:
         f"this looks like a puzzle ({shape}), but no family reads it; {nearest}. "
         f"A{_formats()[1:]}"
     )
+
+
+def check_text(x: Any, depth: int = 0) -> None:
+    """Text that cannot be written as UTF-8 (a lone surrogate, `"\\ud800"` in JSON) is no
+    text: refused here, in the input's terms, instead of failing when an answer that
+    echoes it is written out."""
+    if isinstance(x, str):
+        try:
+            x.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ParseError(
+                f"input holds a lone surrogate (U+{ord(x[e.start]):04X}) at character "
+                f"{e.start + 1}: that is no text"
+            ) from None
+    elif isinstance(x, dict) and depth < 8:
+        for k, v in x.items():
+            check_text(k, depth + 1)
+            check_text(v, depth + 1)
+    elif isinstance(x, list) and depth < 8:
+        for v in x:
+            check_text(v, depth + 1)
 
 
 def _read_file(path: Path) -> str:

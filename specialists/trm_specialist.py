@@ -436,6 +436,7 @@ class TRMFamily(BaseSpecialist):
     family: ClassVar[str] = ""
     kind: ClassVar[str] = ""
     cascade: ClassVar[bool] = True
+    nearest_first: ClassVar[bool] = True  # order members per problem (off: search-path order)
     priority: ClassVar[int] = 50  # tried before the exact solvers; the verifier backs it up
     member_cls: ClassVar[Any] = None  # default TRMSpecialist; ARC has its own
 
@@ -457,8 +458,16 @@ class TRMFamily(BaseSpecialist):
         """Whether its members take `trajectories=K` (verifier-guided retries)."""
         return (cls.member_cls or TRMSpecialist) is TRMSpecialist
 
+    def _ordered(self, problem: Problem) -> list[Any]:
+        """The members nearest first to what they were trained on (`TRMTask.distance`:
+        a maze with loops tries the checkpoints trained on loops first), ties in the
+        search-path order."""
+        if not self.nearest_first:
+            return list(self.members)
+        return sorted(self.members, key=lambda m: m.spec.distance(problem))
+
     def _member(self, problem: Problem) -> Any:
-        return next((m for m in self.members if m.supports(problem)), None)
+        return next((m for m in self._ordered(problem) if m.supports(problem)), None)
 
     def supports(self, problem: Problem) -> bool:
         return self._member(problem) is not None
@@ -484,8 +493,22 @@ class TRMFamily(BaseSpecialist):
 
     def solve_batch(self, problems: Sequence[Problem]) -> list[SpecialistAnswer]:
         out: list[Any] = [None] * len(problems)
-        todo = set(range(len(problems)))
-        for m in self.members:
+        groups: dict[tuple[int, ...], list[int]] = {}  # problems sharing an order of members
+        for i, p in enumerate(problems):
+            order = tuple(self.members.index(m) for m in self._ordered(p))
+            groups.setdefault(order, []).append(i)
+        for order, members in groups.items():
+            self._cascade([self.members[k] for k in order], problems, set(members), out)
+        if any(a is None for a in out):
+            raise ValueError(f"no {self.kind or self.family} checkpoint accepts this problem")
+        return out
+
+    def _cascade(
+        self, members: list[Any], problems: Sequence[Problem], todo: set[int], out: list[Any]
+    ) -> None:
+        """The problems `todo` through `members` in turn, each kept by the first member
+        whose answer verifies (with `cascade`), else the first member that answered."""
+        for m in members:
             mine = sorted(i for i in todo if m.supports(problems[i]))
             if not mine:
                 continue
@@ -496,9 +519,6 @@ class TRMFamily(BaseSpecialist):
                 out[i] = kept.model_copy(update={"steps": spent + (ans.steps or 0)})
                 if ok or not self.cascade:
                     todo.discard(i)
-        if any(a is None for a in out):
-            raise ValueError(f"no {self.kind or self.family} checkpoint accepts this problem")
-        return out
 
 
 def family_specialist(family: str, kind: str | None = None, **options: Any) -> TRMFamily:

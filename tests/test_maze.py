@@ -252,3 +252,30 @@ def test_with_moves_propagation_walls_only_unreachable_cells_and_s_is_not_given(
     assert maze.verify(problem, spec.decode(problem, moves))
     walled = spec.commit(problem, {**sure, 2 * 7 + 4: T_OPEN})
     assert walled.rows[2][4] == "#" and walled.rows[3][4] == "#"  # and the dead end it made
+
+
+def test_the_cascade_sends_a_loop_maze_to_the_loop_checkpoint_first():
+    """A 30x30 maze with loops once paid every step of the perfect-maze checkpoints before
+    `maze-30-loops` (about 6 s a maze); each class now meets its own checkpoint first."""
+    from orchestra.specialists.trm_specialist import family_specialist
+    from orchestra.tasks.maze.generate import generate_styled
+    from orchestra.tasks.maze.trm import has_loops
+
+    loops = generate_styled(30, 30, seed=11, style="mixed", loops=0.1, min_path=110).problem
+    perfect = generate_styled(21, 21, seed=3, style="perfect").problem
+    small = generate_styled(11, 11, seed=5, style="perfect").problem
+    assert has_loops(loops.rows) and not has_loops(perfect.rows)
+    trm = family_specialist("maze")
+    names = {m.spec.name for m in trm.members}
+    assert {"maze-21", "maze-30", "maze-21-loops", "maze-30-loops"} <= names
+    assert trm._ordered(loops)[0].spec.name == "maze-30-loops"
+    assert trm._ordered(loops)[-1].spec.name in ("maze-21", "maze-30")  # perfect ones last
+    assert trm._ordered(perfect)[0].spec.name == "maze-21"
+    assert trm._ordered(small)[0].spec.name == "maze-21"  # the nearest size
+    # the batch runs each problem through its own order: the loop maze's steps are the
+    # loop checkpoint's alone when it verifies there
+    first = trm._ordered(loops)[0]
+    (alone,) = first.solve_batch([loops])
+    both = trm.solve_batch([perfect, loops])
+    if first.spec.verify(loops, alone.answer):
+        assert both[1].steps == alone.steps

@@ -3,6 +3,7 @@ client. The LLM behind the server is litellm talking to the loopback stub (a sta
 for a paid API)."""
 
 import asyncio
+import json
 import threading
 import time
 
@@ -58,6 +59,27 @@ def test_solve_endpoint_and_its_errors(live):
         assert r.status_code == 422
         r = c.post("/v1/solve", json={"problem": "x" * 300_000})
         assert r.status_code == 413 and "limit" in r.json()["error"]["message"]
+
+
+def test_a_chunked_body_over_the_cap_is_refused_while_it_streams(live):
+    """The cap once read only Content-Length: a chunked 100 MB body was read and parsed."""
+
+    def chunks(total: int):
+        sent = 0
+        yield b'{"problem": "'
+        while sent < total:
+            yield b"x" * 65_536
+            sent += 65_536
+        yield b'"}'
+
+    with httpx.Client(base_url=live.url, timeout=30) as c:
+        r = c.post(
+            "/v1/solve", content=chunks(5_000_000), headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 413 and "over 200,000 bytes" in r.json()["error"]["message"]
+        small = iter([b'{"problem": ', json.dumps(PUZZLE).encode(), b"}"])
+        r = c.post("/v1/solve", content=small, headers={"content-type": "application/json"})
+        assert r.status_code == 200 and r.json()["verified"] is True
 
 
 def test_chat_completions(live, stub):
@@ -289,3 +311,45 @@ def test_shutdown_finishes_requests_in_flight():
     server.__exit__(None, None, None)  # ask the server to stop
     t.join()
     assert result["r"].status_code == 200 and result["r"].json()["verified"] is True
+
+
+def test_text_that_is_no_text_is_a_4xx_and_one_bad_element_fails_only_itself(live):
+    """A lone surrogate, or a content part whose text is a number, was a 500 (and one such
+    element of solve_many failed the whole batch)."""
+    headers = {"content-type": "application/json"}
+    surrogate = b'"\\ud800abc"'
+    with httpx.Client(base_url=live.url, timeout=60) as c:
+        r = c.post("/v1/solve", content=b'{"problem": ' + surrogate + b"}", headers=headers)
+        assert r.status_code == 400 and "lone surrogate" in r.json()["error"]["message"]
+        body = b'{"problems": [' + surrogate + b", " + json.dumps(PUZZLE).encode() + b"]}"
+        r = c.post("/v1/solve_many", content=body, headers=headers)
+        assert r.status_code == 200
+        bad, good = r.json()
+        assert "lone surrogate" in bad["error"] and good["verified"] is True
+        chat = {"model": "orchestra", "messages": [{"role": "user", "content": None}]}
+        chat["messages"][0]["content"] = [{"type": "text", "text": 5}]
+        r = c.post("/v1/chat/completions", json=chat)
+        assert r.status_code == 400 and "must be a string" in r.json()["error"]["message"]
+        body = b'{"model": "orchestra", "messages": [{"role": "user", "content": ' + surrogate
+        r = c.post("/v1/chat/completions", content=body + b"}]}", headers=headers)
+        assert r.status_code == 400 and "lone surrogate" in r.json()["error"]["message"]
+
+
+def test_solve_many_is_admitted_or_refused_whole_before_any_work():
+    """1,025 problems against a 1,024 queue once computed the first 1,024, then failed 429
+    (and the client retried it four times)."""
+    from orchestra import Client, ClientError
+
+    engine = Orchestra(llm=None)
+    with LiveServer(create_app(engine, Settings(max_queue=4))) as server:
+        before = engine.stats().model_dump()
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            r = c.post("/v1/solve_many", json={"problems": [PUZZLE] * 5})
+            assert r.status_code == 413 and "can never fit" in r.json()["error"]["message"]
+            assert engine.stats().model_dump() == before  # nothing was computed
+            r = c.post("/v1/solve_many", json={"problems": [PUZZLE] * 4})
+            assert r.status_code == 200 and all(s["verified"] for s in r.json())
+        t0 = time.perf_counter()
+        with pytest.raises(ClientError, match="413"):
+            Client(server.url).solve_many([PUZZLE] * 5)
+        assert time.perf_counter() - t0 < 5  # not retried

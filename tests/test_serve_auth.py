@@ -2,6 +2,9 @@
 loopback, called by the official `openai` client and by litellm."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +14,8 @@ from serving import LiveServer
 from orchestra import Orchestra
 from orchestra.serve.app import Settings, create_app
 from orchestra.serve.auth import KeyRing, fingerprint, split_keys
+
+BIN = Path(sys.executable).parent
 
 KEYS = ["sk-orchestra-alpha-0001", "sk-orchestra-beta-0002"]
 
@@ -102,3 +107,40 @@ def test_keys_compare_by_digest_and_parse_from_the_environment():
     assert ring.match("bb") == fingerprint("bb") and ring.match("b") is None
     assert ring.match(None) is None and not KeyRing([]).enabled
     assert split_keys(" k1, k2\nk3 ") == ["k1", "k2", "k3"]
+
+
+def _refused(*argv: str, env_key: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "ORCHESTRA_API_KEY"}
+    if env_key is not None:
+        env["ORCHESTRA_API_KEY"] = env_key
+    return subprocess.run(
+        [str(BIN / "orchestra"), *argv], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, env_key, said",
+    [
+        (["serve", "--host", "0.0.0.0"], None, "refusing to serve 0.0.0.0 without an API key"),
+        (["mcp", "--http", "--host", "0.0.0.0"], None, "refusing to serve 0.0.0.0"),
+        (["serve", "--api-key", " "], None, "an API key is empty"),
+        (["serve"], "  ", "holds no key"),
+        (["serve", "--api-key", "clé-secrète"], None, "API keys must be ASCII"),
+        (["serve", "--ray", "--api-key", "k1"], None, "serve --ray cannot check API keys"),
+    ],
+)
+def test_the_front_door_refuses_to_open_unguarded(argv, env_key, said):
+    """Each of these once started a server that answered everyone (or never matched)."""
+    r = _refused(*argv, env_key=env_key)
+    assert r.returncode == 2 and said in r.stderr, r.stderr[-500:]
+    assert "Traceback" not in r.stderr
+
+
+def test_a_key_on_the_command_line_earns_a_warning_and_a_key_file_does_not(tmp_path):
+    keyfile = tmp_path / "keys"
+    keyfile.write_text("k-one\n")
+    # --ray with a key is refused before anything starts: the warning is what we look at
+    r = _refused("serve", "--ray", "--api-key", "k1")
+    assert "shows in the process list" in r.stderr
+    r = _refused("serve", "--ray", "--api-key-file", str(keyfile))
+    assert "shows in the process list" not in r.stderr and "cannot check API keys" in r.stderr

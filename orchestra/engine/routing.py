@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from .. import family_registry, registry
-from ..problems import parse
+from ..problems import check_text, parse
 from ..tasks.base import Problem
 from ..types import LLM_TARGET, Attempt
 from .item import Item
@@ -85,6 +85,7 @@ class Routing(EngineState):
                 item.problem = parse(x, kind=kind)
                 item.decision = self.router.route(item.problem)
             else:  # the router reads the raw text: it may tell a trap from a broken puzzle
+                check_text(x)  # text no router can read is the input's fault
                 item.decision = self.router.route(x)
                 item.problem = parse(x, kind=item.decision.kind)
             head = LLM_TARGET if item.decision.abstained else item.decision.target

@@ -35,11 +35,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from ..engine import Orchestra
+from ..problems import check_text
 from ..render import answer_text
 from ..tasks.base import ParseError
 from ..types import Solution
 from .auth import ANONYMOUS, UNAUTHORIZED, KeyRing, presented
 from .batcher import MicroBatcher, QueueFull
+from .body_cap import BodyCap
 from .memory import trim
 
 OPEN_PATHS = frozenset({"/healthz"})
@@ -86,9 +88,18 @@ def _error(status: int, message: str, kind: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"message": message, "type": kind}})
 
 
+class BadContent(ValueError):
+    """A chat message's content that is not text (a part whose `text` is a number)."""
+
+
 def _text(content: Any) -> str:
     if isinstance(content, list):  # OpenAI's content parts
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+        texts = [p.get("text", "") for p in content if isinstance(p, dict)]
+        if not all(isinstance(t, str) for t in texts):
+            raise BadContent("a content part's `text` must be a string")
+        return "\n".join(texts)
+    if content is not None and not isinstance(content, str):
+        raise BadContent("a message's `content` must be a string or a list of parts")
     return content or ""
 
 
@@ -145,21 +156,14 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
         requests[(key_id, response.status_code)] += 1
         return response
 
-    @app.middleware("http")
-    async def cap_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and int(length) > settings.max_body_bytes:
-            return _error(
-                413,
-                f"request body is {int(length):,} bytes; the limit is {settings.max_body_bytes:,}",
-                "request_too_large",
-            )
-        return await call_next(request)
+    # outermost: a body over the cap is refused while it streams, before any other work
+    app.add_middleware(BodyCap, limit=settings.max_body_bytes)
 
     async def solve(x: Any, kind: str | None = None) -> Solution:
         """Prose to the LLM under its bound; everything else through the micro-batcher."""
         if kind is None and isinstance(x, str):
             try:  # off the event loop: it must keep reading requests meanwhile
+                check_text(x)
                 decision = await asyncio.to_thread(engine.router.route, x)
             except ParseError:
                 decision = None  # the engine reports the parse error itself
@@ -204,7 +208,22 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     @app.post("/v1/solve_many")
     async def solve_many_endpoint(req: SolveManyRequest):
         """Every problem answered, in order; a bad one is its own Solution's error (the
-        library's solve_many contract), never a failed request."""
+        library's solve_many contract), never a failed request. Admitted or refused as a
+        whole before any work starts: a call larger than the queue can never fit (413, not
+        worth a retry), one larger than its free room waits its turn (429)."""
+        n = len(req.problems)
+        if n > settings.max_queue:
+            return _error(
+                413,
+                f"solve_many of {n} problems can never fit: the queue holds {settings.max_queue}"
+                "; split the call",
+                "request_too_large",
+            )
+        if n > batcher.free():
+            return _error(
+                429, f"server busy: room for {batcher.free()} of {n} problems; retry later",
+                "rate_limit",
+            )
         results = await asyncio.gather(*(guarded(p, req.kind) for p in req.problems))
         for r in results:
             if isinstance(r, JSONResponse):  # busy or timed out: the whole call says so
@@ -219,6 +238,15 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     async def chat(req: ChatRequest):
         llm = engine.llm
         t0 = time.perf_counter()
+        try:
+            for m in req.messages:
+                _text(m.content).encode("utf-8")
+        except BadContent as e:
+            return _error(400, str(e), "invalid_request")
+        except UnicodeEncodeError:
+            return _error(
+                400, "a message holds a lone surrogate: that is no text", "invalid_request"
+            )
         if req.model != "orchestra":
             if llm is None or req.model not in (llm.name, f"llm:{llm.name}"):
                 names = ["orchestra"] + ([llm.name] if llm is not None else [])

@@ -64,6 +64,11 @@ class MicroBatcher:
             except asyncio.CancelledError:
                 pass
 
+    def free(self) -> int:
+        """Requests the queue takes now before it answers QueueFull."""
+        waiting = self._queue.qsize() if self._queue is not None else 0
+        return max(0, self.max_queue - waiting - self.in_flight)
+
     async def submit(self, item: Any) -> Any:
         if self._queue is None:
             raise RuntimeError("the batcher is not running")

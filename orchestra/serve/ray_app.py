@@ -1,4 +1,4 @@
-"""Scale-out on Ray Serve (`pip install 'orchestra[ray]'`, `orchestra serve --ray`).
+"""Scale-out on Ray Serve (`pip install 'orchestra-trm[ray]'`, `orchestra serve --ray`).
 
 Each specialist becomes its own deployment, with `num_gpus` (fractional allowed) for TRM
 specialists so that a cluster places them on GPU nodes, and micro-batching through

@@ -75,6 +75,13 @@ class TRMTask(BaseModel):
     def supports(self, problem: Problem) -> bool:
         raise NotImplementedError
 
+    def distance(self, problem: Problem) -> tuple[float, ...]:
+        """How far `problem` is from what this checkpoint was trained on, compared as a
+        tuple (lower is nearer): a cascade of checkpoints tries the nearest first, so a
+        problem does not pay for every checkpoint trained on another class of problems
+        before it reaches its own. Default: every problem equally near."""
+        return ()
+
     def encode(self, problem: Any) -> np.ndarray:
         raise NotImplementedError
 

@@ -23,6 +23,15 @@ def _heldout_seed(seed: int, i: int) -> int:
     return seed * HELDOUT_SEED_STRIDE + i
 
 
+def has_loops(rows: list[str]) -> bool:
+    """Whether the open cells hold a cycle: a perfect maze's open cells form a tree, with
+    one side shared between open neighbours fewer than there are open cells (per region)."""
+    grid = np.array([list(r) for r in rows]) != "#"
+    cells = int(grid.sum())
+    sides = int((grid[:, 1:] & grid[:, :-1]).sum() + (grid[1:] & grid[:-1]).sum())
+    return sides >= cells
+
+
 class MazeSpec(TRMTask):
     family: Literal["maze"] = "maze"
     canvas: int = 30  # the codec's square canvas; any maze up to this size is accepted
@@ -80,6 +89,14 @@ class MazeSpec(TRMTask):
             and problem.height <= self.canvas
             and problem.width <= self.canvas
         )
+
+    def distance(self, problem: Problem) -> tuple[float, ...]:
+        """A maze with loops is far from a checkpoint trained on perfect mazes and the
+        other way round (first); then the difference in area from the training mazes."""
+        rows = problem.rows  # type: ignore[attr-defined]
+        trained_loops = self.style != "perfect" or self.loops > 0
+        area = len(rows) * len(rows[0])
+        return (float(has_loops(rows) != trained_loops), abs(area - self.height * self.width))
 
     def encode(self, problem: Problem) -> np.ndarray:
         return self.codec.encode(problem)  # type: ignore[arg-type]
