@@ -519,7 +519,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         llm_concurrency=args.llm_concurrency,
         api_keys=keys,
-        protect_metrics=args.protect_metrics,
+        protect_metrics=not args.open_metrics,
         cors_origins=args.cors,
     )
     app = create_app(_engine(args), settings)
@@ -648,7 +648,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a non-loopback address without any key (refused otherwise)",
     )
     sv.add_argument(
-        "--protect-metrics", action="store_true", help="/metrics needs a key too (/healthz never)"
+        "--open-metrics",
+        action="store_true",
+        help="serve /metrics without a key (by default it needs one where keys are set)",
     )
     sv.add_argument(
         "--cors",

@@ -1,6 +1,7 @@
 """`orchestra serve` with API keys, per-key counts, CORS and streaming, over real HTTP on
 loopback, called by the official `openai` client and by litellm."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from serving import LiveServer
 
 from orchestra import Orchestra
 from orchestra.serve.app import Settings, create_app
-from orchestra.serve.auth import KeyRing, fingerprint, split_keys
+from orchestra.serve.auth import KeyRing, split_keys
 
 BIN = Path(sys.executable).parent
 
@@ -27,7 +28,7 @@ def live():
         yield server
 
 
-def test_keys_are_required_except_on_health_and_metrics(live):
+def test_keys_are_required_except_on_health(live):
     with httpx.Client(base_url=live.url, timeout=60) as c:
         r = c.post("/v1/solve", json={"problem": PUZZLE})
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
@@ -38,13 +39,15 @@ def test_keys_are_required_except_on_health_and_metrics(live):
         r = c.post("/v1/solve", json={"problem": PUZZLE}, headers=auth)
         assert r.status_code == 200 and r.json()["verified"] is True
         assert c.get("/healthz").status_code == 200
-        metrics = c.get("/metrics")
+        assert c.get("/metrics").status_code == 401  # behind the key by default
+        metrics = c.get("/metrics", headers=auth)
         assert metrics.status_code == 200
-        counted = f'orchestra_requests_total{{key="{fingerprint(KEYS[1])}",code="200"}}'
+        counted = 'orchestra_requests_total{key="key-2",code="200"}'
         assert counted in metrics.text
         assert 'key="unauthenticated",code="401"' in metrics.text
-        for key in KEYS:  # a key is never shown, only its fingerprint
+        for key in KEYS:  # a key is never shown, nor any part of its hash
             assert key not in metrics.text and key not in r.text
+            assert hashlib.sha256(key.encode()).hexdigest()[:8] not in metrics.text
 
 
 def test_the_openai_client_with_a_key_plain_and_streamed(live):
@@ -83,7 +86,7 @@ def test_litellm_as_a_client_with_a_key(live):
 
 
 def test_protected_metrics_and_cors():
-    settings = Settings(api_keys=KEYS[:1], protect_metrics=True, cors_origins=["https://app.test"])
+    settings = Settings(api_keys=KEYS[:1], cors_origins=["https://app.test"])
     with LiveServer(create_app(Orchestra(llm=None), settings)) as server:
         with httpx.Client(base_url=server.url, timeout=30) as c:
             assert c.get("/metrics").status_code == 401
@@ -94,6 +97,10 @@ def test_protected_metrics_and_cors():
                 headers={"origin": "https://app.test", "access-control-request-method": "POST"},
             )
             assert pre.headers["access-control-allow-origin"] == "https://app.test"
+    opened = Settings(api_keys=KEYS[:1], protect_metrics=False)  # the operator's explicit choice
+    with LiveServer(create_app(Orchestra(llm=None), opened)) as server:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            assert c.get("/metrics").status_code == 200
     with LiveServer(create_app(Orchestra(llm=None), Settings())) as server:  # defaults: open
         with httpx.Client(base_url=server.url, timeout=30) as c:
             r = c.get("/healthz", headers={"origin": "https://app.test"})
@@ -103,8 +110,8 @@ def test_protected_metrics_and_cors():
 
 def test_keys_compare_by_digest_and_parse_from_the_environment():
     ring = KeyRing(["a", "bb", ""])
-    assert ring.ids == [fingerprint("a"), fingerprint("bb")]
-    assert ring.match("bb") == fingerprint("bb") and ring.match("b") is None
+    assert ring.ids == ["key-1", "key-2"]
+    assert ring.match("bb") == "key-2" and ring.match("b") is None
     assert ring.match(None) is None and not KeyRing([]).enabled
     assert split_keys(" k1, k2\nk3 ") == ["k1", "k2", "k3"]
 

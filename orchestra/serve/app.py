@@ -15,8 +15,8 @@ the answer as text and the route, verification and latency in an `orchestra` fie
 `"stream": true` answers as server-sent events, as OpenAI clients expect.
 
 With API keys (`Settings.api_keys`, see `auth.py`) every path but /healthz (and /metrics,
-unless `protect_metrics`) answers 401 without a known key; /metrics counts requests per
-key fingerprint and status. CORS is off unless origins are given.
+when `protect_metrics` is turned off) answers 401 without a known key; /metrics counts
+requests per key (by position: key-1, key-2) and status. CORS is off unless origins are given.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Settings(BaseModel):
     timeout_s: float = 120.0
     max_body_bytes: int = 1 << 20
     api_keys: list[str] = Field(default_factory=list, repr=False)  # empty: no key required
-    protect_metrics: bool = False  # /metrics needs a key too
+    protect_metrics: bool = True  # /metrics needs a key too (where keys are set)
     cors_origins: list[str] = Field(default_factory=list)  # empty: no CORS headers
     trim_every_s: float = 30.0  # hand freed native memory back this often (0: never)
 
@@ -137,7 +137,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     app = FastAPI(title="orchestra", lifespan=lifespan)
     app.state.engine, app.state.batcher, app.state.settings = engine, batcher, settings
     keys = KeyRing(settings.api_keys)
-    requests: Counter[tuple[str, int]] = Counter()  # (key fingerprint, status) -> count
+    requests: Counter[tuple[str, int]] = Counter()  # (key label, status) -> count
     app.state.requests = requests
 
     @app.middleware("http")
@@ -392,7 +392,7 @@ def prometheus(
     for size, count in sorted(batcher.batch_sizes.items()):
         lines.append(f'orchestra_batch_size_total{{size="{size}"}} {count}')
     lines += [
-        "# HELP orchestra_requests_total HTTP requests by API key fingerprint and status",
+        "# HELP orchestra_requests_total HTTP requests by API key (key-1, key-2, ...) and status",
         "# TYPE orchestra_requests_total counter",
     ]
     for (key, status), count in sorted((requests or {}).items()):
