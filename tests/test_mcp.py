@@ -10,19 +10,18 @@ import os
 import sys
 from pathlib import Path
 
+# the MCP SDK is a dependency of `orchestra mcp`: a missing one fails here, never skips
+import mcp.shared.exceptions
 import pytest
 from conftest import PUZZLE
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from serving import LiveServer
 
-pytest.importorskip("mcp")
-import mcp.shared.exceptions  # noqa: E402
-from mcp import Client  # noqa: E402
-from mcp.client.stdio import StdioServerParameters  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
-
-from orchestra import Orchestra  # noqa: E402
-from orchestra.serve.mcp import build_server, http_app  # noqa: E402
-from orchestra.tasks.arc import load  # noqa: E402
+from orchestra import Orchestra
+from orchestra.serve.mcp import build_server, http_app
+from orchestra.tasks.arc import load
 
 BIN = Path(sys.executable).parent
 MAZE = "#####\n#S  #\n# # #\n#  G#\n#####"
@@ -30,9 +29,12 @@ KEY = "sk-orchestra-mcp-0001"
 TOOLS = ["solve", "solve_many", "parse", "families", "explain"]
 
 
+def _arc(task_id: str = "195ba7dc"):
+    return next(t for t in load(1, "evaluation") if t.id == task_id)
+
+
 def _arc_task() -> dict:
-    task = next(t for t in load(1, "evaluation") if t.id == "195ba7dc")
-    return task.without_outputs().to_json()
+    return _arc().without_outputs().to_json()
 
 
 async def _session_checks(client, http: bool = False) -> None:
@@ -47,6 +49,11 @@ async def _session_checks(client, http: bool = False) -> None:
     arc = r.structured_content
     assert not r.is_error and arc["route"] == "arc-search" and arc["consistent"] is True
     assert arc["program"] and arc["verified"] is None
+    assert arc["answer"] == _arc().test_outputs  # the held-back output: the answer is right
+    r = await client.call_tool("explain", {"problem": PUZZLE})
+    why = r.structured_content
+    assert not r.is_error and why["policy"] and why["route"] in why["order"]
+    assert {e["processor"] for e in why["estimates"]} >= {"exact-sudoku"}
     # bad calls: each an error, and the server still answers after them
     r = await client.call_tool("solve", {"problem": "55" + PUZZLE[2:]})
     assert r.is_error and "appears twice" in r.content[0].text
