@@ -559,6 +559,12 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"orchestra {__version__}")
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log lines (-vv: debug)"
+    )
+    p.add_argument(
+        "-q", "--quiet", action="count", default=0, help="fewer log lines (no access log)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser(
@@ -710,8 +716,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _logging(verbose: int, quiet: int) -> None:
+    """The standard `logging` module, on stderr: warnings by default, `-v` info (the
+    server's access log is info, and `serve` shows it unless `-q`), `-vv` debug."""
+    import logging
+
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger("orchestra")
+    root.handlers[:] = [handler]
+    root.setLevel(max(logging.DEBUG, level))
+    root.propagate = False
+    if quiet == 0:  # a server says who asked what unless told to be quiet
+        logging.getLogger("orchestra.access").setLevel(min(logging.INFO, root.level))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _logging(args.verbose, args.quiet)
     try:
         return args.func(args)
     except CLIError as e:

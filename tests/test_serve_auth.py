@@ -151,3 +151,23 @@ def test_a_key_on_the_command_line_earns_a_warning_and_a_key_file_does_not(tmp_p
     assert "shows in the process list" in r.stderr
     r = _refused("serve", "--ray", "--api-key-file", str(keyfile))
     assert "shows in the process list" not in r.stderr and "cannot check API keys" in r.stderr
+
+
+def test_the_access_log_names_the_key_by_label_never_the_key(live, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="orchestra.access")
+    with httpx.Client(base_url=live.url, timeout=60) as c:
+        c.post("/v1/solve", json={"problem": PUZZLE}, headers={"x-api-key": KEYS[0]})
+        c.post("/v1/solve", json={"problem": PUZZLE}, headers={"x-api-key": "sk-wrong"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "orchestra.access"]
+    assert any(line.startswith("key-1 POST /v1/solve 200 ") for line in lines), lines
+    assert "unauthenticated POST /v1/solve 401" in lines
+    assert not any(k in line for line in lines for k in [*KEYS, "sk-wrong"])
+
+
+def test_verbosity_flags():
+    r = _refused("-q", "families")
+    assert r.returncode == 0 and "sudoku" in r.stdout
+    r = _refused("-vv", "families")
+    assert r.returncode == 0

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections import Counter
@@ -137,6 +138,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     app = FastAPI(title="orchestra", lifespan=lifespan)
     app.state.engine, app.state.batcher, app.state.settings = engine, batcher, settings
     keys = KeyRing(settings.api_keys)
+    access = logging.getLogger("orchestra.access")
     requests: Counter[tuple[str, int]] = Counter()  # (key label, status) -> count
     app.state.requests = requests
 
@@ -149,11 +151,21 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
             open_paths = OPEN_PATHS | (set() if settings.protect_metrics else {"/metrics"})
             if key_id == "unauthenticated" and request.url.path not in open_paths:
                 requests[(key_id, 401)] += 1
+                access.info("%s %s %s 401", key_id, request.method, request.url.path)
                 return JSONResponse(
                     status_code=401, content=UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
                 )
+        t0 = time.perf_counter()
         response = await call_next(request)
         requests[(key_id, response.status_code)] += 1
+        access.info(  # never the key: its label only
+            "%s %s %s %d %.1f ms",
+            key_id,
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - t0) * 1000,
+        )
         return response
 
     # outermost: a body over the cap is refused while it streams, before any other work
