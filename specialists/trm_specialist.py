@@ -464,7 +464,11 @@ class TRMFamily(BaseSpecialist):
         search-path order."""
         if not self.nearest_first:
             return list(self.members)
-        return sorted(self.members, key=lambda m: m.spec.distance(problem))
+
+        def key(m: Any) -> tuple:  # a member that cannot take the problem: last, unmeasured
+            return (0, m.spec.distance(problem)) if m.supports(problem) else (1, ())
+
+        return sorted(self.members, key=key)
 
     def _member(self, problem: Problem) -> Any:
         return next((m for m in self._ordered(problem) if m.supports(problem)), None)

@@ -93,7 +93,9 @@ class MazeSpec(TRMTask):
     def distance(self, problem: Problem) -> tuple[float, ...]:
         """A maze with loops is far from a checkpoint trained on perfect mazes and the
         other way round (first); then the difference in area from the training mazes."""
-        rows = problem.rows  # type: ignore[attr-defined]
+        if not isinstance(problem, MazeProblem):
+            return (2.0, 0)  # not a maze: as far as a checkpoint can be
+        rows = problem.rows
         trained_loops = self.style != "perfect" or self.loops > 0
         area = len(rows) * len(rows[0])
         return (float(has_loops(rows) != trained_loops), abs(area - self.height * self.width))
