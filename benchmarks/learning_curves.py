@@ -169,7 +169,10 @@ class _Shell:
 
 
 def plot(curves: list[Curve], path: Path) -> None:
-    import matplotlib
+    from orchestra.extras import needs
+
+    with needs("bench", "the benchmark plots"):
+        import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from importlib.metadata import entry_points
 from pathlib import Path
 
 ENTRY_POINT_GROUP = "orchestra.checkpoints"
@@ -24,12 +23,12 @@ def shipped() -> list[Path]:
     """The checkpoint directories installed packages ship: each entry point of the group
     names a path (or a callable returning one or several). One that cannot be loaded is
     warned about and skipped, so a broken plug-in costs its own checkpoints only."""
-    from .refs import load_ref
+    from .extension_points import discover
 
     found: list[Path] = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in discover(ENTRY_POINT_GROUP):
         try:
-            obj = load_ref(ep.value)
+            obj = ep.load()
             value = obj() if callable(obj) else obj
         except Exception as e:
             warnings.warn(f"checkpoint directory {ep.name!r} ({ep.value}): {e}", stacklevel=2)

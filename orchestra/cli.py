@@ -428,12 +428,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _serve_ray(args: argparse.Namespace) -> int:
     import time
 
-    try:
+    from .extras import needs
+
+    with needs("ray", "serve --ray"):
         import ray
         from ray import serve
-    except ImportError:
-        raise CLIError("--ray needs the ray extra: pip install 'orchestra-trm[ray]'") from None
-    from .serve.ray_app import build_app
+
+        from .serve.ray_app import build_app
 
     ray.init(address=args.ray_address, include_dashboard=False)
     serve.start(http_options={"host": args.host, "port": args.port})
@@ -506,9 +507,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             )
         return _serve_ray(args)
 
-    from .serve.app import Settings, create_app
+    from .extras import needs
+
+    with needs("serve", "orchestra serve"):
+        from .serve.app import Settings, create_app
+        from .serve.server import run
     from .serve.memory import limit_arenas
-    from .serve.server import run
 
     limit_arenas()  # before the engine's threads start: see serve/memory.py
     settings = Settings(
@@ -530,6 +534,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
+    from .extras import needs
     from .serve.mcp import build_server, http_app
     from .serve.memory import limit_arenas
 
@@ -539,7 +544,8 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     if not args.http:  # stdout is the protocol's: nothing else may be printed there
         server.run("stdio")
         return 0
-    import uvicorn
+    with needs("mcp", "orchestra mcp --http"):
+        import uvicorn
 
     app = http_app(server, api_keys=keys, max_body_bytes=args.max_body_bytes)
     guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
@@ -735,9 +741,11 @@ def _logging(verbose: int, quiet: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _logging(args.verbose, args.quiet)
+    from .extras import MissingExtra
+
     try:
         return args.func(args)
-    except CLIError as e:
+    except (CLIError, MissingExtra) as e:
         err.print(f"orchestra {args.command}: {e}", markup=False)
         return 2
     except KeyboardInterrupt:

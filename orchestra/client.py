@@ -22,7 +22,12 @@ RETRIED = frozenset({429, 503})
 
 
 class ClientError(RuntimeError):
-    """The server refused or could not be reached; `status` is the HTTP status, if any."""
+    """The server refused or could not be reached.
+
+    Args:
+        message: What happened.
+        status: The HTTP status, if there was a reply.
+    """
 
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
@@ -54,8 +59,21 @@ def _wire(x: Any) -> Any:
 
 
 class Client:
-    """`base_url`: the server's root (`http://127.0.0.1:8000`); `api_key`: sent as a Bearer
-    token when the server requires one."""
+    """A running `orchestra serve`, called as if it were the library: the same typed
+    Solutions, a bad input as the Solution's error.
+
+    Args:
+        base_url: The server's root (`http://127.0.0.1:8000`).
+        api_key: Sent as a Bearer token when the server requires one.
+        timeout: Seconds one HTTP call may take.
+        retries: How many times a 429 or 503 is retried (with exponential backoff,
+            honouring `Retry-After`).
+        backoff_s: The first wait between retries, doubled each time.
+
+    Raises:
+        ClientError: From its methods: a refused key (401), a server it cannot reach, or
+            a status it does not retry.
+    """
 
     def __init__(
         self,

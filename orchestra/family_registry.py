@@ -15,11 +15,11 @@ import importlib
 import threading
 import warnings
 from collections.abc import Callable, Iterable
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
 
+from .extension_points import discover
 from .refs import RegistryError, load_ref
 from .tasks.base import Evidence, NoSolution, ParseError, Problem, Verdict
 from .tasks.family import Detection, Family, FamilyError
@@ -36,7 +36,16 @@ TEXT_KIND = "text"  # prose: no family, the LLM's
 
 
 class FamilyInfo(BaseModel):
-    """One row of `orchestra.families()`."""
+    """One row of `orchestra.families()`.
+
+    Attributes:
+        name: The family's name.
+        kinds: The kinds it claims.
+        source: "builtin", "code" or "plugin:<distribution>".
+        provides: What it provides (`Family.provides()`: solve, generate, codec, ...).
+        description: One line.
+        error: Why a discovered plug-in is not in use.
+    """
 
     name: str
     kinds: list[str]
@@ -106,9 +115,8 @@ def _discover() -> None:
         for name, ref in _BUILTIN.items():
             if name not in _families:
                 _add(_instance(load_ref(ref)), "builtin")
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            dist = ep.dist.name if ep.dist else "?"
-            source = f"plugin:{dist}"
+        for ep in discover(ENTRY_POINT_GROUP):
+            source = ep.source
             if ep.name in _families and _sources[ep.name] == source:
                 continue
             try:
@@ -150,8 +158,19 @@ def refresh() -> None:
 
 
 def register_family(obj: Any = None, *, replace: bool = False) -> Any:
-    """Register a family class (or instance). Use as `@register_family` or
-    `@register_family(replace=True)`; a kind another family has is a RegistryError."""
+    """Register a family class (or instance): `@register_family` or
+    `@register_family(replace=True)`.
+
+    Args:
+        obj: The family class or instance (omitted when used as `@register_family(...)`).
+        replace: Replace a family that claims the same name or kinds.
+
+    Returns:
+        The family as given (a decorator), or the decorator.
+
+    Raises:
+        RegistryError: A kind or name another family has, without `replace`.
+    """
 
     def decorate(target: Any) -> Any:
         with _lock:

@@ -127,7 +127,24 @@ def _mean(rate: float, seen: float, outcome: bool, window: int) -> tuple[float, 
 
 
 class Estimate(BaseModel):
-    """What a processor is expected to cost on one item, and on what that rests."""
+    """What a processor is expected to cost on one item, and on what that rests.
+
+    Attributes:
+        processor: The processor's name.
+        device: Where it runs (`cpu`, `cuda`, `remote`).
+        latency_s: Busy seconds per item at the batch size asked about.
+        batch: That batch size.
+        energy_j: Estimated joules per item.
+        cost_usd: API dollars plus the energy at the stated electricity price, per item.
+        verified_rate: The share of its answers verified (or, with no verifier,
+            consistent and right).
+        observations: How many items the estimate rests on (decayed).
+        basis: "measured", "seed", or what was borrowed ("other size", "prior", ...).
+        consistent_rate: The share judged consistent with the demonstrations; None:
+            never judged.
+        right_when_consistent: How often a consistent answer was right; None: none
+            checked yet.
+    """
 
     processor: str
     device: str
@@ -148,7 +165,18 @@ class Estimate(BaseModel):
 
 
 class PerfModels:
-    """Thread-safe store of `PerfEntry` by `PerfKey`, persisted as versioned JSON."""
+    """What the scheduler knows of each processor's latency, cost and verified rate, per
+    kind and size, learned from every attempt; thread-safe, persisted as versioned JSON.
+
+    Args:
+        path: Where to keep the learned models (default `$ORCHESTRA_PERF_MODELS`, else
+            `perf-models.json` in the cache).
+        seed: Figures measured by the project, used until this machine has its own
+            (None: start empty).
+        window: How many recent observations an estimate weighs.
+        persist: Read and save `path` (False: this process only).
+        save_every_s: Seconds between saves while learning.
+    """
 
     def __init__(
         self,

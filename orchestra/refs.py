@@ -7,8 +7,9 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any
+
+from .extension_points import Plugin, discover
 
 
 class RegistryError(LookupError):
@@ -39,13 +40,13 @@ class NamedFactories:
             self._code[name] = factory
 
     def names(self) -> list[str]:
-        found = {ep.name for ep in entry_points(group=self.group)}
+        found = {p.name for p in discover(self.group)}
         with self._lock:
             return sorted(found | set(self._code))
 
-    def find(self, name: str) -> Callable[..., Any] | EntryPoint | None:
-        """The factory registered in code, else the entry point named `name`, else None."""
+    def find(self, name: str) -> Callable[..., Any] | Plugin | None:
+        """The factory registered in code, else the plug-in named `name`, else None."""
         with self._lock:
             if name in self._code:
                 return self._code[name]
-        return next((ep for ep in entry_points(group=self.group) if ep.name == name), None)
+        return next((p for p in discover(self.group) if p.name == name), None)

@@ -18,12 +18,12 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
 
 from . import family_registry
+from .extension_points import discover
 from .refs import RegistryError, load_ref
 
 ENTRY_POINT_GROUP = "orchestra.specialists"
@@ -33,8 +33,16 @@ PROVIDER_GROUP = "orchestra.specialist_providers"
 @dataclass(frozen=True)
 class Offer:
     """A specialist a provider can build, described without building it: listing the
-    specialists must not import torch or load weights. `factory` is called once, on first
-    use, with no arguments; `source` defaults to the provider's distribution."""
+    specialists must not import torch or load weights.
+
+    Attributes:
+        name: The specialist's name.
+        factory: Called once, on first use, with no arguments; returns the specialist.
+        kinds: The kinds it takes.
+        priority: Its place in the static order (higher first).
+        description: One line for the listings.
+        source: Where it comes from (default: the provider's distribution).
+    """
 
     name: str
     factory: Callable[[], Any]
@@ -96,11 +104,10 @@ def _discover() -> None:
         if _discovered:
             return
         _derive_from_families()
-        for ep in entry_points(group=PROVIDER_GROUP):
-            _take_offers(ep.name, ep.value, f"plugin:{ep.dist.name if ep.dist else '?'}")
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            dist = ep.dist.name if ep.dist else "?"
-            _entries.setdefault(ep.name, _Entry(ep.name, f"plugin:{dist}", ref=ep.value))
+        for ep in discover(PROVIDER_GROUP):
+            _take_offers(ep.name, ep.value, ep.source)
+        for ep in discover(ENTRY_POINT_GROUP):
+            _entries.setdefault(ep.name, _Entry(ep.name, ep.source, ref=ep.value))
         _discovered = True
 
 
@@ -147,7 +154,19 @@ def refresh(*, families: bool = True) -> None:
 
 
 def register_specialist(name: str, *, replace: bool = False) -> Callable[[Any], Any]:
-    """Class (or zero-argument factory) decorator: make it available as `name`."""
+    """Class (or zero-argument factory) decorator: make it available as `name`.
+
+    Args:
+        name: The specialist's name (what `Orchestra(specialists=[...])` and the
+            fallback chains say).
+        replace: Replace a specialist of that name.
+
+    Returns:
+        The decorator; it returns the class unchanged.
+
+    Raises:
+        RegistryError: From the decorator: the name is taken, without `replace`.
+    """
 
     def decorate(factory: Any) -> Any:
         with _lock:

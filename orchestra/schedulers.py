@@ -42,7 +42,15 @@ DEFAULT = "latency"
 class Job(BaseModel):
     """One problem to place: its class and the processors that may take it, in the static
     order (the router's choice first), each with its estimate at the batch size it
-    would run in."""
+    would run in.
+
+    Attributes:
+        index: The problem's position in the batch.
+        kind: The problem's kind.
+        size: Its size class (`Family.size_class`).
+        candidates: The processors that may take it, in the static order, each with its
+            estimate.
+    """
 
     index: int
     kind: str
@@ -52,7 +60,14 @@ class Job(BaseModel):
 
 class Placement(BaseModel):
     """A scheduler's answer for one job: the order to try, and per processor the figure
-    the policy compared (seconds, dollars, a rate: `unit` says which)."""
+    the policy compared (seconds, dollars, a rate: `unit` says which).
+
+    Attributes:
+        order: The processors to try, first first.
+        scores: The figure the policy compared, per processor.
+        unit: What `scores` are (seconds, dollars, a rate).
+        note: One line on why.
+    """
 
     order: list[str]
     scores: dict[str, float] = Field(default_factory=dict)
@@ -61,7 +76,17 @@ class Placement(BaseModel):
 
 
 class ScheduleDecision(BaseModel):
-    """What went into one problem's placement, kept in its trace (`--explain`)."""
+    """What went into one problem's placement, kept in its trace (`--explain`).
+
+    Attributes:
+        policy: The scheduler's name.
+        candidates: The estimates it was given.
+        scores: The figure it compared, per processor.
+        unit: What `scores` are.
+        order: The order it chose (made safe: every candidate once).
+        note: One line on why.
+        error: A scheduler that failed; `priority` then placed the batch.
+    """
 
     policy: str
     candidates: list[Estimate]
@@ -211,7 +236,13 @@ _registry = NamedFactories(ENTRY_POINT_GROUP)
 
 
 def register_scheduler(name: str, factory: Callable[[], Scheduler]) -> None:
-    """A scheduler made in code (tests, notebooks); installed packages use entry points."""
+    """Make a scheduling policy available by name, in code (tests, notebooks); installed
+    packages use the entry-point group `orchestra.schedulers`.
+
+    Args:
+        name: What `Orchestra(scheduler=NAME)` and `--scheduler NAME` say.
+        factory: Called with no arguments; returns a `Scheduler` (`name`, `plan`).
+    """
     _registry.register(name, factory)
 
 

@@ -16,7 +16,16 @@ LLM_TARGET = "llm"
 
 class RouteDecision(BaseModel):
     """Where a router sends a problem and why. `abstained` means "not sure": the engine then
-    sends the problem to its default processor (the LLM)."""
+    sends the problem to its default processor (the LLM).
+
+    Attributes:
+        kind: The kind the router read (`text` for prose).
+        target: The processor it chose.
+        scores: Its scores per kind, where it has some.
+        reason: One line on why.
+        abstained: Not sure: the problem goes to the default processor (the LLM).
+        router: The router's name.
+    """
 
     kind: str
     target: str
@@ -27,7 +36,19 @@ class RouteDecision(BaseModel):
 
 
 class SpecialistAnswer(BaseModel):
-    """One answer of a specialist's batch; a specialist may also return bare answers."""
+    """One answer of a specialist's batch; a specialist may also return bare answers.
+
+    Attributes:
+        answer: The answer, shaped per kind (None: no answer).
+        confidence: The specialist's own confidence.
+        steps: TRM supervision steps used.
+        alternatives: Further attempts, best first (ARC is scored pass@2).
+        evidence: Why the answer follows from the task (ARC: the program).
+        reason: Why there is no answer, when there is none.
+        unsolvable: A complete solver proved no answer exists (`reason` says why): the
+            chain ends.
+        busy_s: Its own time on this problem, where it knows (a pool).
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -43,7 +64,30 @@ class SpecialistAnswer(BaseModel):
 
 
 class Attempt(BaseModel):
-    """One processor's try at one problem, kept in the trace whether it helped or not."""
+    """One processor's try at one problem, kept in the trace whether it helped or not.
+
+    Attributes:
+        processor: The processor's name.
+        device: Where it ran.
+        answer: Its answer (shaped per kind, as `Solution.answer`), or None.
+        alternatives: Further answers, best first (ARC is scored pass@2).
+        verified: The verifier's verdict; None: it could not decide.
+        consistent: Reproduces every demonstration (ARC), as checked.
+        evidence: The program or check behind the answer.
+        formalization: A word puzzle as the LLM's tool call put it.
+        solved: The verified solver's answer to that formalization.
+        tool_rounds: The LLM's tool calls.
+        reason: The verifier's verdict, or why the attempt was skipped.
+        error: What went wrong, if anything.
+        unsolvable: A complete solver proved there is no solution (`reason` says why).
+        reply_check: A hybrid reply checked against the verified answer.
+        latency_s: Seconds of this attempt.
+        confidence: The processor's own confidence, where it has one.
+        steps: TRM supervision steps used.
+        tokens: LLM tokens used.
+        cost_usd: Dollars spent.
+        energy_j: Estimated joules.
+    """
 
     processor: str
     device: str
@@ -76,6 +120,14 @@ class Attempt(BaseModel):
 
 
 class Trace(BaseModel):
+    """What happened to one problem: the route, the schedule, every attempt.
+
+    Attributes:
+        decision: The router's decision.
+        schedule: The scheduler's estimates and its order.
+        attempts: Every processor's try, in order.
+    """
+
     decision: RouteDecision | None = None
     schedule: ScheduleDecision | None = None  # the scheduler's estimates and its order
     attempts: list[Attempt] = Field(default_factory=list)
@@ -83,7 +135,11 @@ class Trace(BaseModel):
 
 class SolutionError(RuntimeError):
     """Raised by `Solution.raise_for_error()` (and `solve(..., raise_on_error=True)`) when a
-    problem got no accepted answer; `.solution` is the whole Solution, trace included."""
+    problem got no accepted answer.
+
+    Args:
+        solution: The whole Solution, trace included (kept as `.solution`).
+    """
 
     def __init__(self, solution: Solution) -> None:
         self.solution = solution
@@ -229,7 +285,25 @@ class Solution(BaseModel):
 
 
 class ProcessorStats(BaseModel):
-    """One row of the workload split: a processor (name on a device) and its work."""
+    """One row of the workload split: a processor (name on a device) and its work.
+
+    Attributes:
+        name: The processor.
+        device: Where it runs.
+        items: Problems it took.
+        batches: Batches it ran.
+        busy_s: Seconds it was busy.
+        items_per_s: Items per busy second.
+        p50_latency_s: Median latency per item.
+        p95_latency_s: 95th percentile latency per item.
+        verified: Answers the verifier accepted.
+        rejected: Answers the verifier rejected.
+        errors: Attempts that failed.
+        verified_rate: verified / items where a verifier could decide; None: none could.
+        cost_usd: Dollars spent.
+        energy_j: Estimated joules.
+        power_w: The power figure the estimate assumed.
+    """
 
     name: str
     device: str
@@ -249,6 +323,13 @@ class ProcessorStats(BaseModel):
 
 
 class WorkloadSplit(BaseModel):
+    """The workload split: per processor, what it took and what it cost (`orchestra.stats()`).
+
+    Attributes:
+        processors: One row per processor.
+        power_note: The power figures the energy estimates assumed.
+    """
+
     processors: list[ProcessorStats]
     power_note: str
 

@@ -1,5 +1,6 @@
-"""The README's "Add your own puzzle" example, run: the family file is the README's copy,
-and it is parsed, routed, solved, trained and benchmarked like a built-in family."""
+"""The guide's "Add your own puzzle" example (docs/guide-family.md), run: the family file
+is the guide's copy, and it is parsed, routed, solved, trained and benchmarked like a
+built-in family."""
 
 import sys
 from pathlib import Path
@@ -23,9 +24,9 @@ def latin_family(tmp_path, monkeypatch):
     registry.refresh()
 
 
-def test_the_readme_shows_the_example_file_whole():
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("## Add your own puzzle")[1].split("```python\n")[1].split("```")[0]
+def test_the_guide_shows_the_example_file_whole():
+    guide = (ROOT / "docs" / "guide-family.md").read_text()
+    block = guide.split("## Add your own puzzle")[1].split("```python\n")[1].split("```")[0]
     assert block == (ROOT / "examples" / "latin.py").read_text()
     assert len(block.splitlines()) + 5 < 80  # with its five lines of commands
 

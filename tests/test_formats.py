@@ -192,9 +192,10 @@ def test_the_cli_fails_on_a_broken_puzzle_without_asking_the_llm():
     assert r.returncode == 1 and "found a maze drawn with" in r.stderr
 
 
-def test_the_readme_examples_parse():
-    """Every block the README marks `<!-- input: KIND -->` parses as that kind and solves."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+def test_the_documented_input_formats_parse():
+    """Every block docs/input-formats.md marks `<!-- input: KIND -->` parses as that kind
+    and solves."""
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "input-formats.md").read_text()
     found = re.findall(r"<!-- input: (\w+) -->\n```\n(.*?)\n```", readme, re.DOTALL)
     assert len(found) >= 6
     engine = orchestra.Orchestra(llm="none")

@@ -45,7 +45,9 @@ def test_the_wheel_holds_one_package(wheel):
     assert any(n.startswith("orchestra/specialists/checkpoints/sudoku-9x9/") for n in names)
 
 
-def _fresh_venv(base: Path, wheel: Path) -> Path:
+def _fresh_venv(base: Path, wheel: Path, leave_out: frozenset[str] = frozenset()) -> Path:
+    """A venv holding the wheel, with this environment's packages but those in `leave_out`
+    (distribution names, normalised) and the modules they provide."""
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -59,8 +61,10 @@ def _fresh_venv(base: Path, wheel: Path) -> Path:
     deps.mkdir()
     ours = ("orchestra", "__editable__")
     for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if not entry.name.startswith(ours) and not entry.name.endswith(".pth"):
-            (deps / entry.name).symlink_to(entry)
+        name = entry.name.split("-")[0].removesuffix(".py").lower().replace("_", "-")
+        if entry.name.startswith(ours) or entry.name.endswith(".pth") or name in leave_out:
+            continue
+        (deps / entry.name).symlink_to(entry)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
          "--no-deps", "--no-index", str(wheel)],
@@ -100,3 +104,54 @@ def test_a_users_own_packages_break_nothing(tmp_path, wheel):
     )
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.startswith("ok")
+
+
+# What the core install must do without: every optional dependency's distribution.
+OPTIONAL = frozenset({
+    "litellm", "transformers", "accelerate", "gguf", "mcp", "fastapi", "uvicorn", "starlette",
+    "matplotlib", "ray", "tokenizers",
+})
+
+
+def test_the_wheel_declares_a_small_core_and_extras(wheel):
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(
+            z.read(n).decode() for n in z.namelist() if n.endswith(".dist-info/METADATA")
+        )
+    requires = [line.split(":", 1)[1].strip() for line in meta.splitlines()
+                if line.startswith("Requires-Dist:")]
+    core = {r.split(">")[0].split("<")[0].split("[")[0].split("=")[0].strip()
+            for r in requires if "extra ==" not in r}
+    assert not core & OPTIONAL, core & OPTIONAL
+    extras = {line.split(":", 1)[1].strip() for line in meta.splitlines()
+              if line.startswith("Provides-Extra:")}
+    assert {"llm", "serve", "mcp", "ray", "bench", "train", "all"} <= extras
+
+
+def test_the_core_install_solves_without_the_extras(tmp_path, wheel):
+    python = _fresh_venv(tmp_path, wheel, leave_out=OPTIONAL)
+    script = tmp_path / "core.py"
+    script.write_text(textwrap.dedent(f"""
+        import importlib.util, sys
+        for name in ("litellm", "transformers", "mcp", "fastapi"):
+            assert importlib.util.find_spec(name) is None, name
+        import orchestra
+        sol = orchestra.solve({SUDOKU!r})
+        assert sol.ok and sol.verified, sol.error
+        maze = orchestra.solve("#######\\n#S...G#\\n#######")
+        assert maze.verified, maze.error
+        assert not {{"litellm", "transformers", "mcp"}} & set(sys.modules)
+        # Prose needs an LLM: the answer says which extra brings one.
+        prose = orchestra.solve("Write a haiku about the sea.")
+        assert not prose.ok and "orchestra-trm[llm]" in (prose.error or ""), prose.error
+        print("ok")
+    """))
+    r = subprocess.run([str(python), str(script)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.startswith("ok")
+    # The commands that need an extra say which one, without a traceback.
+    for argv, extra in ((["serve"], "serve"), (["mcp"], "mcp")):
+        r = subprocess.run([str(python), "-m", "orchestra.cli", *argv],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2, (argv, r.stderr[-2000:])
+        assert f"orchestra-trm[{extra}]" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -101,17 +102,17 @@ def broken_provider():
 def test_a_failing_provider_costs_only_its_own_specialists(monkeypatch):
     """A plug-in whose provider raises is warned about by name; the built-in providers'
     specialists (arc-search arrives through one) and the family solvers are all there."""
-    from importlib.metadata import EntryPoint
+    from orchestra.extension_points import Plugin
 
-    real = registry.entry_points
+    real = registry.discover
 
-    def entry_points(group):
-        found = list(real(group=group))
+    def discover(group):
+        found = list(real(group))
         if group == registry.PROVIDER_GROUP:
-            found.insert(0, EntryPoint("broken", f"{__name__}:broken_provider", group))
+            found.insert(0, Plugin("broken", f"{__name__}:broken_provider", "broken-dist"))
         return found
 
-    monkeypatch.setattr(registry, "entry_points", entry_points)
+    monkeypatch.setattr(registry, "discover", discover)
     registry.refresh()
     try:
         with pytest.warns(UserWarning, match="provider 'broken'.*GPU driver is missing"):
@@ -120,3 +121,36 @@ def test_a_failing_provider_costs_only_its_own_specialists(monkeypatch):
     finally:
         monkeypatch.undo()
         registry.refresh()
+
+
+ROLL_TASK = {
+    "train": [
+        {"input": [[1, 2, 3, 4, 5], [0, 6, 0, 7, 0]], "output": [[4, 5, 1, 2, 3], [7, 0, 0, 6, 0]]},
+        {"input": [[3, 0, 0, 8, 9], [2, 2, 4, 0, 1]], "output": [[8, 9, 3, 0, 0], [0, 1, 2, 2, 4]]},
+        {"input": [[5, 6, 7, 8, 1, 2]], "output": [[1, 2, 5, 6, 7, 8]]},
+    ],
+    "test": [
+        {"input": [[9, 8, 7, 6, 5], [1, 0, 1, 0, 3]], "output": [[6, 5, 9, 8, 7], [0, 3, 1, 0, 1]]}
+    ],
+}
+
+
+def test_an_installed_dsl_op_is_parsed_run_and_searched(installed_plugin):
+    """A step a package declares under `orchestra.dsl_ops` joins the language in every
+    process, the search's spawned workers too, and the search finds a program using it."""
+    code = textwrap.dedent(f"""
+        import json, numpy as np
+        from orchestra.tasks.arc.dsl import parse, describe, language
+        assert "roll_cols" in describe()
+        print(language.run(parse("roll_cols(2)"), np.array([[1, 2, 3]])).tolist())
+        from orchestra.specialists.arc_search.specialist import ArcSearch
+        from orchestra.problems import parse as read
+        task = read(json.dumps({ROLL_TASK!r}))
+        (answer,) = ArcSearch(budget_s=20, workers=1).solve_batch([task])
+        print(answer.answer == [{ROLL_TASK['test'][0]['output']!r}] or answer.answer)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "[[2, 3, 1]]"
+    assert lines[-1] == "True", lines

@@ -129,7 +129,10 @@ def markdown(summary: Summary, command: str, machine: str) -> str:
 
 
 def plots(summary: Summary, out: Path) -> list[Path]:
-    import matplotlib
+    from orchestra.extras import needs
+
+    with needs("bench", "the benchmark plots"):
+        import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -207,7 +207,10 @@ def _count_table(policies: list[str], counts: list[dict[str, int]]) -> list[str]
 
 
 def plot(results: list[PolicyResult], out: Path) -> Path:
-    import matplotlib
+    from orchestra.extras import needs
+
+    with needs("bench", "the benchmark plots"):
+        import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

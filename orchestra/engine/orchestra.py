@@ -28,18 +28,30 @@ OnSolution = Callable[[int, Solution], None]
 class Orchestra(LLMAttempts):
     """A router, a set of specialists and an optional LLM, with their accounting.
 
-    `router`: a router or a router name ("cascade", the default: rules, then the learned
-    router; "rules", "learned", "llm", "cascade+llm", or a plug-in's name).
-    `specialists`: names from the registry and/or specialist instances (default: every
-    registered specialist). `llm`: an `LLM`, a spec string ("local", "none",
-    "hf:/path", "litellm:openai/gpt-4o-mini"), or "auto" for `$ORCHESTRA_LLM` (default
-    local, the embedded SmolLM2; nothing loads until the first prose problem).
-    `fallback`: per kind, the chain of processor names to try in order (default: the
-    kind's specialists by priority, then "llm"). `processor_timeout_s`: how long one
-    specialist batch or one LLM call may take before its problems move on (None: wait).
-    `scheduler`: a policy name ("latency", the default, or `$ORCHESTRA_SCHEDULER`;
-    "priority", "cost", "accuracy", or a plug-in's) or a `Scheduler`. `perf_models`: the
-    `PerfModels` it reads and feeds, or a path to keep them in (default: the cache).
+    Args:
+        router: A router or a router name ("cascade", the default: rules, then the
+            learned router; "rules", "learned", "llm", "cascade+llm", or a plug-in's).
+        specialists: Names from the registry and/or specialist instances (default: every
+            registered specialist).
+        llm: An `LLM`, a spec string ("local", "none", "hf:/path",
+            "litellm:openai/gpt-4o-mini"), or "auto" for `$ORCHESTRA_LLM` (default local,
+            the embedded SmolLM2; nothing loads until the first prose problem).
+        fallback: Per kind, the chain of processor names to try in order (default: the
+            kind's specialists by priority, then "llm").
+        max_batch: The most problems one specialist batch takes.
+        llm_concurrency: The most LLM calls in flight at once.
+        processor_timeout_s: How long one specialist batch or one LLM call may take
+            before its problems move on (None: wait).
+        scheduler: A policy name ("latency", the default, or `$ORCHESTRA_SCHEDULER`;
+            "priority", "cost", "accuracy", or a plug-in's) or a `Scheduler`.
+        perf_models: The `PerfModels` it reads and feeds, or a path to keep them in
+            (default: the cache).
+
+    Raises:
+        RouterError: An unknown router name.
+        SchedulerError: An unknown scheduler name.
+        RegistryError: An unknown specialist name.
+        LLMError: An LLM spec that cannot be read.
     """
 
     def __init__(

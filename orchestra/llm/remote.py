@@ -13,6 +13,7 @@ import os
 import time
 from typing import Any
 
+from ..extras import needs
 from .base import LLM, LLMError, LLMResult, Message, ToolCall
 
 _litellm: Any = None
@@ -22,7 +23,8 @@ def _lib() -> Any:
     global _litellm
     if _litellm is None:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
+        with needs("llm", "a remote LLM"):
+            import litellm
 
         litellm.suppress_debug_info = True
         _litellm = litellm

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..engine import Orchestra
+from ..extras import needs
 from ..tasks.base import MAX_INPUT_CHARS, ParseError
 from ..types import Solution
 
@@ -106,8 +107,9 @@ def _checked(problem: Any) -> Any:
 
 def build_server(engine: Orchestra | None = None) -> Any:
     """The MCP server over `engine` (default: `orchestra.solve`'s own)."""
-    from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+    with needs("mcp", "orchestra's MCP server"):
+        from mcp.server.mcpserver import MCPServer
+        from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 
     from .. import family_registry
     from ..engine import default

@@ -21,7 +21,12 @@ Grid = list[list[int]]
 class ParseError(ValueError):
     """Input that looks like a puzzle but cannot be one; the message says what and where.
 
-    `row` and `col` are 1-based, as a person counts them in the pasted text.
+    Args:
+        message: What is wrong.
+        kind: The family that read it, if one did.
+        row: 1-based, as a person counts rows in the pasted text.
+        col: 1-based column.
+        char: The offending character.
     """
 
     def __init__(
@@ -54,6 +59,9 @@ class NoSolution(Exception):
 
     The engine ends the problem's chain there: no other processor is tried, and the
     `Solution` says "no solution exists" with this reason (`Solution.unsolvable`).
+
+    Args:
+        reason: Why, in the user's terms.
     """
 
     def __init__(self, reason: str) -> None:
@@ -66,6 +74,12 @@ class ReplyCheck(BaseModel):
 
     `agrees` is True when the sentence states what the verified answer says, False when it
     states something else, None when the family cannot tell what the sentence claims.
+
+    Attributes:
+        agrees: True: the sentence states what the verified answer says; False:
+            something else; None: cannot tell.
+        expected: What the verified answer says about the question ("2", "58 steps").
+        note: One line for the user.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -93,6 +107,12 @@ class Verdict(BaseModel):
 
     `correct` is None when the family cannot know (an ARC answer without the expected
     output): the answer may still be well-formed (`valid`).
+
+    Attributes:
+        valid: The answer is well-formed for the problem.
+        correct: Right; None when the family cannot know.
+        reason: One line on why.
+        consistent: Reproduces every demonstration (ARC); None where not judged.
     """
 
     model_config = ConfigDict(frozen=True)

@@ -44,7 +44,13 @@ __all__ = ["NoSolution"]  # re-exported: the exception a complete `solve` raises
 class Detection(BaseModel):
     """A family's reading of an input: the problem, or the ParseError that says why it is a
     broken puzzle of this family, with how sure the family is that the input is its own.
-    The highest confidence wins; on a tie the family registered first wins."""
+    The highest confidence wins; on a tie the family registered first wins.
+
+    Attributes:
+        confidence: How sure the family is that the input is its own (0-1).
+        problem: The problem read, if it was read.
+        error: Why it is a broken puzzle of this family, if it is one.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
@@ -54,7 +60,12 @@ class Detection(BaseModel):
 
 
 class Instance(BaseModel):
-    """A generated problem with its reference answer (a generator's output)."""
+    """A generated problem with its reference answer (a generator's output).
+
+    Attributes:
+        problem: The problem.
+        answer: Its reference answer.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -76,7 +87,13 @@ def reading(confidence: float, read: Callable[[], Problem | None]) -> Detection 
 class View:
     """An augmented copy of a problem and the maps between the two frames' answers:
     `forward` carries an answer of the original into the view, `back` the other way.
-    Composed, they are the identity (the property the augmentation tests check)."""
+    Composed, they are the identity (the property the augmentation tests check).
+
+    Args:
+        problem: The augmented copy.
+        forward: Carries an answer of the original into the view.
+        back: Carries an answer of the view back to the original.
+    """
 
     problem: Problem
     forward: Callable[[Any], Any] = field(default=lambda a: a)

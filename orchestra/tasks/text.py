@@ -10,5 +10,13 @@ KIND: Final = "text"
 
 
 class TextProblem(Problem):
+    """Prose: what goes to the LLM.
+
+    Attributes:
+        kind: Always `text`.
+        prompt: The text as given.
+        text: The prose.
+    """
+
     kind: Literal["text"] = KIND
     text: str

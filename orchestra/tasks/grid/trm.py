@@ -10,13 +10,13 @@ import random
 import re
 from collections.abc import Callable
 from functools import cached_property
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel
 
+from ...extension_points import Plugin
 from ...refs import NamedFactories
 from ..base import Grid, ParseError, Problem, Verdict
 from ..dihedral import dihedral
@@ -209,7 +209,7 @@ def load_verifier(ref: str, *, trusted: bool = False) -> Any:
 
     found = _VERIFIERS.find(ref)
     if found is not None:
-        fn = found.load() if isinstance(found, EntryPoint) else found
+        fn = found.load() if isinstance(found, Plugin) else found
     else:
         module, _, attr = ref.partition(":")
         allowed = {r.strip() for r in os.environ.get(ENV_TRUSTED, "").split(",") if r.strip()}

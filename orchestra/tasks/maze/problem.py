@@ -53,7 +53,10 @@ def check_rows(rows: list[str]) -> None:
 class MazeProblem(Problem):
     """A rectangular grid maze (2..64 per side): find a shortest 4-connected path S -> G.
 
-    Rows are normalised to `#` wall, `.` open, `S` start, `G` goal.
+    Attributes:
+        kind: Always `maze`.
+        prompt: The text the maze came with, if any.
+        rows: The maze, normalised to `#` wall, `.` open, `S` start, `G` goal.
     """
 
     kind: Literal["maze"] = KIND

@@ -41,6 +41,11 @@ class SudokuProblem(Problem):
     `grid` holds the clues with 0 for blanks. Construction checks shape, digit range and
     that no two clues clash, so a `SudokuProblem` is always a well-posed puzzle statement
     (whether it has exactly one solution is the solver's business).
+
+    Attributes:
+        kind: Always `sudoku`.
+        prompt: The text the puzzle came with, if any.
+        grid: The clues, row by row, 0 for a blank.
     """
 
     kind: Literal["sudoku"] = KIND

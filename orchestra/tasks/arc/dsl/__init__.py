@@ -5,16 +5,22 @@ every candidate must pass: it reproduces every demonstration of its task."""
 
 from __future__ import annotations
 
-from .language import NAMES, OPS, Program, ProgramError, Step, describe, parse
+from . import language
+from .language import NAMES, OPS, Op, Program, ProgramError, Step, describe, parse, register_op
 from .primitives import Inapplicable
+
+# Last, when every name above exists: a plug-in's op module may import this package.
+language.installed_ops()
 
 __all__ = [
     "NAMES",
     "OPS",
+    "Op",
     "Inapplicable",
     "Program",
     "ProgramError",
     "Step",
     "describe",
     "parse",
+    "register_op",
 ]

@@ -283,6 +283,63 @@ def _ops() -> dict[tuple[str, str], Op]:
 
 OPS = _ops()
 NAMES = sorted({name for _, name in OPS})
+TYPES = (GRID, OBJECTS, OBJECT, PARTS)
+_NAME = re.compile(r"[a-z_][a-z_0-9]*$")
+
+
+def register_op(op: Op, *, replace: bool = False) -> None:
+    """Add a step to the language, as the built-ins are: the parser reads it, the
+    interpreter runs it, and the search enumerates it (a grid-to-grid step, with every
+    combination of its argument choices) like any other.
+
+    A step registered in code exists in this process only; the search's workers are
+    separate processes and see the steps installed packages declare in the entry-point
+    group `orchestra.dsl_ops`.
+
+    Args:
+        op: The step: `name` (lower case, digits, `_`), `takes` and `gives` (one of
+            `TYPES`), `fn(value, base, *args)` returning the value it gives (raise
+            `primitives.Inapplicable` where it does not apply), `args` (per position, a
+            tuple of allowed words or numbers, or `COLOUR`), `flags`, `doc`.
+        replace: Replace a step of the same name taking the same type.
+
+    Raises:
+        ProgramError: A malformed op, or one that exists already without `replace`.
+    """
+    if not _NAME.match(op.name) or op.takes not in TYPES or op.gives not in TYPES:
+        raise ProgramError(
+            f"op {op.name!r}: a name of lower-case letters, digits and _, and takes/gives "
+            f"among {TYPES}"
+        )
+    if not callable(op.fn):
+        raise ProgramError(f"op {op.name!r}: fn is not callable")
+    for allowed in op.args:
+        if allowed != COLOUR and not (isinstance(allowed, tuple) and allowed):
+            raise ProgramError(f"op {op.name!r}: each argument is COLOUR or a tuple of choices")
+    if (op.takes, op.name) in OPS and not replace:
+        raise ProgramError(f"op {op.name!r} taking {op.takes} exists; pass replace=True")
+    OPS[(op.takes, op.name)] = op
+    if op.name not in NAMES:
+        NAMES.append(op.name)
+        NAMES.sort()
+
+
+def installed_ops() -> None:
+    """The steps installed packages add (entry-point group `orchestra.dsl_ops`); one that
+    fails is warned about and left out."""
+    import warnings
+
+    from ....extension_points import discover
+
+    for plugin in discover("orchestra.dsl_ops"):
+        try:
+            obj = plugin.load()
+            ops = obj if isinstance(obj, Op) else obj() if callable(obj) else obj
+            for op in [ops] if isinstance(ops, Op) else list(ops):
+                register_op(op)
+        except Exception as e:
+            message = f"DSL op {plugin.name!r} ({plugin.source}) is not used: {e}"
+            warnings.warn(message, stacklevel=2)
 
 
 # -- text --------------------------------------------------------------------------------
