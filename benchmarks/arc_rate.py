@@ -7,7 +7,9 @@ that a noisy machine weighs on both alike.
 
 `--switch` names a boolean in `orchestra.specialists.arc_search.search`. The report gives
 each setting's candidates per second (candidate steps applied to a whole task state, per
-second of search), the ratio, the tasks with a consistent program under each, and the tasks
+second of search), the ratio, the tasks with a consistent program and the tasks answered
+right within two attempts (the expected outputs held back, used only to score) under each,
+and the tasks
 whose two attempts differ between the settings (a fast path must not change answers).
 """
 
@@ -32,7 +34,8 @@ def _run(module: Any, switch: str, on: bool, task: Any, budget: float) -> dict[s
     r = module.search(pairs, list(task.test_inputs), budget_s=budget)
     seconds = time.perf_counter() - t0
     attempts = [[g.tolist() for g in grids] for _, grids in r.attempts()]
-    return {"evaluated": r.evaluated, "seconds": seconds, "attempts": attempts}
+    right = task.test_outputs is not None and any(a == task.test_outputs for a in attempts)
+    return {"evaluated": r.evaluated, "seconds": seconds, "attempts": attempts, "right": right}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         for on, rs in rows.items()
     }
     consistent = {on: sum(bool(r["attempts"]) for r in rs) for on, rs in rows.items()}
+    right = {on: sum(r["right"] for r in rs) for on, rs in rows.items()}
     differ = [
         t.id
         for t, off, on in zip(tasks, rows[False], rows[True], strict=True)
@@ -79,10 +83,12 @@ def main(argv: list[str] | None = None) -> None:
         f"Measured with `{command}` on {machine()}: one process, the settings taking turns "
         "task by task.",
         "",
-        "| setting | candidates/s | tasks with a consistent program |",
-        "|---|---|---|",
-        f"| off | {rate[False]:,.0f} | {consistent[False]} of {len(tasks)} |",
-        f"| on | {rate[True]:,.0f} | {consistent[True]} of {len(tasks)} |",
+        "| setting | candidates/s | tasks with a consistent program | tasks right (pass@2) |",
+        "|---|---|---|---|",
+        f"| off | {rate[False]:,.0f} | {consistent[False]} of {len(tasks)} "
+        f"| {right[False]} of {len(tasks)} |",
+        f"| on | {rate[True]:,.0f} | {consistent[True]} of {len(tasks)} "
+        f"| {right[True]} of {len(tasks)} |",
         "",
         f"Ratio on/off: {rate[True] / rate[False]:.2f}x. Tasks whose attempts differ: "
         + (", ".join(differ) if differ else "none")

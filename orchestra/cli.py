@@ -512,6 +512,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with needs("serve", "orchestra serve"):
         from .serve.app import Settings, create_app
         from .serve.server import run
+    from .serve.hosts import allowed_hosts
     from .serve.memory import limit_arenas
 
     limit_arenas()  # before the engine's threads start: see serve/memory.py
@@ -525,6 +526,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         api_keys=keys,
         protect_metrics=not args.open_metrics,
         cors_origins=args.cors,
+        allowed_hosts=sorted(allowed_hosts(args.host, args.allow_host)),
     )
     app = create_app(_engine(args), settings)
     guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
@@ -545,13 +547,52 @@ def cmd_mcp(args: argparse.Namespace) -> int:
         server.run("stdio")
         return 0
     with needs("mcp", "orchestra mcp --http"):
-        import uvicorn
+        from .serve.server import run  # uvicorn, with the header watchdog `serve` has
 
-    app = http_app(server, api_keys=keys, max_body_bytes=args.max_body_bytes)
+    from .serve.hosts import allowed_hosts
+
+    app = http_app(
+        server,
+        api_keys=keys,
+        max_body_bytes=args.max_body_bytes,
+        allowed_hosts=allowed_hosts(args.host, args.allow_host),
+    )
     guard = f"{len(keys)} API key(s) required" if keys else "no API key required"
     err.print(f"orchestra MCP on http://{args.host}:{args.port}/mcp, {guard} (Ctrl-C stops it)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    run(app, host=args.host, port=args.port, graceful_timeout_s=30.0)
     return 0
+
+
+def _front_door_options(p: argparse.ArgumentParser) -> None:
+    """The options every serving path shares (`serve`, `mcp --http`): keys, the refusal to
+    serve a non-loopback address open, the Host names answered without a key."""
+    p.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="require this key (`Authorization: Bearer KEY`); repeat for several "
+        "(default: $ORCHESTRA_API_KEY, comma-separated; none: open)",
+    )
+    p.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="require the key(s) in FILE (one per line): unlike --api-key, not in the "
+        "process list",
+    )
+    p.add_argument(
+        "--insecure-no-key",
+        action="store_true",
+        help="serve a non-loopback address without any key (refused otherwise)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="without a key, also answer requests for this Host name (repeatable; by "
+        "default only loopback names and the bound address, against DNS rebinding)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -640,25 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--timeout", type=float, default=120.0, help="per-request timeout, seconds")
     sv.add_argument("--llm-concurrency", type=int, default=4)
-    sv.add_argument(
-        "--api-key",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="require this key (`Authorization: Bearer KEY`); repeat for several "
-        "(default: $ORCHESTRA_API_KEY, comma-separated; none: open)",
-    )
-    sv.add_argument(
-        "--api-key-file",
-        metavar="FILE",
-        help="require the key(s) in FILE (one per line): unlike --api-key, not in the "
-        "process list",
-    )
-    sv.add_argument(
-        "--insecure-no-key",
-        action="store_true",
-        help="serve a non-loopback address without any key (refused otherwise)",
-    )
+    _front_door_options(sv)
     sv.add_argument(
         "--open-metrics",
         action="store_true",
@@ -691,24 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     m.add_argument("--host", default="127.0.0.1")
     m.add_argument("--port", type=int, default=8765)
-    m.add_argument(
-        "--api-key",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="with --http: require this key, as `serve` does (default: $ORCHESTRA_API_KEY)",
-    )
-    m.add_argument(
-        "--api-key-file",
-        metavar="FILE",
-        help="require the key(s) in FILE (one per line): unlike --api-key, not in the "
-        "process list",
-    )
-    m.add_argument(
-        "--insecure-no-key",
-        action="store_true",
-        help="serve a non-loopback address without any key (refused otherwise)",
-    )
+    _front_door_options(m)
     m.add_argument("--max-body-bytes", type=int, default=1 << 20, help="with --http")
     _llm_options(m)
     m.set_defaults(func=cmd_mcp)

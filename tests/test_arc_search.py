@@ -370,6 +370,38 @@ def test_a_colour_map_meeting_a_new_colour_on_the_test_ranks_after_one_that_know
     assert next(f for f in r.found if f.text == "recolour{1:2}").penalty == 0
 
 
+def test_a_task_view_finds_what_the_task_as_given_does_not_and_maps_it_back(monkeypatch):
+    """Searched transposed, `tally` (a 1 x N row) is the one step a column of N needs; the
+    program comes back in the task's own frame and reproduces every demonstration."""
+    import importlib
+
+    module = importlib.import_module("orchestra.specialists.arc_search.search")
+    rng = np.random.default_rng(1)
+    program = parse("tally |> transpose")
+    pairs = []
+    for _ in range(3):
+        x = rng.integers(1, 4, (5, 6)) * (rng.random((5, 6)) < 0.3)
+        pairs.append((x.tolist(), program.run(x).tolist()))
+    test = rng.integers(1, 4, (5, 6)) * (rng.random((5, 6)) < 0.3)
+    monkeypatch.setattr(module, "TASK_VIEWS", False)
+    assert not search(pairs, [test.tolist()], budget_s=5, max_depth=1).found
+    monkeypatch.setattr(module, "TASK_VIEWS", True)
+    r = search(pairs, [test.tolist()], budget_s=5, max_depth=1)
+    assert [f.text for f in r.found] == ["transpose |> tally |> transpose"]
+    assert parse(r.found[0].text).reproduces(pairs)
+    assert r.attempts()[0][1][0].tolist() == program.run(test).tolist()
+
+
+@pytest.mark.parametrize("line", ["a" + " " * 1990 + "!", "crop" + " " * 1990 + "x"])
+def test_a_long_line_of_spaces_is_refused_at_once(line):
+    """Three adjacent `\\s*` in the step pattern split a run of spaces every way: one
+    2,000-character line took 27 s (a request could hold a worker that long)."""
+    t0 = time.perf_counter()
+    with pytest.raises(ProgramError, match="cannot read"):
+        parse(line)
+    assert time.perf_counter() - t0 < 2.0
+
+
 def test_search_respects_its_deadline():
     rng = np.random.default_rng(0)
     pairs = [

@@ -152,3 +152,25 @@ def test_a_client_that_disconnects_mid_call_leaves_the_server_serving():
                 assert not r.is_error and r.structured_content["verified"] is True
 
         asyncio.run(run())
+
+
+def test_http_a_remote_name_with_the_key_and_a_stray_header_byte():
+    """Bound to 0.0.0.0 the SDK's own Host check answered every remote client 421; a
+    header byte that is not UTF-8 was a 500 before the key check."""
+    import httpx
+
+    from orchestra.serve.hosts import allowed_hosts
+
+    server = build_server(Orchestra(llm=None))
+    app = http_app(server, api_keys=[KEY], max_body_bytes=1 << 20,
+                   allowed_hosts=allowed_hosts("0.0.0.0"))
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "t", "version": "0"}}}
+    accept = {"accept": "application/json, text/event-stream"}
+    with LiveServer(app) as s, httpx.Client(base_url=s.url, timeout=60) as c:
+        r = c.post("/mcp", json=body, headers={
+            **accept, "authorization": f"Bearer {KEY}", "host": "orchestra.example.com:8765"})
+        assert r.status_code == 200, r.text[:300]
+        r = c.post("/mcp", json=body, headers=[(b"x-api-key", b"sk-\xff\xfe")])
+        assert r.status_code == 401

@@ -353,3 +353,40 @@ def test_solve_many_is_admitted_or_refused_whole_before_any_work():
         with pytest.raises(ClientError, match="413"):
             Client(server.url).solve_many([PUZZLE] * 5)
         assert time.perf_counter() - t0 < 5  # not retried
+
+
+def test_a_connection_that_never_finishes_its_headers_is_closed():
+    """300 half-open connections each held a socket forever; the header watchdog closes one
+    that has sent no whole request within its timeout, and answers others meanwhile."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from orchestra.serve.server import GracefulServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(Orchestra(llm=None)), host="127.0.0.1", port=port,
+                            log_level="error")
+    server = GracefulServer(config, header_timeout_s=1.0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        half = socket.create_connection(("127.0.0.1", port))
+        half.sendall(b"POST /v1/solve HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and nothing more
+        half.settimeout(10)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+        t0 = time.monotonic()
+        assert half.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - t0 < 8
+        half.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

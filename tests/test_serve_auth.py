@@ -171,3 +171,60 @@ def test_verbosity_flags():
     assert r.returncode == 0 and "sudoku" in r.stdout
     r = _refused("-vv", "families")
     assert r.returncode == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["serve"], ["mcp", "--http"]])
+def test_a_keyless_server_answers_only_its_own_host_names(command):
+    """A DNS-rebinding page reaches 127.0.0.1 under its own name: without a key, `serve` and
+    `mcp --http` (started as an operator starts them) answer loopback names and the names
+    given with --allow-host, and 421 to any other Host, before any work."""
+    import time
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "ORCHESTRA_API_KEY"}
+    proc = subprocess.Popen(
+        [str(BIN / "orchestra"), *command, "--port", str(port), "--llm", "none",
+         "--allow-host", "orchestra.internal"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    path = "/healthz" if command == ["serve"] else "/mcp"
+    url = f"http://127.0.0.1:{port}{path}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(url, timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.3)
+        for host, refused in (("evil.example", True), (f"evil.example:{port}", True),
+                              (f"localhost:{port}", False), ("orchestra.internal", False),
+                              (f"[::1]:{port}", False)):
+            r = httpx.get(url, headers={"host": host}, timeout=30)
+            assert (r.status_code == 421) is refused, (host, r.status_code, r.text[:200])
+            if refused:
+                assert "--allow-host" in r.json()["error"]["message"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_with_a_key_any_host_is_answered_and_the_key_decides():
+    from orchestra.serve.hosts import allowed_hosts
+
+    loopback = sorted(allowed_hosts("127.0.0.1"))
+    app = create_app(Orchestra(llm=None), Settings(api_keys=KEYS, allowed_hosts=loopback))
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60) as c:
+        auth = {"authorization": f"Bearer {KEYS[0]}", "host": "orchestra.example.com"}
+        assert c.post("/v1/solve", json={"problem": PUZZLE}, headers=auth).status_code == 200
+        r = c.post("/v1/solve", json={"problem": PUZZLE}, headers={"host": "evil.example"})
+        assert r.status_code == 401

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from ..types import LLM_TARGET, Attempt
 from .item import Item
 from .llm_attempts import LLMAttempts
+from .planning import Planning
+from .specialist_runs import SpecialistRuns
 from .timeouts import error_text
 
 
@@ -20,15 +23,27 @@ class Flow:
     takes what is queued (up to its batch size) and runs it in a thread; the LLM's
     worker starts each item as soon as a slot of its concurrency is free. When an
     attempt ends, its item goes straight to its next processor's queue, or is finished.
+
+    Args:
+        planning: Each processor's batch size.
+        runs: Runs a specialist on a batch.
+        llm: Runs the LLM's attempts.
+        pool: The threads the attempts run in (the event loop only waits).
+        loop: The call's event loop.
+        on_done: Hears of each item the moment it is finished.
     """
 
     def __init__(
         self,
-        engine: LLMAttempts,
+        planning: Planning,
+        runs: SpecialistRuns,
+        llm: LLMAttempts,
+        pool: Executor,
         loop: asyncio.AbstractEventLoop,
         on_done: Callable[[Item], None] | None = None,
     ) -> None:
-        self.engine, self.loop, self.on_done = engine, loop, on_done
+        self.planning, self.runs, self.llm, self.pool = planning, runs, llm, pool
+        self.loop, self.on_done = loop, on_done
         self.queues: dict[str, asyncio.Queue[Item]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.left = 0
@@ -77,25 +92,25 @@ class Flow:
         queue.put_nowait(it)
 
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await self.loop.run_in_executor(self.engine._pool, fn, *args)
+        return await self.loop.run_in_executor(self.pool, fn, *args)
 
     async def _worker(self, name: str, queue: asyncio.Queue[Item]) -> None:
-        size = await self._call(self.engine._max_batch, name)
+        size = await self._call(self.planning.max_batch_of, name)
         while True:
             batch = [await queue.get()]
             while len(batch) < size and not queue.empty():
                 batch.append(queue.get_nowait())
-            await self._call(self.engine._run, name, batch)
+            await self._call(self.runs.run, name, batch)
             for it in batch:
                 self._advance(it)
 
     async def _llm_worker(self, queue: asyncio.Queue[Item]) -> None:
-        unavailable = await self._call(self.engine._llm_unavailable)
-        slots = asyncio.Semaphore(self.engine._llm_workers())
+        unavailable = await self._call(self.llm.unavailable)
+        slots = asyncio.Semaphore(self.llm.workers())
 
         async def one(it: Item) -> None:
             try:
-                await self._call(self.engine._llm_attempt, it, unavailable)
+                await self._call(self.llm.attempt, it, unavailable)
             except Exception as e:  # never leave an item without its attempt
                 it.attempts.append(Attempt(processor=LLM_TARGET, device="?", error=error_text(e)))
             finally:
@@ -112,14 +127,14 @@ class Flow:
         last = it.attempts[-1]
         if not (last.accepted or last.unsolvable or it.position >= len(it.chain)):
             self._enqueue(it)
-        elif self.engine._wants_hybrid(it):
+        elif self.llm.wants_hybrid(it):
             self._spawn(self._hybrid(it))
         else:
             self._finish(it)
 
     async def _hybrid(self, it: Item) -> None:
         try:
-            await self._call(self.engine._hybrid, it)
+            await self._call(self.llm.hybrid, it)
         finally:
             self._finish(it)
 

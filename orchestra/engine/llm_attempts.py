@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from .. import family_registry
+from ..accounting import Accounting
 from ..energy import power_w
 from ..llm.base import LLM, Message
 from ..llm.puzzles import asks_more_than_the_answer, hybrid_prompt
@@ -16,12 +17,38 @@ from ..tasks.base import Problem, ReplyCheck
 from ..tasks.text import TextProblem
 from ..types import LLM_TARGET, Attempt
 from .item import Item
-from .specialist_runs import SpecialistRuns
+from .planning import Planning
+from .specialist_runs import verify
 from .timeouts import error_text, run_with_timeout
 
 
-class LLMAttempts(SpecialistRuns):
-    def _llm_unavailable(self) -> str | None:
+class LLMAttempts:
+    """The LLM's tries: puzzles answered directly, words through tool calls, and the
+    hybrid reply around a verified answer. The backend is the planning's (`llm`).
+
+    Args:
+        planning: The LLM backend's name and device; fed every attempt.
+        accounting: The engine's workload split.
+        concurrency: The most LLM calls in flight at once.
+        timeout_s: How long one call may take (None: no limit).
+    """
+
+    def __init__(
+        self,
+        planning: Planning,
+        accounting: Accounting,
+        *,
+        concurrency: int,
+        timeout_s: float | None,
+    ) -> None:
+        self.planning, self.accounting = planning, accounting
+        self.concurrency, self.timeout_s = concurrency, timeout_s
+
+    @property
+    def llm(self) -> LLM | None:
+        return self.planning.llm
+
+    def unavailable(self) -> str | None:
         """Why the LLM cannot answer now (None: ready). Loading it here, once per call,
         keeps a one-time load out of any one problem's latency."""
         if self.llm is None:
@@ -32,30 +59,30 @@ class LLMAttempts(SpecialistRuns):
             return error_text(e)
         return None
 
-    def _llm_attempt(self, it: Item, unavailable: str | None) -> None:
+    def attempt(self, it: Item, unavailable: str | None) -> None:
         """One problem's try on the LLM (called from a worker thread)."""
         llm = self.llm
         if llm is None or unavailable is not None:
-            name = self._llm_key() if llm is not None else LLM_TARGET
-            device = self._device_of(LLM_TARGET)
+            name = self.planning.llm_key() if llm is not None else LLM_TARGET
+            device = self.planning.device_of(LLM_TARGET)
             it.attempts.append(Attempt(processor=name, device=device, error=unavailable))
             return
-        device, name = self._device_of(LLM_TARGET), self._llm_key()
+        device, name = self.planning.device_of(LLM_TARGET), self.planning.llm_key()
         t0 = time.perf_counter()
         att = Attempt(processor=name, device=device)
         shared = 1
         if isinstance(it.parsed, TextProblem) and llm.supports_tools:
             try:
                 run_with_timeout(
-                    lambda: self._tool_answer(llm, it.parsed, att), self.processor_timeout_s, name
+                    lambda: self._tool_answer(llm, it.parsed, att), self.timeout_s, name
                 )
             except Exception as e:
                 att.error = error_text(e)
-            self._llm_done(it, att, name, device, t0, 1)
+            self._done(it, att, name, device, t0, 1)
             return
         try:
             answer, result = run_with_timeout(
-                lambda: llm.answer(it.parsed), self.processor_timeout_s, name
+                lambda: llm.answer(it.parsed), self.timeout_s, name
             )
             att.answer, att.tokens, att.cost_usd = answer, result.tokens, result.cost_usd
             shared = max(1, result.shared_with)
@@ -64,7 +91,7 @@ class LLMAttempts(SpecialistRuns):
                 att.verified = False if judged else None
                 att.reason = "no answer could be parsed from the reply"
             else:
-                verdict = self._verify(it.parsed, answer)
+                verdict = verify(it.parsed, answer)
                 if verdict is not None:
                     att.verified, att.reason = verdict.correct, verdict.reason
                     att.consistent = verdict.consistent
@@ -72,16 +99,16 @@ class LLMAttempts(SpecialistRuns):
             att.error = error_text(e)
         if isinstance(it.parsed, TextProblem) and att.error is None:
             att.reason = att.reason or "answered as prose: this LLM cannot call tools"
-        self._llm_done(it, att, name, device, t0, shared)
+        self._done(it, att, name, device, t0, shared)
 
-    def _llm_done(
+    def _done(
         self, it: Item, att: Attempt, name: str, device: str, t0: float, shared: int
     ) -> None:
         att.latency_s = time.perf_counter() - t0
         # a reply generated in a batch of n shares the device's time with n-1 others
         att.energy_j = att.latency_s * power_w(device) / shared
         it.attempts.append(att)
-        self._observe(name, device, it, att, 1)
+        self.planning.observe(name, device, it, att, 1)
         self.accounting.record(
             name,
             device,
@@ -117,11 +144,12 @@ class LLMAttempts(SpecialistRuns):
         elif done.formalization is None:
             att.reason = "answered as prose: the LLM called no tool"
 
-    def _llm_workers(self) -> int:
+    def workers(self) -> int:
+        """How many LLM calls may run at once: the engine's bound, or the backend's own."""
         own = getattr(self.llm, "max_concurrency", None)
-        return min(self.llm_concurrency, own) if own else self.llm_concurrency
+        return min(self.concurrency, own) if own else self.concurrency
 
-    def _wants_hybrid(self, it: Item) -> bool:
+    def wants_hybrid(self, it: Item) -> bool:
         """A verified puzzle answer inside prose that asks more than "solve this"."""
         if self.llm is None or it.problem is None or not it.attempts:
             return False
@@ -133,11 +161,11 @@ class LLMAttempts(SpecialistRuns):
             and asks_more_than_the_answer(it.problem)
         )
 
-    def _hybrid(self, it: Item) -> None:
+    def hybrid(self, it: Item) -> None:
         """Let the LLM answer the prose, with the verified solution in its context."""
         llm = self.llm
         assert llm is not None
-        device, name = self._device_of(LLM_TARGET), self._llm_key()
+        device, name = self.planning.device_of(LLM_TARGET), self.planning.llm_key()
         solved = it.attempts[-1]
         t0 = time.perf_counter()
         shared = 1
@@ -151,7 +179,7 @@ class LLMAttempts(SpecialistRuns):
                 it.parsed, answer_text(it.parsed, solved.answer)
             )
             result = run_with_timeout(
-                lambda: llm.complete(messages), self.processor_timeout_s, name
+                lambda: llm.complete(messages), self.timeout_s, name
             )
             att.answer, att.tokens, att.cost_usd = result.text, result.tokens, result.cost_usd
             shared = max(1, result.shared_with)

@@ -1,6 +1,7 @@
 """`Orchestra`: the engine's public face. Configuration, the solve calls and the
-accounting; the jobs behind them are the layers it is built from (`routing`, `planning`,
-`specialist_runs`, `llm_attempts`) and the `flow` of one call."""
+accounting; the jobs behind them are objects it holds and calls through their public
+methods (`Routing`, `Planning`, `SpecialistRuns`, `LLMAttempts`) and the `Flow` of one
+call."""
 
 from __future__ import annotations
 
@@ -14,18 +15,22 @@ from .. import registry
 from .. import schedulers as scheduling
 from ..accounting import Accounting
 from ..llm.base import LLM
-from ..perfmodel import PerfModels
+from ..perfmodel import Estimate, PerfModels
 from ..router_registry import make_router
+from ..tasks.base import Problem
 from ..types import Solution, WorkloadSplit
 from .flow import Flow
 from .item import Item
 from .llm_attempts import LLMAttempts
+from .planning import Planning
 from .results import solution
+from .routing import Routing
+from .specialist_runs import SpecialistRuns
 
 OnSolution = Callable[[int, Solution], None]
 
 
-class Orchestra(LLMAttempts):
+class Orchestra:
     """A router, a set of specialists and an optional LLM, with their accounting.
 
     Args:
@@ -75,41 +80,114 @@ class Orchestra(LLMAttempts):
         if isinstance(llm, str):
             from ..llm.select import from_env, from_spec
 
-            self.llm = from_env() if llm == "auto" else from_spec(llm)
-        else:
-            self.llm = llm
+            llm = from_env() if llm == "auto" else from_spec(llm)
         self.max_batch = max_batch
         self.llm_concurrency = llm_concurrency
-        self._local: dict[str, Any] = {}
-        self._allowed: set[str] | None = None
+        local: dict[str, Any] = {}
+        allowed: set[str] | None = None
         if specialists is not None:
-            self._allowed = set()
+            allowed = set()
             for s in specialists:
                 if isinstance(s, str):
                     registry.info(s)  # fail now, clearly, on an unknown name
-                    self._allowed.add(s)
+                    allowed.add(s)
                 else:
                     if not getattr(s, "name", ""):
                         raise ValueError(f"specialist {s!r} has no name")
-                    self._local[s.name] = s
-                    self._allowed.add(s.name)
-        self._fallback = {k: list(v) for k, v in (fallback or {}).items()}
+                    local[s.name] = s
+                    allowed.add(s.name)
+        fallbacks = {k: list(v) for k, v in (fallback or {}).items()}
+        self.routing = Routing(local=local, allowed=allowed, fallback=fallbacks)
         if router is None or isinstance(router, str):
-            router = make_router(
-                router or "cascade",
-                targets=self._first_processor,
-                llm=self.llm,
-            )
-        self.router = router
-        self.accounting = Accounting()
-        self.scheduler = (
-            scheduler
-            if scheduler is not None and not isinstance(scheduler, str)
-            else scheduling.get(scheduler)
+            router = make_router(router or "cascade", targets=self.routing.first, llm=llm)
+        self.routing.router = router
+        self.planning = Planning(
+            self.routing,
+            llm=llm,
+            scheduler=(
+                scheduler
+                if scheduler is not None and not isinstance(scheduler, str)
+                else scheduling.get(scheduler)
+            ),
+            perf=perf_models if isinstance(perf_models, PerfModels) else PerfModels(perf_models),
+            max_batch=max_batch,
         )
-        self.perf = perf_models if isinstance(perf_models, PerfModels) else PerfModels(perf_models)
+        accounting = Accounting()
+        self.runs = SpecialistRuns(
+            self.routing, self.planning, accounting, max_batch=max_batch,
+            timeout_s=processor_timeout_s,
+        )
+        self.llm_attempts = LLMAttempts(
+            self.planning, accounting, concurrency=llm_concurrency, timeout_s=processor_timeout_s
+        )
         # threads for processor batches, LLM calls and parsing; a call's event loop waits
         self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="orchestra")
+
+    # -- what it holds, by name --------------------------------------------------------------
+
+    @property
+    def llm(self) -> LLM | None:
+        """The LLM backend (None: prose gets an error)."""
+        return self.planning.llm
+
+    @property
+    def router(self) -> Any:
+        """The router every input goes through first."""
+        return self.routing.router
+
+    @property
+    def scheduler(self) -> scheduling.Scheduler:
+        """The scheduling policy that orders each item's processors."""
+        return self.planning.scheduler
+
+    @property
+    def perf(self) -> PerfModels:
+        """The performance models the scheduler reads and every attempt feeds."""
+        return self.planning.perf
+
+    @property
+    def accounting(self) -> Accounting:
+        """The workload split's counters (`stats()` reads them)."""
+        return self.runs.accounting
+
+    @accounting.setter
+    def accounting(self, value: Accounting) -> None:
+        """Share another engine's counters: one table for both (the demo's two passes)."""
+        self.runs.accounting = self.llm_attempts.accounting = value
+
+    def specialist_names(self) -> list[str]:
+        """Every specialist this engine may use.
+
+        Returns:
+            Their names, sorted.
+        """
+        return self.routing.specialist_names()
+
+    def chain(self, kind: str, problem: Problem | None = None) -> list[str]:
+        """The processors a problem of `kind` goes through, in the static order (before
+        the scheduler reorders it).
+
+        Args:
+            kind: A problem kind.
+            problem: The problem itself: specialists that cannot take it are left out.
+
+        Returns:
+            Processor names, the LLM last.
+        """
+        return self.routing.chain(kind, problem)
+
+    def estimate(self, name: str, problem: Problem, *, batch: int = 1) -> Estimate:
+        """What the performance models expect of processor `name` on `problem`.
+
+        Args:
+            name: A processor (a specialist's name, or "llm").
+            problem: The problem.
+            batch: The batch size it would run in.
+
+        Returns:
+            The estimate: latency, cost, verified rate and what it rests on.
+        """
+        return self.planning.estimate(name, problem, batch=batch)
 
     def solve(self, problem: Any, *, kind: str | None = None) -> Solution:
         return self.solve_many([problem], kind=kind)[0]
@@ -150,7 +228,7 @@ class Orchestra(LLMAttempts):
         loop = asyncio.get_running_loop()
         batch = list(problems)
         items = await loop.run_in_executor(
-            self._pool, lambda: [self._prepare(i, x, kind) for i, x in enumerate(batch)]
+            self._pool, lambda: [self.routing.prepare(i, x, kind) for i, x in enumerate(batch)]
         )
 
         def finished(it: Item) -> None:
@@ -160,8 +238,9 @@ class Orchestra(LLMAttempts):
         for it in items:
             if it.done:  # the input itself was bad: said at once
                 finished(it)
-        self._schedule(items)
-        await Flow(self, loop, on_done=finished).run(items)
+        self.planning.schedule(items)
+        flow = Flow(self.planning, self.runs, self.llm_attempts, self._pool, loop, finished)
+        await flow.run(items)
         await loop.run_in_executor(self._pool, self.perf.maybe_save)
         return [solution(it) for it in items]
 
@@ -173,7 +252,7 @@ class Orchestra(LLMAttempts):
         failed = []
         for name in self.specialist_names():
             try:
-                self._specialist(name)
+                self.routing.specialist(name)
             except Exception:
                 failed.append(name)
         if llm and self.llm is not None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from .. import family_registry
 from .. import schedulers as scheduling
-from ..perfmodel import Estimate
+from ..llm.base import LLM
+from ..perfmodel import Estimate, PerfModels
 from ..tasks.base import Problem
 from ..types import LLM_TARGET, Attempt
 from .item import Item
@@ -16,27 +17,51 @@ from .routing import Routing
 from .timeouts import error_text
 
 
-class Planning(Routing):
-    def _llm_key(self) -> str:
+class Planning:
+    """What each processor is expected to cost, the batch's chains in the scheduler's
+    order, and every attempt fed back to the performance models.
+
+    Args:
+        routing: The engine's processors.
+        llm: The LLM backend (None: none).
+        scheduler: The scheduling policy.
+        perf: The performance models it reads and feeds.
+        max_batch: The engine's largest batch.
+    """
+
+    def __init__(
+        self,
+        routing: Routing,
+        *,
+        llm: LLM | None,
+        scheduler: scheduling.Scheduler,
+        perf: PerfModels,
+        max_batch: int,
+    ) -> None:
+        self.routing, self.llm, self.scheduler, self.perf = routing, llm, scheduler, perf
+        self.max_batch = max_batch
+
+    def llm_key(self) -> str:
         """The LLM's name in the performance models (each backend learns its own)."""
         return f"{LLM_TARGET}:{getattr(self.llm, 'name', type(self.llm).__name__)}"
 
-    def _device_of(self, name: str) -> str:
+    def device_of(self, name: str) -> str:
+        """Where processor `name` runs."""
         if name == LLM_TARGET:
             return str(getattr(self.llm, "device", "remote")) if self.llm else "none"
         try:
-            return str(getattr(self._specialist(name), "device", "cpu"))
+            return str(getattr(self.routing.specialist(name), "device", "cpu"))
         except Exception:
             return "cpu"
 
-    def _max_batch(self, name: str) -> int:
+    def max_batch_of(self, name: str) -> int:
         """Items per call of processor `name`. The LLM takes one problem per call: several
         calls run at once and a batching backend merges them itself, so its estimate is
         the time to one answer at the concurrency it was measured under."""
         if name == LLM_TARGET:
             return 1
         try:
-            own = int(getattr(self._specialist(name), "max_batch", self.max_batch))
+            own = int(getattr(self.routing.specialist(name), "max_batch", self.max_batch))
         except Exception:
             own = self.max_batch
         return max(1, min(self.max_batch, own))
@@ -44,27 +69,27 @@ class Planning(Routing):
     def estimate(self, name: str, problem: Problem, *, batch: int = 1) -> Estimate:
         """What the performance models expect of processor `name` on `problem`."""
         size = family_registry.size_class(problem)
-        return self._estimate(name, problem, size, self._device_of(name), batch)
+        return self._estimate(name, problem, size, self.device_of(name), batch)
 
     def _estimate(
         self, name: str, problem: Problem, size: str, device: str, batch: int
     ) -> Estimate:
         """`estimate` with the problem's class and the processor's device already known
         (a batch's scheduling asks for every item and candidate)."""
-        key = self._llm_key() if name == LLM_TARGET else name
+        key = self.llm_key() if name == LLM_TARGET else name
         est = self.perf.estimate(key, problem.kind, size, device, batch=batch)
         update: dict[str, Any] = {"processor": name}
         if est.observations == 0 and name != LLM_TARGET:
             # never measured: a specialist may know its accuracy (a TRM, from its card)
             try:
-                rate = self._specialist(name).expected_verified_rate(problem)
+                rate = self.routing.specialist(name).expected_verified_rate(problem)
             except Exception:  # no such hook, or it failed: the prior stands
                 rate = None
             if isinstance(rate, float | int) and 0.0 <= rate <= 1.0:
                 update |= {"verified_rate": float(rate), "basis": f"{est.basis}; rate from card"}
         return est.model_copy(update=update)
 
-    def _schedule(self, items: list[Item]) -> None:
+    def schedule(self, items: list[Item]) -> None:
         """Order each item's chain with the scheduler, the whole batch at once. A scheduler
         that fails leaves the batch to `priority`, with its error in every trace."""
         todo = [it for it in items if not it.done]
@@ -74,11 +99,11 @@ class Planning(Routing):
         for it in todo:
             for name in it.chain:
                 wanting[name] = wanting.get(name, 0) + 1
-        batch = {n: min(c, self._max_batch(n)) for n, c in wanting.items()}
+        batch = {n: min(c, self.max_batch_of(n)) for n, c in wanting.items()}
         # without an LLM backend its place stays last: it can only report that it is absent
         schedulable = [n for n in wanting if not (n == LLM_TARGET and self.llm is None)]
         todo = [it for it in todo if any(n in schedulable for n in it.chain)]
-        devices = {n: self._device_of(n) for n in schedulable}
+        devices = {n: self.device_of(n) for n in schedulable}
         jobs = [
             scheduling.Job(
                 index=k,
@@ -98,14 +123,14 @@ class Planning(Routing):
                 p
                 if isinstance(p, scheduling.Placement)
                 else scheduling.Placement.model_validate(p, from_attributes=True)
-                for p in self.scheduler.plan(jobs, self._max_batch)
+                for p in self.scheduler.plan(jobs, self.max_batch_of)
             ]
             if len(placements) != len(jobs):
                 raise ValueError(f"returned {len(placements)} placements for {len(jobs)} jobs")
         except Exception as e:
             error = f"scheduler {policy!r} failed ({error_text(e)}); priority placed this batch"
             policy = "priority"
-            placements = scheduling.PriorityScheduler().plan(jobs, self._max_batch)
+            placements = scheduling.PriorityScheduler().plan(jobs, self.max_batch_of)
         for it, job, placement in zip(todo, jobs, placements, strict=True):
             order = scheduling.checked(placement, job)
             order += [n for n in it.chain if n not in order]
@@ -123,7 +148,7 @@ class Planning(Routing):
                 error=error,
             )
 
-    def _observe(self, name: str, device: str, it: Item, att: Attempt, batch: int) -> None:
+    def observe(self, name: str, device: str, it: Item, att: Attempt, batch: int) -> None:
         """Feed one attempt to the performance models: its share of the batch's time and
         energy, and whether the answer verified (an error or no answer counts as not)."""
         if it.problem is None or att.reason.startswith("skipped"):

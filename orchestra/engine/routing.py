@@ -12,15 +12,30 @@ from ..problems import check_text, parse
 from ..tasks.base import Problem
 from ..types import LLM_TARGET, Attempt
 from .item import Item
-from .state import EngineState
 from .timeouts import error_text
 
 
-class Routing(EngineState):
-    def _first_processor(self, kind: str, problem: Problem | None = None) -> str:
+class Routing:
+    """The processors an engine may use, and each item's way through them.
+
+    Args:
+        local: Specialist instances given to this engine, by name.
+        allowed: Registry names it may use (None: every one).
+        fallback: Explicit chains by kind.
+    """
+
+    def __init__(
+        self, *, local: dict[str, Any], allowed: set[str] | None, fallback: dict[str, list[str]]
+    ) -> None:
+        self._local, self._allowed, self._fallback = local, allowed, fallback
+        self.router: Any = None  # the engine's; made after this (its targets ask `first`)
+
+    def first(self, kind: str, problem: Problem | None = None) -> str:
+        """The processor a problem of `kind` goes to first, before scheduling."""
         return self.chain(kind, problem)[0]
 
     def specialist_names(self) -> list[str]:
+        """Every specialist this engine may use."""
         names = set(self._local)
         names |= set(registry.names()) if self._allowed is None else self._allowed
         return sorted(names)
@@ -47,7 +62,7 @@ class Routing(EngineState):
             names = [n for n in names if self._may_support(n, problem)]
         return [*names, LLM_TARGET]
 
-    def _declined(self, problem: Problem, chain: list[str]) -> list[Attempt]:
+    def declined(self, problem: Problem, chain: list[str]) -> list[Attempt]:
         """Specialists of this kind left out of the chain that can say why, and what would
         make them take it (a checkpoint that does not know the task: train it)."""
         notes = []
@@ -55,7 +70,7 @@ class Routing(EngineState):
             if name in chain or problem.kind not in self._kinds_of(name):
                 continue
             try:
-                spec = self._specialist(name)
+                spec = self.specialist(name)
                 why = getattr(spec, "why_not", None)
                 reason = why(problem) if why is not None else None
             except Exception:
@@ -67,17 +82,19 @@ class Routing(EngineState):
 
     def _may_support(self, name: str, problem: Problem) -> bool:
         try:
-            supports = getattr(self._specialist(name), "supports", None)
+            supports = getattr(self.specialist(name), "supports", None)
             return True if supports is None else bool(supports(problem))
         except Exception:  # keep it: its attempt will record why it failed
             return True
 
-    def _specialist(self, name: str) -> Any:
+    def specialist(self, name: str) -> Any:
+        """The specialist instance by name (built once by the registry, kept resident)."""
         if name in self._local:
             return self._local[name]
         return registry.get_specialist(name)
 
-    def _prepare(self, index: int, x: Any, kind: str | None) -> Item:
+    def prepare(self, index: int, x: Any, kind: str | None) -> Item:
+        """One input parsed and routed, its chain set; a bad input is a finished item."""
         t0 = time.perf_counter()
         item = Item(index=index)
         try:
@@ -92,7 +109,7 @@ class Routing(EngineState):
             rest = [p for p in self.chain(item.problem.kind, item.problem) if p != head]
             item.chain = [head, *rest]
             item.size = family_registry.size_class(item.problem)
-            item.attempts.extend(self._declined(item.problem, item.chain))
+            item.attempts.extend(self.declined(item.problem, item.chain))
         except ValueError as e:  # ParseError and friends: the input's fault, said plainly
             item.error, item.done = str(e), True
         except Exception as e:  # a broken router must not sink the batch either

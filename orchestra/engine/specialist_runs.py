@@ -9,18 +9,58 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import family_registry
+from ..accounting import Accounting
 from ..energy import power_w
 from ..tasks.base import Problem, Verdict
 from ..types import Attempt, SpecialistAnswer
 from .item import Item
 from .planning import Planning
+from .routing import Routing
 from .timeouts import ProcessorTimeout, error_text, run_with_timeout
 
 Verifier = Callable[[Any, Any], Verdict]
 
 
-class SpecialistRuns(Planning):
-    def _run(self, name: str, items: list[Item]) -> None:
+def verify(
+    problem: Problem, answer: Any, own: Verifier | None = None, evidence: Any = None
+) -> Verdict | None:
+    """The problem's family judges (a crash rejects that answer and names the family);
+    a kind no family owns is judged by the specialist's own `verify`, if it has one."""
+    if family_registry.family_of(problem) is not None:
+        return family_registry.verify(problem, answer, evidence)
+    if own is None:
+        return None
+    try:
+        return own(problem, answer)
+    except Exception as e:  # a verifier crash on odd output rejects that answer only
+        return Verdict(valid=False, correct=False, reason=f"verifier failed: {e}")
+
+
+class SpecialistRuns:
+    """Specialists run on batches of items, their answers verified.
+
+    Args:
+        routing: Where the specialists come from.
+        planning: Fed every attempt.
+        accounting: The engine's workload split.
+        max_batch: The engine's largest batch.
+        timeout_s: How long one batch may take (None: no limit).
+    """
+
+    def __init__(
+        self,
+        routing: Routing,
+        planning: Planning,
+        accounting: Accounting,
+        *,
+        max_batch: int,
+        timeout_s: float | None,
+    ) -> None:
+        self.routing, self.planning, self.accounting = routing, planning, accounting
+        self.max_batch, self.timeout_s = max_batch, timeout_s
+
+    def run(self, name: str, items: list[Item]) -> None:
+        """Processor `name` on `items`: one attempt appended to each."""
         before = [len(it.attempts) for it in items]
         try:
             self._run_specialist(name, items)
@@ -29,24 +69,9 @@ class SpecialistRuns(Planning):
                 if len(it.attempts) == n:
                     it.attempts.append(Attempt(processor=name, device="?", error=error_text(e)))
 
-    @staticmethod
-    def _verify(
-        problem: Problem, answer: Any, own: Verifier | None = None, evidence: Any = None
-    ) -> Verdict | None:
-        """The problem's family judges (a crash rejects that answer and names the family);
-        a kind no family owns is judged by the specialist's own `verify`, if it has one."""
-        if family_registry.family_of(problem) is not None:
-            return family_registry.verify(problem, answer, evidence)
-        if own is None:
-            return None
-        try:
-            return own(problem, answer)
-        except Exception as e:  # a verifier crash on odd output rejects that answer only
-            return Verdict(valid=False, correct=False, reason=f"verifier failed: {e}")
-
     def _run_specialist(self, name: str, items: list[Item]) -> None:
         try:
-            spec = self._specialist(name)
+            spec = self.routing.specialist(name)
         except Exception as e:
             for it in items:
                 it.attempts.append(
@@ -89,14 +114,14 @@ class SpecialistRuns(Planning):
                         att.reason = ans.reason or "no answer"
                         att.unsolvable = ans.unsolvable
                     else:
-                        verdict = self._verify(it.parsed, ans.answer, own_verify, ans.evidence)
+                        verdict = verify(it.parsed, ans.answer, own_verify, ans.evidence)
                         if verdict is not None:
                             att.verified, att.reason = verdict.correct, verdict.reason
                             att.consistent = verdict.consistent
                             verified += verdict.correct is True
                             rejected += verdict.correct is False
                 it.attempts.append(att)
-                self._observe(name, device, it, att, len(batch))
+                self.planning.observe(name, device, it, att, len(batch))
             self.accounting.record(
                 name,
                 device,
@@ -115,7 +140,7 @@ class SpecialistRuns(Planning):
 
         def call(batch: list[Problem]) -> list[Any]:
             out = run_with_timeout(
-                lambda: list(spec.solve_batch(batch)), self.processor_timeout_s, name
+                lambda: list(spec.solve_batch(batch)), self.timeout_s, name
             )
             if len(out) != len(batch):
                 raise RuntimeError(f"returned {len(out)} answers for {len(batch)} problems")

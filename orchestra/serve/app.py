@@ -43,6 +43,7 @@ from ..types import Solution
 from .auth import ANONYMOUS, UNAUTHORIZED, KeyRing, presented
 from .batcher import MicroBatcher, QueueFull
 from .body_cap import BodyCap
+from .hosts import HostGuard
 from .memory import trim
 
 OPEN_PATHS = frozenset({"/healthz"})
@@ -60,6 +61,8 @@ class Settings(BaseModel):
     protect_metrics: bool = True  # /metrics needs a key too (where keys are set)
     cors_origins: list[str] = Field(default_factory=list)  # empty: no CORS headers
     trim_every_s: float = 30.0  # hand freed native memory back this often (0: never)
+    # Host names answered without a key (serve/hosts.py); None: any. Ignored with keys set.
+    allowed_hosts: list[str] | None = None
 
 
 class SolveRequest(BaseModel):
@@ -168,8 +171,11 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
         )
         return response
 
-    # outermost: a body over the cap is refused while it streams, before any other work
+    # a body over the cap is refused while it streams, before any other work; outermost,
+    # a keyless server answers only the host names it was started for
     app.add_middleware(BodyCap, limit=settings.max_body_bytes)
+    if not keys.enabled and settings.allowed_hosts is not None:
+        app.add_middleware(HostGuard, allowed=frozenset(settings.allowed_hosts))
 
     async def solve(x: Any, kind: str | None = None) -> Solution:
         """Prose to the LLM under its bound; everything else through the micro-batcher."""

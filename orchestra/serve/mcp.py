@@ -210,18 +210,47 @@ def _card(family: Any) -> FamilyCard:
     )
 
 
-def http_app(server: Any, *, api_keys: list[str], max_body_bytes: int) -> Any:
-    """The streamable-HTTP app, behind the same API keys and body cap as `serve`."""
+def http_app(
+    server: Any,
+    *,
+    api_keys: list[str],
+    max_body_bytes: int,
+    allowed_hosts: frozenset[str] | None = None,
+) -> Any:
+    """The streamable-HTTP app, behind the same API keys, body cap and (without keys) Host
+    allow-list as `serve`.
+
+    Args:
+        server: The MCP server (`build_server`).
+        api_keys: Keys a request must carry; empty: none.
+        max_body_bytes: The body cap, counted on the stream.
+        allowed_hosts: Without keys, the host names answered (`hosts.allowed_hosts`);
+            None answers any.
+
+    Returns:
+        The ASGI app.
+    """
+    from mcp.server.transport_security import TransportSecuritySettings
     from starlette.responses import JSONResponse
 
     from .auth import UNAUTHORIZED, KeyRing, presented
+    from .hosts import HostGuard
 
-    app = server.streamable_http_app(max_request_body_size=max_body_bytes)
+    # The SDK's own Host check answers only loopback names (421 to every remote client of
+    # a server bound to 0.0.0.0); the guard below applies the operator's list instead.
+    app = server.streamable_http_app(
+        max_request_body_size=max_body_bytes,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
     keys = KeyRing(api_keys)
 
     async def guard(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and keys.enabled:
-            headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+            # HTTP headers are Latin-1: any byte decodes, so a stray one is a 401, not a 500
+            headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in scope.get("headers", [])
+            }
             if keys.match(presented(headers)) is None:
                 response = JSONResponse(
                     UNAUTHORIZED, status_code=401, headers={"WWW-Authenticate": "Bearer"}
@@ -230,4 +259,4 @@ def http_app(server: Any, *, api_keys: list[str], max_body_bytes: int) -> Any:
                 return
         await app(scope, receive, send)
 
-    return guard
+    return HostGuard(guard, None if keys.enabled else allowed_hosts)

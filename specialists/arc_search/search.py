@@ -46,6 +46,13 @@ RING_PREFILTER = True
 # (`generalises`) memorised its demonstrations: it ranks after every program that did not,
 # is answered only as a last attempt, and never ends the search early.
 MEMORISED_PENALTY = 100.0
+# Task views: after the task as given, the task under each dihedral map here, in the time
+# left; a view's program P comes back as `map |> P |> inverse`, two steps longer, so it
+# ranks after a program of the task's own frame of the same length.
+TASK_VIEWS = True
+VIEWS: tuple[str, ...] = ("transpose",)
+VIEW_SHARE = 0.6  # the task as given gets this share of the budget when views follow
+MIN_VIEW_S = 0.5  # a view with less time left than this is not started
 
 
 class _Deadline(BaseException):
@@ -584,4 +591,70 @@ def search(
     extra: Sequence[Program] = (),
     **options: Any,
 ) -> SearchResult:
-    return Search(pairs, tests, **options).run(extra)
+    """Search the task as given, then (with `TASK_VIEWS`) under each map of `VIEWS` in the
+    time left, the views' programs mapped back and merged by rank.
+
+    Args:
+        pairs: The demonstrations, (input, output) grids.
+        tests: The test inputs.
+        extra: Programs proposed from elsewhere (an LLM), checked first.
+        **options: `Search`'s options (`budget_s`, `max_depth`, `beam`, `max_states`).
+
+    Returns:
+        The task's result: every consistent program found, best first.
+    """
+    if not TASK_VIEWS or not VIEWS:
+        return Search(pairs, tests, **options).run(extra)
+    budget = float(options.pop("budget_s", 30.0))
+    t0 = time.perf_counter()
+    result = Search(pairs, tests, budget_s=budget * VIEW_SHARE, **options).run(extra)
+    if result.reason and not result.found and not result.timed_out and not result.depth:
+        return result  # contradictory demonstrations: no view can help
+    for name in VIEWS:
+        if any(f.complete and not f.penalty for f in result.found):
+            break  # a sure program is in; a view's would rank after it (two steps longer)
+        left = budget - (time.perf_counter() - t0)
+        if left < MIN_VIEW_S:
+            break
+        result = _merge(result, _in_view(name, pairs, tests, left, options), name)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _in_view(
+    name: str, pairs: Sequence[tuple[Any, Any]], tests: Sequence[Any], budget: float,
+    options: dict[str, Any],
+) -> SearchResult:
+    """The task searched under one dihedral map: every grid mapped, inputs and outputs."""
+    f = P.DIHEDRAL[name]
+    grids = [(f(np.asarray(x, dtype=np.int8)), f(np.asarray(y, dtype=np.int8))) for x, y in pairs]
+    return Search(
+        grids, [f(np.asarray(t, dtype=np.int8)) for t in tests], budget_s=budget, **options
+    ).run()
+
+
+def _merge(result: SearchResult, view: SearchResult, name: str) -> SearchResult:
+    """The view's programs in the task's own frame (`name |> P |> inverse`, a plain DSL
+    program that reproduces the demonstrations as given) merged into `result` by rank: one
+    program per distinct set of test outputs, the shorter kept."""
+    back_name = P.INVERSE[name]
+    back = P.DIHEDRAL[back_name]
+    into, after = Program((Step(name),)), Program((Step(back_name),))
+    by_outputs = {_digest(f.outputs): f for f in result.found}
+    for f in view.found:
+        outputs = [None if o is None else np.ascontiguousarray(back(o)) for o in f.outputs]
+        mapped = Found(into + f.program + after, outputs, f.penalty, f.memorised)
+        key = _digest(outputs)
+        old = by_outputs.get(key)
+        if old is None or mapped.rank < old.rank:
+            by_outputs[key] = mapped
+    result.found = sorted(by_outputs.values(), key=lambda f: f.rank)[:MAX_PROGRAMS]
+    result.evaluated += view.evaluated
+    result.depth = max(result.depth, view.depth)
+    result.timed_out = view.timed_out
+    result.dropped += view.dropped
+    if result.found and result.attempts():
+        result.reason = ""
+    elif view.reason and not result.found:
+        result.reason = view.reason
+    return result

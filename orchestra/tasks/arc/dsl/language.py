@@ -344,7 +344,10 @@ def installed_ops() -> None:
 
 # -- text --------------------------------------------------------------------------------
 
-_STEP = re.compile(r"\s*([a-z_0-9]+)\s*(\((?P<args>[^()]*)\))?\s*(\{(?P<map>[^{}]*)\})?\s*$")
+# Matched against a stripped step, whole; possessive quantifiers, so that no run of spaces
+# can be split between them in more than one way (three adjacent `\s*` once took 27 s on
+# one 2,000-character line).
+_STEP = re.compile(r"([a-z_0-9]+)(?:\s*+\((?P<args>[^()]*+)\))?(?:\s*+\{(?P<map>[^{}]*+)\})?")
 
 
 def parse(text: str) -> Program:
@@ -359,9 +362,11 @@ def parse(text: str) -> Program:
     steps: list[Step] = []
     current = GRID
     for i, chunk in enumerate(body.split("|>"), start=1):
-        m = _STEP.match(chunk)
+        m = _STEP.fullmatch(chunk.strip())
         if m is None:
-            raise ProgramError(f"step {i}: cannot read {chunk.strip()!r}")
+            shown = chunk.strip()
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise ProgramError(f"step {i}: cannot read {shown!r}")
         name = m.group(1)
         op = OPS.get((current, name))
         if op is None:
