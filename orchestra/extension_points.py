@@ -11,9 +11,30 @@ same groups (see this project's `pyproject.toml`), so a plug-in is never second-
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
+
+
+def load_ref(ref: str) -> Any:
+    """The object a `module:attribute.path` reference names (an entry point's value).
+
+    Args:
+        ref: `package.module:attribute`, the attribute possibly dotted.
+
+    Returns:
+        The object.
+
+    Raises:
+        ImportError: The module cannot be imported.
+        AttributeError: It has no such attribute.
+    """
+    module, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 @dataclass(frozen=True)
@@ -126,8 +147,6 @@ class Plugin:
             ImportError: The module cannot be imported.
             AttributeError: The module has no such attribute.
         """
-        from .refs import load_ref
-
         return load_ref(self.value)
 
 

@@ -4,25 +4,17 @@ registries share. The registries import this; none imports another."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from .extension_points import Plugin, discover
+from .extension_points import Plugin, discover, load_ref
+
+__all__ = ["NamedFactories", "Plugin", "RegistryError", "discover", "load_ref"]
 
 
 class RegistryError(LookupError):
     pass
-
-
-def load_ref(ref: str) -> Any:
-    """The object a "module:attribute.path" reference names (entry points, built-ins)."""
-    module, _, attr = ref.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 class NamedFactories:

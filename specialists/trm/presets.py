@@ -104,8 +104,9 @@ PRESETS: dict[str, Preset] = {
     # Mazes on CPU: a depthwise 3x3 convolution mixes tokens (see model.GridConv), and a
     # curriculum: 11x11 mazes until solved, then the 21x21 canvas from those weights
     # (`--set init=DIR`), then long paths only (`--set task.min_side=null
-    # --set task.min_path=50`). From scratch on 21x21, neither this network nor attention
-    # left the no-path baseline in 30 minutes. The shipped maze-21 card lists the runs.
+    # --set task.min_path=50`): trained from scratch on 21x21, neither this network nor
+    # attention learns to find paths on a CPU budget (the shipped maze-21 card lists the
+    # runs, docs/trm-mazes.md the figures).
     "maze11-cpu": Preset(
         model=_MAZE_CONV_CPU | dict(seq_len=11 * 11),
         task=dict(family="maze", canvas=11, height=11, width=11),

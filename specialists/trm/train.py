@@ -76,7 +76,7 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0
     seed: int = 0
     device: str | None = None  # default: cuda if available, else cpu
-    compile: bool = False  # torch.compile the training step (about 1.4x on this CPU)
+    compile: bool = False  # torch.compile the training step (faster where it compiles)
     puzzle_lr: float = 1e-2  # sign-SGD step of the per-puzzle embeddings
     puzzle_weight_decay: float = 0.1
     init: str | None = None  # checkpoint whose network weights start this run (test-time training)

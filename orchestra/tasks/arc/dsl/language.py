@@ -344,9 +344,9 @@ def installed_ops() -> None:
 
 # -- text --------------------------------------------------------------------------------
 
-# Matched against a stripped step, whole; possessive quantifiers, so that no run of spaces
-# can be split between them in more than one way (three adjacent `\s*` once took 27 s on
-# one 2,000-character line).
+# Matched against a stripped step, whole, with possessive quantifiers: no run of spaces can
+# be split between them in more than one way, so a long line costs time linear in its
+# length (adjacent `\s*` made it cubic: a request could hold a worker for seconds).
 _STEP = re.compile(r"([a-z_0-9]+)(?:\s*+\((?P<args>[^()]*+)\))?(?:\s*+\{(?P<map>[^{}]*+)\})?")
 
 
