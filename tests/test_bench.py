@@ -127,9 +127,41 @@ def test_report_keeps_reported_figures_apart(tmp_path):
 
 
 def test_task_sets_are_seeded_and_disjoint_from_training():
-    a, b = build("sudoku6-minimal", 3, seed=0), build("sudoku6-minimal", 3, seed=0)
+    """A bench set is the same for a seed and another for another seed, and shares no
+    puzzle with what the shipped checkpoint trained on or was held out on: the 6x6 Sudoku
+    card's training pool (its first 200 puzzles, before their random symmetries) and its
+    held-out set; 300 mazes drawn as the 21x21 maze card's training draws them, under any
+    of the 8 symmetries."""
+    import random
+
+    from orchestra.specialists import CHECKPOINTS
+    from orchestra.tasks.maze.augment import transform
+    from orchestra.tasks.maze.trm import MazeSpec
+    from orchestra.tasks.sudoku.trm import SudokuSpec
+    from orchestra.tasks.trm import TRAIN_SEED_BASE
+
+    a, b = build("sudoku6-minimal", 30, seed=0), build("sudoku6-minimal", 30, seed=0)
     assert [x.problem for x in a] == [x.problem for x in b]
-    assert [x.problem for x in build("sudoku6-minimal", 3, seed=1)] != [x.problem for x in a]
+    assert [x.problem for x in build("sudoku6-minimal", 3, seed=1)] != [x.problem for x in a[:3]]
+
+    card = json.loads((Path(CHECKPOINTS) / "sudoku-6x6" / "card.json").read_text())
+    spec = SudokuSpec(**{**card["task"], "pool": 200})
+    trained = {str(g) for g in spec.training_source(card["seed"]).grids}
+    held = {str(p.grid) for p, _ in spec.heldout(200)}
+    bench = {str(x.problem.grid) for x in a}
+    assert len(trained) == 200 and len(bench) == 30
+    assert not bench & trained and not bench & held
+
+    card = json.loads((Path(CHECKPOINTS) / "maze-21" / "card.json").read_text())
+    spec = MazeSpec(**card["task"])
+    rng = random.Random(card["seed"])
+    seen = {  # drawn as training draws them: generator seeds of the training range
+        tuple(spec._generate(TRAIN_SEED_BASE + rng.randrange(10**8)).problem.rows)
+        for _ in range(300)
+    }
+    mazes = build("maze-21", 30, seed=0)
+    views = {tuple(transform(m.problem, k).rows) for m in mazes for k in range(8)}
+    assert len(seen) == 300 and not views & seen
 
 
 def test_paper_csv_importer(tmp_path):

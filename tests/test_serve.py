@@ -390,3 +390,102 @@ def test_a_connection_that_never_finishes_its_headers_is_closed():
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# -- lanes, the queue cap on every path, callers who left ------------------------------------
+
+TINY_ARC = {
+    "train": [{"input": [[1, 0]], "output": [[0, 1]]}, {"input": [[2, 0]], "output": [[0, 2]]}],
+    "test": [{"input": [[3, 0]]}],
+}
+
+
+class SlowArc(BaseSpecialist):
+    """An ARC processor that takes `seconds` a batch and answers nothing (so the chain
+    moves on to an LLM that is not there), counting its batches."""
+
+    name, kinds, priority = "slow-arc", ("arc",), 100
+
+    def __init__(self, seconds: float):
+        self.seconds, self.batches = seconds, 0
+
+    def expected_latency_s(self, problem):
+        return self.seconds
+
+    def solve_batch(self, problems):
+        self.batches += 1
+        time.sleep(self.seconds)
+        return [None] * len(problems)
+
+
+def _slow_server(seconds: float, **settings):
+    arc = SlowArc(seconds)
+    engine = Orchestra(specialists=[arc, "exact-sudoku"], llm=None, scheduler="priority")
+    return arc, LiveServer(create_app(engine, Settings(max_wait_ms=0, **settings)))
+
+
+def test_a_sudoku_is_answered_while_slow_searches_hold_their_lane():
+    """8 slow ARC requests (kind given or not) once took every batch slot and thread: a
+    9x9 Sudoku behind them waited for them. Its lane is its own."""
+    arc, live = _slow_server(2.0, max_concurrent_batches=2)
+    finished: list[str] = []
+
+    def call(name, body):
+        with httpx.Client(base_url=live.url, timeout=60) as c:
+            r = c.post("/v1/solve", json=body)
+            assert r.status_code == 200, r.text
+        finished.append(name)
+
+    with live:
+        threads = [
+            threading.Thread(target=call, args=(f"arc{i}", {"problem": TINY_ARC, **(
+                {"kind": "arc"} if i % 2 else {})}))
+            for i in range(8)
+        ]
+        for t in threads:
+            t.start()
+            time.sleep(0.05)  # one batch each
+        sudoku_thread = threading.Thread(target=call, args=("sudoku", {"problem": PUZZLE}))
+        sudoku_thread.start()
+        for t in [*threads, sudoku_thread]:
+            t.join()
+    assert finished[0] == "sudoku", finished
+    assert arc.batches >= 4
+
+
+def test_the_queue_cap_counts_requests_that_name_their_kind():
+    """With --max-queue 4, 30 kind=arc requests all got 200: that path skipped the cap."""
+    _, live = _slow_server(1.0, max_queue=4, max_concurrent_batches=1)
+    codes: list[int] = []
+
+    def call():
+        with httpx.Client(base_url=live.url, timeout=60) as c:
+            codes.append(c.post("/v1/solve", json={"problem": TINY_ARC, "kind": "arc"}).status_code)
+
+    with live:
+        threads = [threading.Thread(target=call) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert codes.count(429) >= 6 and set(codes) <= {200, 429}, codes
+
+
+def test_work_whose_caller_left_before_it_began_is_never_done():
+    """A request that timed out while its problem still waited for a batch slot used to be
+    computed anyway; now only the batch already running is."""
+    arc, live = _slow_server(2.0, timeout_s=0.5, max_concurrent_batches=1)
+
+    def call():
+        with httpx.Client(base_url=live.url, timeout=60) as c:
+            assert c.post("/v1/solve", json={"problem": TINY_ARC}).status_code == 504
+
+    with live:
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for t in threads:
+            t.start()
+            time.sleep(0.05)
+        for t in threads:
+            t.join()
+        time.sleep(4.5)  # the first batch ends; the two behind it are skipped
+    assert arc.batches == 1

@@ -23,6 +23,7 @@ from orchestra.specialists.trm.checkpoint import CheckpointError
 from orchestra.specialists.trm.train import Run, TrainConfig
 from orchestra.specialists.trm_specialist import TRMSpecialist
 from orchestra.tasks import maze, sudoku
+from orchestra.tasks.maze.trm import has_loops
 from orchestra.tasks.sudoku.trm import SudokuSpec
 
 TINY = TRMConfig(
@@ -780,6 +781,24 @@ def test_shipped_maze_checkpoints_solve_mazes_up_to_their_canvas():
     assert family._member(hard_30).name == "trm-maze-30"
     assert family._member(long_21).name == "trm-maze-21"
     assert d.route == "bfs-maze" and d.verified and d.fallback_from == []
+
+
+def test_the_shipped_loop_maze_checkpoint_runs_with_its_cards_defaults():
+    """`maze-30-loops` as the engine builds it: its card's tries, views and give-up step
+    reach the specialist, and it walks held-out 30x30 mazes with loops (seed 1, the set its
+    card's figures come from) to verified answers, TRM only."""
+    family = registry.get_specialist("trm-maze")
+    member = next(m for m in family.members if m.name == "trm-maze-30-loops")
+    card = member.card
+    assert (card.trajectories, card.diversify, card.give_up_steps) == (8, "augment", 6)
+    assert (member.trajectories, member.diversify, member.steps) == (8, "augment", 6)
+    mazes = [p for p, _ in member.spec.heldout(4, seed=1)]
+    assert all(m.height == 30 and has_loops(m.rows) for m in mazes)
+    engine = orchestra.Orchestra(specialists=["trm-maze"], llm=None, scheduler="priority")
+    solved = engine.solve_many(mazes)
+    assert sum(s.verified is True and s.route == "trm-maze" for s in solved) >= 3, [
+        (s.route, s.verified, s.error) for s in solved
+    ]
 
 
 def test_shipped_hard_sudoku_checkpoint_backs_up_the_9x9_one():

@@ -18,7 +18,7 @@ from ..llm.base import LLM
 from ..perfmodel import Estimate, PerfModels
 from ..router_registry import make_router
 from ..tasks.base import Problem
-from ..types import Solution, WorkloadSplit
+from ..types import LLM_TARGET, Solution, WorkloadSplit
 from .flow import Flow
 from .item import Item
 from .llm_attempts import LLMAttempts
@@ -175,6 +175,20 @@ class Orchestra:
             Processor names, the LLM last.
         """
         return self.routing.chain(kind, problem)
+
+    def expected_seconds(self, problem: Problem) -> float:
+        """How long the fastest processor that may take `problem` is expected to work on
+        it (the LLM only where no specialist may): what a server's lanes are chosen by.
+
+        Args:
+            problem: A parsed problem.
+
+        Returns:
+            Seconds, from the performance models.
+        """
+        chain = self.routing.chain(problem.kind, problem)
+        names = [n for n in chain if n != LLM_TARGET] or chain
+        return min(self.planning.estimate(n, problem).latency_s for n in names)
 
     def estimate(self, name: str, problem: Problem, *, batch: int = 1) -> Estimate:
         """What the performance models expect of processor `name` on `problem`.

@@ -80,13 +80,23 @@ class Planning:
         est = self.perf.estimate(key, problem.kind, size, device, batch=batch)
         update: dict[str, Any] = {"processor": name}
         if est.observations == 0 and name != LLM_TARGET:
-            # never measured: a specialist may know its accuracy (a TRM, from its card)
+            # never measured: a specialist may know its accuracy (a TRM, from its card) and
+            # its time (a search, from its deadline)
+            spec = None
             try:
-                rate = self.routing.specialist(name).expected_verified_rate(problem)
+                spec = self.routing.specialist(name)
+                rate = spec.expected_verified_rate(problem)
             except Exception:  # no such hook, or it failed: the prior stands
                 rate = None
             if isinstance(rate, float | int) and 0.0 <= rate <= 1.0:
                 update |= {"verified_rate": float(rate), "basis": f"{est.basis}; rate from card"}
+            try:
+                seconds = spec.expected_latency_s(problem) if spec is not None else None
+            except Exception:
+                seconds = None
+            if isinstance(seconds, float | int) and seconds > 0:
+                basis = update.get("basis", est.basis)
+                update |= {"latency_s": float(seconds), "basis": f"{basis}; its own time"}
         return est.model_copy(update=update)
 
     def schedule(self, items: list[Item]) -> None:

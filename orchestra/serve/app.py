@@ -8,11 +8,15 @@
     GET  /metrics               the workload split, Prometheus text format
     GET  /healthz
 
-Puzzles are micro-batched (see `batcher.py`); prose goes to the LLM under a concurrency
-bound. Limits: a request body cap (413), a per-request timeout (504), a queue cap (429),
-and 400 with the parser's message for bad input. The reply to a chat completion carries
-the answer as text and the route, verification and latency in an `orchestra` field;
-`"stream": true` answers as server-sent events, as OpenAI clients expect.
+Puzzles are micro-batched (see `batcher.py`) in two lanes: a problem whose fastest
+processor is expected (by the performance models) to take more than `SLOW_LANE_S` goes to
+the slow lane, everything else to the fast one, each with its own batch slots and threads,
+so slow searches never hold the slots a Sudoku needs. Prose goes to the LLM under a
+concurrency bound. Limits: a request body cap (413), a per-request timeout (504), a queue
+cap that counts every request whatever its path (429), and 400 with the parser's message
+for bad input. A caller that left before its batch began costs no work. The reply to a
+chat completion carries the answer as text and the route, verification and latency in an
+`orchestra` field; `"stream": true` answers as server-sent events, as OpenAI clients expect.
 
 With API keys (`Settings.api_keys`, see `auth.py`) every path but /healthz (and /metrics,
 when `protect_metrics` is turned off) answers 401 without a known key; /metrics counts
@@ -36,7 +40,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from ..engine import Orchestra
-from ..problems import check_text
+from ..problems import check_text, parse
 from ..render import answer_text
 from ..tasks.base import ParseError
 from ..types import Solution
@@ -114,32 +118,69 @@ async def _trim_every(seconds: float) -> None:
         await asyncio.to_thread(trim)
 
 
+# Expected seconds above which a problem takes the slow lane: an ARC search (seconds to
+# a minute) there, an exact solver's Sudoku (milliseconds) or a TRM's batch here.
+SLOW_LANE_S = 1.0
+
+
 def create_app(engine: Orchestra | None = None, settings: Settings | None = None) -> FastAPI:
+    """The HTTP API over an engine.
+
+    Args:
+        engine: The engine that answers (default: a new `Orchestra()`).
+        settings: Limits, keys and the rest (default: `Settings()`).
+
+    Returns:
+        The FastAPI app; `serve` runs it under uvicorn.
+    """
     engine = engine or Orchestra()
     settings = settings or Settings()
-    batcher = MicroBatcher(
-        lambda inputs, deliver: engine.solve_many(inputs, on_solution=deliver),
-        early=True,
-        max_concurrent=settings.max_concurrent_batches,
-        max_batch=settings.max_batch,
-        max_wait_ms=settings.max_wait_ms,
-        max_queue=settings.max_queue,
-    )
+
+    def lane() -> MicroBatcher:
+        return MicroBatcher(
+            lambda inputs, deliver: engine.solve_many(inputs, on_solution=deliver),
+            early=True,
+            max_concurrent=settings.max_concurrent_batches,
+            max_batch=settings.max_batch,
+            max_wait_ms=settings.max_wait_ms,
+            max_queue=settings.max_queue,
+        )
+
+    fast, slow = lane(), lane()
+    lanes = {"fast": fast, "slow": slow}
+    admitted = [0]  # requests in the server now, whatever their path: the queue cap counts these
     llm_slots = asyncio.Semaphore(settings.llm_concurrency)
+
+    def room() -> int:
+        return max(0, settings.max_queue - admitted[0])
+
+    def read(x: Any, kind: str | None) -> Any:
+        """The typed problem and its lane, or None where it does not parse (the engine
+        then says why, at once)."""
+        try:
+            problem = parse(x, kind=kind)
+        except ValueError:
+            return None
+        try:
+            seconds = engine.expected_seconds(problem)
+        except Exception:  # no estimate: the fast lane, where nothing is known to be slow
+            seconds = 0.0
+        return problem, (slow if seconds > SLOW_LANE_S else fast)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Routers and weights load before the server listens: /healthz answers once ready,
         # and no early request waits on a load while later ones pile up unread.
         await asyncio.to_thread(engine.warm_up)
-        batcher.start()
+        fast.start()
+        slow.start()
         trimmer = asyncio.create_task(_trim_every(settings.trim_every_s))
         yield
         trimmer.cancel()
-        await batcher.stop()  # graceful: finish what was accepted
+        await asyncio.gather(fast.stop(), slow.stop())  # graceful: finish what was accepted
 
     app = FastAPI(title="orchestra", lifespan=lifespan)
-    app.state.engine, app.state.batcher, app.state.settings = engine, batcher, settings
+    app.state.engine, app.state.lanes, app.state.settings = engine, lanes, settings
     keys = KeyRing(settings.api_keys)
     access = logging.getLogger("orchestra.access")
     requests: Counter[tuple[str, int]] = Counter()  # (key label, status) -> count
@@ -178,7 +219,8 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
         app.add_middleware(HostGuard, allowed=frozenset(settings.allowed_hosts))
 
     async def solve(x: Any, kind: str | None = None) -> Solution:
-        """Prose to the LLM under its bound; everything else through the micro-batcher."""
+        """Prose to the LLM under its bound; every puzzle, kind given or not, through its
+        lane's micro-batcher."""
         if kind is None and isinstance(x, str):
             try:  # off the event loop: it must keep reading requests meanwhile
                 check_text(x)
@@ -188,17 +230,31 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
             if decision is not None and decision.kind == "text":
                 async with llm_slots:
                     return await asyncio.to_thread(engine.solve, x)
-        if kind is not None:
+            if decision is not None and decision.abstained:  # the engine decides, as it would
+                return await fast.submit(x)
+            if decision is not None:
+                kind = decision.kind
+        found = await asyncio.to_thread(read, x, kind)
+        if found is None:  # the input itself is bad: the engine's error, in milliseconds
             return await asyncio.to_thread(engine.solve, x, kind=kind)
-        return await batcher.submit(x)
+        problem, batcher = found
+        return await batcher.submit(problem)
 
     async def guarded(x: Any, kind: str | None = None) -> Solution | JSONResponse:
+        if room() <= 0:
+            return _error(
+                429, f"server busy: {settings.max_queue} requests are in; retry later",
+                "rate_limit",
+            )
+        admitted[0] += 1
         try:
             return await asyncio.wait_for(solve(x, kind), settings.timeout_s)
         except QueueFull as e:
             return _error(429, f"server busy: {e}; retry later", "rate_limit")
         except TimeoutError:
             return _error(504, f"no answer within {settings.timeout_s:g} s", "timeout")
+        finally:
+            admitted[0] -= 1
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -212,7 +268,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> str:
-        return prometheus(engine, batcher, requests)
+        return prometheus(engine, list(lanes.values()), requests)
 
     @app.post("/v1/solve")
     async def solve_endpoint(req: SolveRequest):
@@ -237,9 +293,9 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
                 "; split the call",
                 "request_too_large",
             )
-        if n > batcher.free():
+        if n > room():
             return _error(
-                429, f"server busy: room for {batcher.free()} of {n} problems; retry later",
+                429, f"server busy: room for {room()} of {n} problems; retry later",
                 "rate_limit",
             )
         results = await asyncio.gather(*(guarded(p, req.kind) for p in req.problems))
@@ -380,7 +436,9 @@ def _completion(
 
 
 def prometheus(
-    engine: Orchestra, batcher: MicroBatcher, requests: Counter[tuple[str, int]] | None = None
+    engine: Orchestra,
+    batchers: list[MicroBatcher],
+    requests: Counter[tuple[str, int]] | None = None,
 ) -> str:
     lines = []
     metrics = (
@@ -407,7 +465,10 @@ def prometheus(
         "# HELP orchestra_batch_size_total micro-batches by size",
         "# TYPE orchestra_batch_size_total counter",
     ]
-    for size, count in sorted(batcher.batch_sizes.items()):
+    sizes: Counter[int] = Counter()
+    for batcher in batchers:
+        sizes.update(batcher.batch_sizes)
+    for size, count in sorted(sizes.items()):
         lines.append(f'orchestra_batch_size_total{{size="{size}"}} {count}')
     lines += [
         "# HELP orchestra_requests_total HTTP requests by API key (key-1, key-2, ...) and status",

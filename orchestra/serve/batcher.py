@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 
@@ -48,9 +49,13 @@ class MicroBatcher:
         self._running: set[asyncio.Task] = set()
         self.batch_sizes: Counter[int] = Counter()
         self.in_flight = 0
+        # its own threads, one per batch slot: no other work of the process (requests
+        # waiting in `asyncio.to_thread`) can hold the threads its batches need
+        self._threads: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
         self._queue = asyncio.Queue()
+        self._threads = ThreadPoolExecutor(self.max_concurrent, thread_name_prefix="batch")
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
@@ -63,6 +68,8 @@ class MicroBatcher:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        if self._threads is not None:
+            self._threads.shutdown(wait=False)
 
     def free(self) -> int:
         """Requests the queue takes now before it answers QueueFull."""
@@ -104,6 +111,15 @@ class MicroBatcher:
     async def _run(self, batch: list[tuple[Any, asyncio.Future]], slots: asyncio.Semaphore) -> None:
         assert self._queue is not None
         loop = asyncio.get_running_loop()
+        # a caller that left (a timeout, a disconnect) before its batch began costs nothing
+        gone = [(x, f) for x, f in batch if f.done()]
+        batch = [(x, f) for x, f in batch if not f.done()]
+        for _ in gone:
+            self.in_flight -= 1
+            self._queue.task_done()
+        if not batch:
+            slots.release()
+            return
         inputs = [x for x, _ in batch]
         futures = [f for _, f in batch]
 
@@ -114,7 +130,7 @@ class MicroBatcher:
             return self.process(inputs, deliver) if self.early else self.process(inputs)
 
         try:
-            results = await loop.run_in_executor(None, call)
+            results = await loop.run_in_executor(self._threads, call)
             if len(results) != len(batch):
                 raise RuntimeError(f"{len(results)} results for {len(batch)} requests")
             for fut, res in zip(futures, results, strict=True):

@@ -98,6 +98,18 @@ class ArcSearch(BaseSpecialist):
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()  # the engine may run two batches at once
 
+    def expected_latency_s(self, problem: Any) -> float:
+        """What a task costs before anything is measured: a search runs to its deadline
+        unless it finds a program first (the engine's estimate until it has its own).
+
+        Args:
+            problem: An ARC task.
+
+        Returns:
+            The per-task budget in seconds.
+        """
+        return self.budget_s
+
     # -- running ------------------------------------------------------------------------
 
     def _executor(self) -> ProcessPoolExecutor:
