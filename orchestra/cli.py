@@ -542,7 +542,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
     keys = _front_door(args) if args.http else []
     limit_arenas()
-    server = build_server(_engine(args))
+    server = build_server(_engine(args), timeout_s=args.timeout)
     if not args.http:  # stdout is the protocol's: nothing else may be printed there
         server.run("stdio")
         return 0
@@ -716,6 +716,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--port", type=int, default=8765)
     _front_door_options(m)
     m.add_argument("--max-body-bytes", type=int, default=1 << 20, help="with --http")
+    m.add_argument("--timeout", type=float, default=120.0, help="per tool call, seconds")
     _llm_options(m)
     m.set_defaults(func=cmd_mcp)
 

@@ -27,7 +27,24 @@ class Specialist(Protocol):
 
 class BaseSpecialist:
     """Defaults for a specialist: CPU, batches of up to `max_batch`, every problem of its
-    kinds supported. Higher `priority` is tried first in the fallback chain."""
+    kinds supported. Higher `priority` is tried first in the fallback chain.
+
+    Optional members the engine asks for when a specialist has them (none is required):
+    `supports(problem)` (False keeps it out of that problem's chain), `why_not(problem)`
+    (a line saying why it declined, shown in the trace), `verify(problem, answer)` (for a
+    kind no family owns), `expected_verified_rate(problem)` and
+    `expected_latency_s(problem)` (what to expect before anything is measured: a TRM's card,
+    a search's deadline; the scheduler and the server's lanes use them until the
+    performance models have their own figures).
+
+    Attributes:
+        name: The specialist's name.
+        kinds: The problem kinds it takes.
+        priority: Its place in the static order (higher first).
+        description: One line for the listings.
+        device: Where it runs (`cpu`, `cuda`, ...), for the workload split.
+        max_batch: The most problems one `solve_batch` call takes.
+    """
 
     name: str = ""  # read from the class by the registry; an instance may name itself
     kinds: ClassVar[tuple[str, ...]] = ()

@@ -174,3 +174,24 @@ def test_http_a_remote_name_with_the_key_and_a_stray_header_byte():
         assert r.status_code == 200, r.text[:300]
         r = c.post("/mcp", json=body, headers=[(b"x-api-key", b"sk-\xff\xfe")])
         assert r.status_code == 401
+
+
+def test_a_tool_call_has_a_time_limit():
+    """MCP tool calls had none: one could run as long as its search did."""
+    import httpx2
+    from test_serve import TINY_ARC, SlowArc
+
+    arc = SlowArc(2.0)
+    engine = Orchestra(llm=None, specialists=[arc, "exact-sudoku"])
+    app = http_app(build_server(engine, timeout_s=0.5), api_keys=[], max_body_bytes=1 << 20)
+    with LiveServer(app) as s:
+
+        async def run() -> None:
+            url = f"{s.url}/mcp"
+            async with Client(streamable_http_client(url, http_client=httpx2.AsyncClient())) as c:
+                r = await c.call_tool("solve", {"problem": TINY_ARC})
+                assert r.is_error and "no answer within 0.5 s" in r.content[0].text
+                r = await c.call_tool("solve", {"problem": PUZZLE})
+                assert not r.is_error and r.structured_content["verified"] is True
+
+        asyncio.run(run())

@@ -62,3 +62,36 @@ def test_the_cap_keeps_threads_to_two_arenas():
 def test_a_cap_below_one_is_refused():
     with pytest.raises(ValueError, match="at least 1"):
         memory.limit_arenas(0)
+
+
+@pytest.mark.parametrize("argv", [["serve"], ["mcp", "--http"]])
+def test_the_serving_commands_cap_the_arenas_before_they_start(argv, monkeypatch):
+    """The figures of the soak rest on this: deleting the call in `serve` or `mcp` broke no
+    test before."""
+    from orchestra import cli
+    from orchestra.serve import server
+
+    calls: list[str] = []
+    monkeypatch.setattr(memory, "limit_arenas", lambda *a, **k: calls.append("arenas") or True)
+    monkeypatch.setattr(server, "run", lambda app, **k: calls.append("run"))
+    monkeypatch.delenv("ORCHESTRA_API_KEY", raising=False)
+    assert cli.main([*argv, "--llm", "none"]) == 0
+    assert calls == ["arenas", "run"]
+
+
+def test_the_app_hands_freed_memory_back_while_it_serves(monkeypatch):
+    import time
+
+    import httpx
+    from serving import LiveServer
+
+    from orchestra import Orchestra
+    from orchestra.serve import app as app_module
+
+    trims: list[float] = []
+    monkeypatch.setattr(app_module, "trim", lambda: trims.append(time.monotonic()) or 0)
+    app = app_module.create_app(Orchestra(llm=None), app_module.Settings(trim_every_s=0.1))
+    with LiveServer(app) as live:
+        assert httpx.get(f"{live.url}/healthz").status_code == 200
+        time.sleep(0.6)
+    assert len(trims) >= 3

@@ -11,6 +11,7 @@ keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -105,8 +106,20 @@ def _checked(problem: Any) -> Any:
     return problem
 
 
-def build_server(engine: Orchestra | None = None) -> Any:
-    """The MCP server over `engine` (default: `orchestra.solve`'s own)."""
+TOOL_TIMEOUT_S = 120.0
+
+
+def build_server(engine: Orchestra | None = None, *, timeout_s: float = TOOL_TIMEOUT_S) -> Any:
+    """The MCP server over an engine.
+
+    Args:
+        engine: The engine (default: `orchestra.solve`'s own).
+        timeout_s: How long one tool call may take; past it the call is a tool error and
+            what it had not yet begun is not computed.
+
+    Returns:
+        The SDK's server, to run over stdio or behind `http_app`.
+    """
     with needs("mcp", "orchestra's MCP server"):
         from mcp.server.mcpserver import MCPServer
         from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
@@ -129,9 +142,15 @@ def build_server(engine: Orchestra | None = None) -> Any:
         if sol.problem is None and sol.error:
             raise ToolError(sol.error)
 
+    async def limited(work: Any) -> Any:
+        try:
+            return await asyncio.wait_for(work, timeout_s)
+        except TimeoutError:
+            raise ToolError(f"no answer within {timeout_s:g} s") from None
+
     @server.tool(description="Solve one problem (text or JSON; `kind` forces a family).")
     async def solve(problem: Input, kind: str | None = None) -> ToolSolution:
-        sol = await eng.asolve(_checked(problem), kind=kind)
+        sol = await limited(eng.asolve(_checked(problem), kind=kind))
         bad_input(sol)
         return tool_solution(sol)
 
@@ -139,7 +158,7 @@ def build_server(engine: Orchestra | None = None) -> Any:
     async def solve_many(problems: list[Input], kind: str | None = None) -> Solutions:
         if len(problems) > MAX_MANY:
             raise ToolError(f"{len(problems)} problems; at most {MAX_MANY} per call")
-        sols = await eng.asolve_many([_checked(p) for p in problems], kind=kind)
+        sols = await limited(eng.asolve_many([_checked(p) for p in problems], kind=kind))
         return Solutions(solutions=[tool_solution(s) for s in sols])
 
     @server.tool(name="parse", description="What orchestra reads in an input, or its error.")
@@ -156,7 +175,7 @@ def build_server(engine: Orchestra | None = None) -> Any:
 
     @server.tool(description="Solve, and show the scheduler's estimates and the order it chose.")
     async def explain(problem: Input, kind: str | None = None) -> Explanation:
-        sol = await eng.asolve(_checked(problem), kind=kind)
+        sol = await limited(eng.asolve(_checked(problem), kind=kind))
         bad_input(sol)
         d = sol.trace.schedule
         if d is None:

@@ -49,7 +49,7 @@ MEMORISED_PENALTY = 100.0
 # Task views: after the task as given, the task under each dihedral map here, in the time
 # left; a view's program P comes back as `map |> P |> inverse`, two steps longer, so it
 # ranks after a program of the task's own frame of the same length.
-TASK_VIEWS = True
+TASK_VIEWS = False  # measured: no gain on either ARC-AGI-1 set (docs/arc-views.md)
 VIEWS: tuple[str, ...] = ("transpose",)
 VIEW_SHARE = 0.6  # the task as given gets this share of the budget when views follow
 MIN_VIEW_S = 0.5  # a view with less time left than this is not started
