@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -400,6 +400,29 @@ def test_a_long_line_of_spaces_is_refused_at_once(line):
     with pytest.raises(ProgramError, match="cannot read"):
         parse(line)
     assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize("view", sorted(P.DIHEDRAL))
+@settings(max_examples=4, deadline=None)
+@given(inputs=st.lists(grids, min_size=3, max_size=3), test=grids)
+def test_a_program_found_under_any_view_maps_back_to_the_task_as_given(view, inputs, test):
+    """Whatever dihedral map a view is, its programs come back as `map |> P |> inverse`:
+    each reproduces the demonstrations as given, and its test outputs are that program's."""
+    import importlib
+
+    module = importlib.import_module("orchestra.specialists.arc_search.search")
+    program = parse("flip_h |> scale_up(2)")
+    pairs = [(g.tolist(), program.run(g).tolist()) for g in inputs]
+    found = module._in_view(view, pairs, [test.tolist()], 5.0, {"max_depth": 2})
+    merged = module._merge(module.SearchResult(), found, view)
+    assert merged.found, found.reason
+    for f in merged.found:
+        assert f.text.startswith(f"{view} |> ") and f.text.endswith(f" |> {P.INVERSE[view]}")
+        assert parse(f.text).reproduces(pairs)
+        if f.complete:
+            assert f.outputs[0].tolist() == parse(f.text).run(test).tolist()
+    want = program.run(test).tolist()
+    assert any(grids_[0].tolist() == want for _, grids_ in merged.attempts())
 
 
 def test_search_respects_its_deadline():

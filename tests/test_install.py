@@ -127,6 +127,16 @@ def test_the_wheel_declares_a_small_core_and_extras(wheel):
               if line.startswith("Provides-Extra:")}
     assert {"llm", "serve", "mcp", "ray", "bench", "train", "all"} <= extras
 
+    def brings(extra: str) -> set[str]:
+        return {r.split(";")[0].split(">")[0].split("[")[0].split("<")[0].strip()
+                for r in requires if f'extra == "{extra}"' in r}
+
+    assert {"litellm", "transformers"} <= brings("llm")
+    assert {"fastapi", "uvicorn"} <= brings("serve")
+    assert "mcp" in brings("mcp") and "ray" in brings("ray") and "accelerate" in brings("train")
+    assert {"matplotlib", "orchestra-trm"} <= brings("bench")  # with llm and serve
+    assert brings("all") == {"orchestra-trm"}  # every other extra, by name
+
 
 def test_the_core_install_solves_without_the_extras(tmp_path, wheel):
     python = _fresh_venv(tmp_path, wheel, leave_out=OPTIONAL)

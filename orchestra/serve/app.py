@@ -159,7 +159,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
         then says why, at once)."""
         try:
             problem = parse(x, kind=kind)
-        except ValueError:
+        except Exception:  # ParseError and the like: the engine's answer says what is wrong
             return None
         try:
             seconds = engine.expected_seconds(problem)
