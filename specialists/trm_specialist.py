@@ -487,10 +487,15 @@ class TRMFamily(BaseSpecialist):
         return getattr(self.members[0], "trajectories", 1) if self.members else 1
 
     def expected_verified_rate(self, problem: Problem) -> float | None:
-        """Before the scheduler has measured it on this class: the held-out verified (else
-        exact) rate on the card of the checkpoint that would take the problem."""
-        member = self._member(problem)
-        held = getattr(getattr(member, "card", None), "heldout", None)
+        """Before the scheduler has measured it on this class: the rate on the card of the
+        checkpoint that would take the problem, as the specialist runs it (its tries,
+        halting and give-up step) where the card has that, else one try's held-out
+        verified (else exact) rate."""
+        card = getattr(self._member(problem), "card", None)
+        configured = getattr(card, "configured", None)
+        if configured is not None:
+            return float(configured.verified)
+        held = getattr(card, "heldout", None)
         if held is None:
             return None
         return held.verified if held.verified is not None else held.exact

@@ -736,6 +736,10 @@ def test_the_card_keeps_the_measured_trajectories_as_the_specialists_default(tra
     card = checkpoint.load_card(here)
     assert (card.trajectories, card.diversify) == (2, "augment")
     assert "runs K=2 by default" in (here / "card.md").read_text()
+    # the scheduler's prior is the rate of those defaults, not one try's
+    assert card.configured is not None
+    assert (card.configured.trajectories, card.configured.halt) == (2, "verified")
+    assert (card.configured.n, card.configured.diversify) == (4, "augment")
     specialist = TRMSpecialist.from_checkpoint(here, device="cpu")
     assert (specialist.trajectories, specialist.diversify) == (2, "augment")
     assert TRMSpecialist.from_checkpoint(here, device="cpu", trajectories=1).trajectories == 1
@@ -794,6 +798,9 @@ def test_the_shipped_loop_maze_checkpoint_runs_with_its_cards_defaults():
     assert (member.trajectories, member.diversify, member.steps) == (8, "augment", 6)
     mazes = [p for p, _ in member.spec.heldout(4, seed=1)]
     assert all(m.height == 30 and has_loops(m.rows) for m in mazes)
+    # the scheduler's prior: the rate of the specialist as configured, from the card
+    assert card.configured is not None and card.configured.trajectories == 8
+    assert family.expected_verified_rate(mazes[0]) == card.configured.verified == 0.95
     engine = orchestra.Orchestra(specialists=["trm-maze"], llm=None, scheduler="priority")
     solved = engine.solve_many(mazes)
     assert sum(s.verified is True and s.route == "trm-maze" for s in solved) >= 3, [

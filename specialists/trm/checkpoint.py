@@ -39,6 +39,30 @@ class EvalResult(BaseModel):
     verified: float | None = None  # fraction the task verifier accepted
 
 
+class ConfiguredRate(BaseModel):
+    """The verified rate of the specialist as it runs by default (its tries and how they
+    differ, its halting rule, its give-up step) on a held-out set: the scheduler's prior
+    for it before it has measured anything itself (`evaluate --card-trajectories`).
+
+    Attributes:
+        n: Held-out puzzles.
+        seed: The held-out set's seed.
+        verified: The share the verifier accepted.
+        trajectories: Tries per puzzle.
+        diversify: How later tries differ ("noise", "augment").
+        halt: The halting rule ("verified", "propagate").
+        give_up: The step a try gives up at (None: the largest measured).
+    """
+
+    n: int
+    seed: int
+    verified: float
+    trajectories: int
+    diversify: str
+    halt: str
+    give_up: int | None = None
+
+
 class Stage(BaseModel):
     """An earlier training run this checkpoint's weights started from (`init`): a
     curriculum's cost is the sum of its stages, not the last run's steps."""
@@ -75,6 +99,9 @@ class Card(BaseModel):
     # "augment"), as measured on the card (`evaluate --card-trajectories`); None: 1 try
     trajectories: int | None = Field(default=None, ge=1)
     diversify: Literal["noise", "augment"] | None = None
+    # the rate of those defaults, measured with them: the scheduler's prior (not `heldout`,
+    # which is one try at every step)
+    configured: ConfiguredRate | None = None
 
 
 def _write_json(path: Path, obj: Any) -> None:

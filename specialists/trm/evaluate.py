@@ -373,9 +373,35 @@ def main(argv: Sequence[str] | None = None) -> None:
             card.give_up_steps = result["with_give_up"]["give_up"]
         if args.card_trajectories is not None:
             card.trajectories, card.diversify = args.card_trajectories, args.diversify
+            card.configured = configured_rate(result, options, args.card_trajectories, give_up)
         Path(args.directory, "card.json").write_text(card.model_dump_json(indent=2) + "\n")
         command = "python -m orchestra.specialists.trm.evaluate " + " ".join(argv or sys.argv[1:])
         Path(args.directory, "card.md").write_text(card_markdown(card, result, command))
+
+
+def configured_rate(
+    result: dict[str, Any], options: dict[str, Any], k: int, give_up: int | None
+) -> checkpoint.ConfiguredRate | None:
+    """The measured row the specialist's defaults run as: K tries, halting as it halts (with
+    dead-end filling or propagation where that was measured, else when verified), with
+    the give-up step found (`--give-up auto`) or given."""
+    given = result.get("with_give_up", result)
+    # keyed by K as measured (ints), or as read back from JSON (strings)
+    rows = {h: {str(key): v for key, v in r.items()} for h, r in given["by_trajectories"].items()}
+    halt = next((h for h in GIVES_UP if h in rows and str(k) in rows[h]), None)
+    if halt is None:
+        return None
+    if "with_give_up" in result:
+        give_up = result["with_give_up"]["give_up"]
+    return checkpoint.ConfiguredRate(
+        n=options["n"],
+        seed=options["seed"],
+        verified=rows[halt][str(k)]["verified"],
+        trajectories=k,
+        diversify=options["diversify"],
+        halt=halt,
+        give_up=give_up,
+    )
 
 
 def _pair(text: str) -> tuple[str, object]:
@@ -482,6 +508,14 @@ def card_markdown(card: checkpoint.Card, result: dict, command: str) -> str:
         if card.trajectories
         else ""
     )
+    if card.configured is not None:
+        c = card.configured
+        default += (
+            f" As configured ({c.trajectories} tries, halting {c.halt}"
+            + (f", giving up at step {c.give_up}" if c.give_up else "")
+            + f") it verified {c.verified:.2f} of {c.n} held-out puzzles (seed {c.seed}): "
+            "the scheduler's prior for it (the card's `configured`)."
+        )
     if measured:
         lines += [
             "",
