@@ -15,6 +15,7 @@ from .perfmodel import Estimate, PerfModels
 from .problems import AnyProblem, parse
 from .registry import Offer, RegistryError, register_specialist
 from .registry import specialists as list_specialists
+from .router_registry import Router, RouterError, register_router
 from .schedulers import Job, Placement, ScheduleDecision, Scheduler, register_scheduler
 from .specialist import BaseSpecialist, Specialist
 from .tasks.arc import ArcProblem
@@ -74,6 +75,9 @@ __all__ = [
     "Problem",
     "ProcessorStats",
     "RegistryError",
+    "Router",
+    "RouterError",
+    "register_router",
     "RouteDecision",
     "Solution",
     "SolutionError",

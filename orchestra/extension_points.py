@@ -86,9 +86,9 @@ EXTENSION_POINTS: tuple[ExtensionPoint, ...] = (
     ),
     ExtensionPoint(
         "orchestra.routers",
-        "a factory taking keyword arguments `targets` and `llm`, returning an object with "
-        "`route(problem) -> RouteDecision`",
-        "orchestra.router_registry.register_router",
+        "a factory taking keyword arguments `targets` and `llm`, returning a `Router` "
+        "(`name`, `route(problem_or_text) -> RouteDecision`)",
+        "orchestra.register_router",
         "built by name when an `Orchestra(router=NAME)` is made",
     ),
     ExtensionPoint(

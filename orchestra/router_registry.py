@@ -6,12 +6,36 @@ code. A router factory takes keyword arguments `targets` (kind -> processor) and
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .refs import NamedFactories, RegistryError
+from .types import RouteDecision
 
 ENTRY_POINT_GROUP = "orchestra.routers"
 DEFAULT = "cascade"
+
+
+@runtime_checkable
+class Router(Protocol):
+    """What a router is: any object with these members (the built-ins, a plug-in's).
+
+    Attributes:
+        name: The router's name, kept in each decision's `router`.
+    """
+
+    name: str
+
+    def route(self, problem_or_text: Any) -> RouteDecision:
+        """Where a problem goes.
+
+        Args:
+            problem_or_text: The raw text as the user gave it, or a parsed `Problem`.
+
+        Returns:
+            The decision: a kind, a target processor, and `abstained` when unsure (the
+            problem then goes to the LLM first).
+        """
+        ...
 
 
 class RouterError(RegistryError, ValueError):
@@ -22,8 +46,15 @@ class RouterError(RegistryError, ValueError):
 _registry = NamedFactories(ENTRY_POINT_GROUP)
 
 
-def register_router(name: str, factory: Callable[..., Any]) -> None:
-    """A router made in code (tests, notebooks); installed packages use entry points."""
+def register_router(name: str, factory: Callable[..., Router]) -> None:
+    """Make a router available by name, in code (tests, notebooks); installed packages use
+    the entry-point group `orchestra.routers`.
+
+    Args:
+        name: What `Orchestra(router=NAME)` and `--router NAME` say.
+        factory: Called with keyword arguments `targets` (kind -> processor) and `llm`
+            (the engine's LLM, possibly None); returns a `Router`.
+    """
     _registry.register(name, factory)
 
 

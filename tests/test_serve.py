@@ -210,13 +210,18 @@ def test_queue_cap_and_timeout():
             with httpx.Client(base_url=server.url, timeout=30) as c:
                 codes.append(c.post("/v1/solve", json={"problem": "4.1.....3.4...3."}).status_code)
 
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for t in threads:
-            t.start()
-            time.sleep(0.05)
-        for t in threads:
-            t.join()
+        _concurrently(call, 3)
     assert 429 in codes and 504 in codes
+
+
+def _concurrently(call, n: int, gap: float = 0.05) -> None:
+    """`call` in `n` threads started `gap` seconds apart (one batch each), all joined."""
+    threads = [threading.Thread(target=call) for _ in range(n)]
+    for t in threads:
+        t.start()
+        time.sleep(gap)
+    for t in threads:
+        t.join()
 
 
 def test_batcher_keeps_order_and_ownership():
@@ -463,11 +468,7 @@ def test_the_queue_cap_counts_requests_that_name_their_kind():
             codes.append(c.post("/v1/solve", json={"problem": TINY_ARC, "kind": "arc"}).status_code)
 
     with live:
-        threads = [threading.Thread(target=call) for _ in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _concurrently(call, 12, gap=0)
     assert codes.count(429) >= 6 and set(codes) <= {200, 429}, codes
 
 
@@ -481,11 +482,6 @@ def test_work_whose_caller_left_before_it_began_is_never_done():
             assert c.post("/v1/solve", json={"problem": TINY_ARC}).status_code == 504
 
     with live:
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for t in threads:
-            t.start()
-            time.sleep(0.05)
-        for t in threads:
-            t.join()
+        _concurrently(call, 3)
         time.sleep(4.5)  # the first batch ends; the two behind it are skipped
     assert arc.batches == 1
