@@ -485,3 +485,62 @@ def test_work_whose_caller_left_before_it_began_is_never_done():
         _concurrently(call, 3)
         time.sleep(4.5)  # the first batch ends; the two behind it are skipped
     assert arc.batches == 1
+
+
+def _noise_arc(seed: int = 0) -> dict:
+    """An ARC task no program explains: a search runs to its deadline."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return {
+        "train": [
+            {"input": rng.integers(0, 10, (8, 8)).tolist(),
+             "output": rng.integers(0, 10, (3, 3)).tolist()}
+            for _ in range(3)
+        ],
+        "test": [{"input": rng.integers(0, 10, (8, 8)).tolist()}],
+    }
+
+
+def test_the_callers_deadline_ends_the_search_and_starts_nothing_after_it():
+    """A search of 30 s whose caller waits 2 ends by then; a second task queued behind it in
+    a one-worker pool is not started at all."""
+    from orchestra.specialists.arc_search import ArcSearch
+
+    engine = Orchestra(llm=None, specialists=[ArcSearch(budget_s=30, workers=1)])
+    t0 = time.monotonic()
+    first, second = engine.solve_many([_noise_arc(0), _noise_arc(1)], timeout_s=2.0)
+    assert time.monotonic() - t0 < 15
+    assert first.trace.attempts[0].error is None  # it searched, for the time there was
+    assert "caller's deadline had passed" in second.trace.attempts[0].reason
+
+
+def test_an_attempt_after_the_deadline_is_not_started():
+    class Slower(SlowArc):
+        name = "slower-arc"
+
+    arc, slower = SlowArc(1.0), Slower(1.0)
+    engine = Orchestra(
+        llm=None, specialists=[arc, slower], fallback={"arc": ["slow-arc", "slower-arc"]}
+    )
+    sol = engine.solve(TINY_ARC, timeout_s=0.5)
+    assert (arc.batches, slower.batches) == (1, 0)
+    assert "not started: the caller's deadline had passed" in sol.trace.attempts[-1].error
+
+
+def test_a_request_that_timed_out_leaves_no_search_running():
+    """After a 504 the server once searched on for the whole budget (36 CPU-seconds after
+    one request); the request's deadline now ends the search."""
+    from orchestra.specialists.arc_search import ArcSearch
+
+    engine = Orchestra(llm=None, specialists=[ArcSearch(budget_s=30, workers=1), "exact-sudoku"])
+    with LiveServer(create_app(engine, Settings(timeout_s=2.0))) as live:
+        with httpx.Client(base_url=live.url, timeout=60) as c:
+            assert c.post("/v1/solve", json={"problem": _noise_arc()}).status_code == 504
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            done = [p for p in engine.stats().processors if p.name == "arc-search" and p.items]
+            if done:
+                break
+            time.sleep(0.2)
+        assert done, "the search was still running 8 s after its request's 2 s deadline"

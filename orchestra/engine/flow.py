@@ -4,6 +4,7 @@ processor the moment its own attempt ends."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
@@ -126,6 +127,14 @@ class Flow:
         it.position += 1
         last = it.attempts[-1]
         if not (last.accepted or last.unsolvable or it.position >= len(it.chain)):
+            if it.deadline is not None and time.monotonic() >= it.deadline:
+                # nobody waits for an answer now: the rest of the chain is not started
+                it.attempts.append(Attempt(
+                    processor=it.next_processor, device="?",
+                    error="not started: the caller's deadline had passed",
+                ))
+                self._finish(it)
+                return
             self._enqueue(it)
         elif self.llm.wants_hybrid(it):
             self._spawn(self._hybrid(it))

@@ -24,6 +24,7 @@ class Item:
     hybrid: Attempt | None = None  # the LLM's answer to the prose around a solved puzzle
     size: str = ""  # the family's size class (performance models)
     schedule: scheduling.ScheduleDecision | None = None
+    deadline: float | None = None  # time.monotonic() after which no attempt starts
 
     @property
     def next_processor(self) -> str:

@@ -6,6 +6,7 @@ call."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -203,8 +204,21 @@ class Orchestra:
         """
         return self.planning.estimate(name, problem, batch=batch)
 
-    def solve(self, problem: Any, *, kind: str | None = None) -> Solution:
-        return self.solve_many([problem], kind=kind)[0]
+    def solve(
+        self, problem: Any, *, kind: str | None = None, timeout_s: float | None = None
+    ) -> Solution:
+        """Solve one problem.
+
+        Args:
+            problem: What to solve, in any form `orchestra.solve` takes.
+            kind: Read the input as this kind only.
+            timeout_s: Seconds the caller will wait: no attempt starts after them, and a
+                processor that can stop early (the ARC search) ends by then.
+
+        Returns:
+            The Solution; errors are in it, never raised.
+        """
+        return self.solve_many([problem], kind=kind, timeout_s=timeout_s)[0]
 
     def solve_many(
         self,
@@ -212,14 +226,30 @@ class Orchestra:
         *,
         kind: str | None = None,
         on_solution: OnSolution | None = None,
+        timeout_s: float | None = None,
+        deadlines: Sequence[float | None] | None = None,
     ) -> list[Solution]:
         """Solve everything, processors working side by side; results in input order.
-        `on_solution(index, solution)` hears of each problem the moment it is finished (a
-        server answers a quick request without waiting for a slow neighbour in its batch).
         Synchronous: inside a running event loop (a notebook) it runs on a private loop in
-        a thread; async code should await `asolve_many`."""
+        a thread; async code should await `asolve_many`.
+
+        Args:
+            problems: What to solve, each in any form `orchestra.solve` takes.
+            kind: Read every input as this kind only.
+            on_solution: `on_solution(index, solution)` hears of each problem the moment it
+                is finished (a server answers a quick request without waiting for a slow
+                neighbour in its batch).
+            timeout_s: Seconds the caller will wait for all of them (see `solve`).
+            deadlines: Per problem, the `time.monotonic()` after which nobody waits for
+                it (a server's requests, each with its own); None entries wait.
+
+        Returns:
+            One Solution per problem, in order.
+        """
         batch = list(problems)
-        work = self.asolve_many(batch, kind=kind, on_solution=on_solution)
+        work = self.asolve_many(
+            batch, kind=kind, on_solution=on_solution, timeout_s=timeout_s, deadlines=deadlines
+        )
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -227,8 +257,11 @@ class Orchestra:
         with ThreadPoolExecutor(max_workers=1) as one:
             return one.submit(asyncio.run, work).result()
 
-    async def asolve(self, problem: Any, *, kind: str | None = None) -> Solution:
-        return (await self.asolve_many([problem], kind=kind))[0]
+    async def asolve(
+        self, problem: Any, *, kind: str | None = None, timeout_s: float | None = None
+    ) -> Solution:
+        """`solve` for async code; the arguments are the same."""
+        return (await self.asolve_many([problem], kind=kind, timeout_s=timeout_s))[0]
 
     async def asolve_many(
         self,
@@ -236,14 +269,23 @@ class Orchestra:
         *,
         kind: str | None = None,
         on_solution: OnSolution | None = None,
+        timeout_s: float | None = None,
+        deadlines: Sequence[float | None] | None = None,
     ) -> list[Solution]:
-        """Solve everything; each item moves along its chain as soon as its own attempt
-        ends. Results in input order; `on_solution` as in `solve_many`."""
+        """`solve_many` for async code; the arguments are the same. Each item moves along
+        its chain as soon as its own attempt ends."""
         loop = asyncio.get_running_loop()
         batch = list(problems)
+        if deadlines is not None and len(deadlines) != len(batch):
+            raise ValueError(f"{len(deadlines)} deadlines for {len(batch)} problems")
+        common = None if timeout_s is None else time.monotonic() + timeout_s
         items = await loop.run_in_executor(
             self._pool, lambda: [self.routing.prepare(i, x, kind) for i, x in enumerate(batch)]
         )
+        for it in items:
+            own = deadlines[it.index] if deadlines is not None else None
+            given = [d for d in (own, common) if d is not None]
+            it.deadline = min(given) if given else None
 
         def finished(it: Item) -> None:
             if on_solution is not None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .. import family_registry
+from .. import deadlines, family_registry
 from ..accounting import Accounting
 from ..energy import power_w
 from ..tasks.base import Problem, Verdict
@@ -60,10 +60,14 @@ class SpecialistRuns:
         self.max_batch, self.timeout_s = max_batch, timeout_s
 
     def run(self, name: str, items: list[Item]) -> None:
-        """Processor `name` on `items`: one attempt appended to each."""
+        """Processor `name` on `items`: one attempt appended to each, under the latest of
+        their deadlines (`orchestra.deadlines`; none if any item has none)."""
         before = [len(it.attempts) for it in items]
+        given = [it.deadline for it in items]
+        deadline = None if None in given else max(d for d in given if d is not None)
         try:
-            self._run_specialist(name, items)
+            with deadlines.until(deadline):
+                self._run_specialist(name, items)
         except Exception as e:  # a processor that breaks fails this round's items, not the call
             for it, n in zip(items, before, strict=True):
                 if len(it.attempts) == n:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +30,10 @@ def run_with_timeout(fn: Callable[[], Any], timeout_s: float | None, what: str) 
         except BaseException as e:  # handed to the caller below
             box["error"] = e
 
-    worker = threading.Thread(target=target, daemon=True, name=f"orchestra:{what}")
+    context = contextvars.copy_context()  # the caller's deadline goes with the call
+    worker = threading.Thread(
+        target=context.run, args=(target,), daemon=True, name=f"orchestra:{what}"
+    )
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():

@@ -136,9 +136,16 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     engine = engine or Orchestra()
     settings = settings or Settings()
 
+    def process(inputs: list[tuple[Any, float]], deliver: Any) -> list[Solution]:
+        """A lane's batch: each problem with its request's deadline, which travels into
+        the engine (no attempt starts after it; the ARC search ends by it)."""
+        return engine.solve_many(
+            [x for x, _ in inputs], deadlines=[d for _, d in inputs], on_solution=deliver
+        )
+
     def lane() -> MicroBatcher:
         return MicroBatcher(
-            lambda inputs, deliver: engine.solve_many(inputs, on_solution=deliver),
+            process,
             early=True,
             max_concurrent=settings.max_concurrent_batches,
             max_batch=settings.max_batch,
@@ -218,7 +225,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     if not keys.enabled and settings.allowed_hosts is not None:
         app.add_middleware(HostGuard, allowed=frozenset(settings.allowed_hosts))
 
-    async def solve(x: Any, kind: str | None = None) -> Solution:
+    async def solve(x: Any, kind: str | None, deadline: float) -> Solution:
         """Prose to the LLM under its bound; every puzzle, kind given or not, through its
         lane's micro-batcher."""
         if kind is None and isinstance(x, str):
@@ -231,14 +238,14 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
                 async with llm_slots:
                     return await asyncio.to_thread(engine.solve, x)
             if decision is not None and decision.abstained:  # the engine decides, as it would
-                return await fast.submit(x)
+                return await fast.submit((x, deadline))
             if decision is not None:
                 kind = decision.kind
         found = await asyncio.to_thread(read, x, kind)
         if found is None:  # the input itself is bad: the engine's error, in milliseconds
             return await asyncio.to_thread(engine.solve, x, kind=kind)
         problem, batcher = found
-        return await batcher.submit(problem)
+        return await batcher.submit((problem, deadline))
 
     async def guarded(x: Any, kind: str | None = None) -> Solution | JSONResponse:
         if room() <= 0:
@@ -247,8 +254,9 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
                 "rate_limit",
             )
         admitted[0] += 1
+        deadline = time.monotonic() + settings.timeout_s
         try:
-            return await asyncio.wait_for(solve(x, kind), settings.timeout_s)
+            return await asyncio.wait_for(solve(x, kind, deadline), settings.timeout_s)
         except QueueFull as e:
             return _error(429, f"server busy: {e}; retry later", "rate_limit")
         except TimeoutError:

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 Grid = list[list[int]]
 MEMORY_BYTES = 3 * 1024**3  # per search process: a task that explodes fails, not the machine
+MIN_BUDGET_S = 0.2  # less time left than this before a search begins: it does not begin
 
 
 class TaskOutcome(BaseModel):
@@ -69,13 +70,19 @@ def run_task(payload: dict[str, Any]) -> TaskOutcome:
 
     from .search import search
 
+    budget = float(payload["budget_s"])
+    deadline_at = payload.get("deadline_at")
+    if deadline_at is not None:
+        budget = min(budget, deadline_at - time.time())
+        if budget < MIN_BUDGET_S:
+            return TaskOutcome(reason="not started: the caller's deadline had passed")
     try:
         extra = [parse(text) for text in payload.get("extra", ())]
         r = search(
             payload["pairs"],
             payload["tests"],
             extra=extra,
-            budget_s=payload["budget_s"],
+            budget_s=budget,
             max_depth=payload["max_depth"],
         )
     except MemoryError:

@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from orchestra import deadlines
 from orchestra.specialist import BaseSpecialist
 from orchestra.tasks.base import Evidence, Problem
 from orchestra.types import SpecialistAnswer
@@ -132,6 +133,9 @@ class ArcSearch(BaseSpecialist):
             "pairs": [(p.input, p.output) for p in problem.train],
             "tests": list(problem.test_inputs),
             "budget_s": self.budget_s,
+            # the caller's deadline, as wall-clock time: a search that starts late (behind
+            # others in the pool) takes what is left of it, never more than its budget
+            "deadline_at": deadlines.wall_deadline(),
             "max_depth": self.max_depth,
             "extra": list(extra),
         }
