@@ -9,6 +9,7 @@ answers with an error when the input clearly tries to be one of its puzzles.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -97,11 +98,9 @@ def parse(x: Any, *, kind: str | None = None) -> Problem:
             x = x.decode("utf-8")
         except UnicodeDecodeError as e:
             raise ParseError(f"input is not UTF-8 text (byte {e.start})") from None
-    if isinstance(x, str):
-        if len(x) > MAX_INPUT_CHARS:
-            raise ParseError(_too_big(len(x)))
-        if not x.strip():
-            raise ParseError("empty input")
+    check_size(x)
+    if isinstance(x, str) and not x.strip():
+        raise ParseError("empty input")
     check_text(x)
     if _names_kind(x):
         return _check_kind(_from_kind(x), kind)
@@ -271,6 +270,29 @@ def _check_kind(problem: Problem, kind: str | None) -> Problem:
     if kind is not None and problem.kind != kind:
         raise ParseError(f"expected a {kind} problem, found a {problem.kind} problem")
     return problem
+
+
+def check_size(x: Any) -> None:
+    """The one size rule every path applies (the library, HTTP, MCP): text, or JSON as
+    compact JSON text, of at most `MAX_INPUT_CHARS` characters.
+
+    Args:
+        x: An input as `parse` takes it.
+
+    Raises:
+        ParseError: It is larger.
+    """
+    if isinstance(x, str | bytes):
+        n = len(x)
+    elif isinstance(x, dict | list | tuple):
+        try:
+            n = len(json.dumps(x, separators=(",", ":")))
+        except (TypeError, ValueError):
+            return  # not JSON: its family's reader says what is wrong with it
+    else:
+        return
+    if n > MAX_INPUT_CHARS:
+        raise ParseError(_too_big(n))
 
 
 def _too_big(n: int) -> str:

@@ -6,6 +6,7 @@ the server keeps serving."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -193,5 +194,38 @@ def test_a_tool_call_has_a_time_limit():
                 assert r.is_error and "no answer within 0.5 s" in r.content[0].text
                 r = await c.call_tool("solve", {"problem": PUZZLE})
                 assert not r.is_error and r.structured_content["verified"] is True
+
+        asyncio.run(run())
+
+
+def test_one_size_rule_for_the_library_http_and_mcp():
+    """HTTP read JSON problems of any size under the body cap while MCP counted their
+    characters: now both (and the library) apply `problems.check_size`."""
+    import httpx
+    import httpx2
+
+    from orchestra import parse
+    from orchestra.serve.app import Settings, create_app
+    from orchestra.tasks.base import MAX_INPUT_CHARS, ParseError
+
+    grid = [[1] * 30] * 30
+    big = {"train": [{"input": grid, "output": grid}] * 150, "test": [{"input": grid}]}
+    body = json.dumps({"problem": big}, separators=(",", ":"))
+    assert MAX_INPUT_CHARS < len(body) and len(json.dumps(big)) < 1 << 20
+    with pytest.raises(ParseError, match="the limit is 524,288"):
+        parse(big)
+    engine = Orchestra(llm=None)
+    with LiveServer(create_app(engine, Settings())) as s, httpx.Client(base_url=s.url) as c:
+        r = c.post("/v1/solve", content=body, timeout=60,
+                   headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "the limit is 524,288" in r.json()["error"]["message"]
+    app = http_app(build_server(engine), api_keys=[], max_body_bytes=1 << 20)
+    with LiveServer(app) as s:
+
+        async def run() -> None:
+            url = f"{s.url}/mcp"
+            async with Client(streamable_http_client(url, http_client=httpx2.AsyncClient())) as c:
+                r = await c.call_tool("solve", {"problem": big})
+                assert r.is_error and "the limit is 524,288" in r.content[0].text
 
         asyncio.run(run())

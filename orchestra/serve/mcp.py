@@ -12,14 +12,14 @@ keeps serving.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ..engine import Orchestra
 from ..extras import needs
-from ..tasks.base import MAX_INPUT_CHARS, ParseError
+from ..problems import check_size
+from ..tasks.base import ParseError
 from ..types import Solution
 
 Input = str | dict[str, Any] | list[Any]
@@ -97,12 +97,14 @@ def tool_solution(sol: Solution) -> ToolSolution:
 
 
 def _checked(problem: Any) -> Any:
-    """The input, or a tool error when it is too large to be a puzzle."""
-    size = len(problem) if isinstance(problem, str) else len(json.dumps(problem))
-    if size > MAX_INPUT_CHARS:
+    """The input, or a tool error when it is too large to be a puzzle: the size rule of
+    every path (`problems.check_size`), before any work."""
+    try:
+        check_size(problem)
+    except ParseError as e:
         from mcp.server.mcpserver.exceptions import ToolError
 
-        raise ToolError(f"problem is {size:,} characters; the limit is {MAX_INPUT_CHARS:,}")
+        raise ToolError(str(e)) from None
     return problem
 
 
