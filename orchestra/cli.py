@@ -425,7 +425,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_ray(args: argparse.Namespace) -> int:
+def _serve_ray(args: argparse.Namespace, keys: list[str]) -> int:
     import time
 
     from .extras import needs
@@ -438,10 +438,18 @@ def _serve_ray(args: argparse.Namespace) -> int:
 
     ray.init(address=args.ray_address, include_dashboard=False)
     serve.start(http_options={"host": args.host, "port": args.port})
-    serve.run(
-        build_app(llm=args.llm or "none", trm_gpus=args.trm_gpus, max_batch=args.max_batch),
-        route_prefix="/",
+    from .serve.hosts import allowed_hosts
+
+    app = build_app(
+        llm=args.llm or "none",
+        trm_gpus=args.trm_gpus,
+        max_batch=args.max_batch,
+        api_keys=keys,
+        allowed_hosts=sorted(allowed_hosts(args.host, args.allow_host)),
+        max_queue=args.max_queue,
+        timeout_s=args.timeout,
     )
+    serve.run(app, route_prefix="/")
     err.print(
         f"orchestra on Ray Serve at http://{args.host}:{args.port}/v1/solve (Ctrl-C stops it)"
     )
@@ -500,12 +508,7 @@ def _front_door(args: argparse.Namespace) -> list[str]:
 def cmd_serve(args: argparse.Namespace) -> int:
     keys = _front_door(args)
     if args.ray:
-        if keys:
-            raise CLIError(
-                "serve --ray cannot check API keys yet: its gateway would answer every "
-                "request; serve without --ray, or without keys behind a proxy that checks them"
-            )
-        return _serve_ray(args)
+        return _serve_ray(args, keys)
 
     from .extras import needs
 

@@ -133,7 +133,6 @@ def _refused(*argv: str, env_key: str | None = None) -> subprocess.CompletedProc
         (["serve", "--api-key", " "], None, "an API key is empty"),
         (["serve"], "  ", "holds no key"),
         (["serve", "--api-key", "clé-secrète"], None, "API keys must be ASCII"),
-        (["serve", "--ray", "--api-key", "k1"], None, "serve --ray cannot check API keys"),
     ],
 )
 def test_the_front_door_refuses_to_open_unguarded(argv, env_key, said):
