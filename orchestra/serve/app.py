@@ -228,6 +228,7 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
     async def solve(x: Any, kind: str | None, deadline: float) -> Solution:
         """Prose to the LLM under its bound; every puzzle, kind given or not, through its
         lane's micro-batcher."""
+        read_as = kind
         if kind is None and isinstance(x, str):
             try:  # off the event loop: it must keep reading requests meanwhile
                 check_text(x)
@@ -240,9 +241,9 @@ def create_app(engine: Orchestra | None = None, settings: Settings | None = None
             if decision is not None and decision.abstained:  # the engine decides, as it would
                 return await fast.submit((x, deadline))
             if decision is not None:
-                kind = decision.kind
-        found = await asyncio.to_thread(read, x, kind)
-        if found is None:  # the input itself is bad: the engine's error, in milliseconds
+                read_as = decision.kind  # as the engine reads routed text
+        found = await asyncio.to_thread(read, x, read_as)
+        if found is None:  # the input itself is bad: the engine's own error, in milliseconds
             return await asyncio.to_thread(engine.solve, x, kind=kind)
         problem, batcher = found
         return await batcher.submit((problem, deadline))
