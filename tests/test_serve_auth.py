@@ -144,12 +144,12 @@ def test_the_front_door_refuses_to_open_unguarded(argv, env_key, said):
 
 def test_a_key_on_the_command_line_earns_a_warning_and_a_key_file_does_not(tmp_path):
     keyfile = tmp_path / "keys"
-    keyfile.write_text("k-one\n")
-    # --ray with a key is refused before anything starts: the warning is what we look at
-    r = _refused("serve", "--ray", "--api-key", "k1")
-    assert "shows in the process list" in r.stderr
-    r = _refused("serve", "--ray", "--api-key-file", str(keyfile))
-    assert "shows in the process list" not in r.stderr and "cannot check API keys" in r.stderr
+    keyfile.write_text("k-one\nclé\n", encoding="utf-8")
+    # a non-ASCII key is refused before anything starts: the warning is what we look at
+    r = _refused("serve", "--api-key", "k1", "--api-key", "clé")
+    assert "shows in the process list" in r.stderr and "must be ASCII" in r.stderr
+    r = _refused("serve", "--api-key-file", str(keyfile))
+    assert "shows in the process list" not in r.stderr and "must be ASCII" in r.stderr
 
 
 def test_the_access_log_names_the_key_by_label_never_the_key(live, caplog):
