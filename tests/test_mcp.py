@@ -177,32 +177,39 @@ def test_http_a_remote_name_with_the_key_and_a_stray_header_byte():
         assert r.status_code == 401
 
 
-def test_a_tool_call_has_a_time_limit():
-    """MCP tool calls had none: one could run as long as its search did."""
+def _over_http(server, checks) -> None:
+    """`checks(client)` against `server` behind the keyless HTTP app, on loopback."""
     import httpx2
-    from test_serve import TINY_ARC, SlowArc
 
-    arc = SlowArc(2.0)
-    engine = Orchestra(llm=None, specialists=[arc, "exact-sudoku"])
-    app = http_app(build_server(engine, timeout_s=0.5), api_keys=[], max_body_bytes=1 << 20)
-    with LiveServer(app) as s:
+    with LiveServer(http_app(server, api_keys=[], max_body_bytes=1 << 20)) as s:
 
         async def run() -> None:
             url = f"{s.url}/mcp"
             async with Client(streamable_http_client(url, http_client=httpx2.AsyncClient())) as c:
-                r = await c.call_tool("solve", {"problem": TINY_ARC})
-                assert r.is_error and "no answer within 0.5 s" in r.content[0].text
-                r = await c.call_tool("solve", {"problem": PUZZLE})
-                assert not r.is_error and r.structured_content["verified"] is True
+                await checks(c)
 
         asyncio.run(run())
+
+
+def test_a_tool_call_has_a_time_limit():
+    """MCP tool calls had none: one could run as long as its search did."""
+    from test_serve import TINY_ARC, SlowArc
+
+    arc = SlowArc(2.0)
+    engine = Orchestra(llm=None, specialists=[arc, "exact-sudoku"])
+    async def checks(c) -> None:
+        r = await c.call_tool("solve", {"problem": TINY_ARC})
+        assert r.is_error and "no answer within 0.5 s" in r.content[0].text
+        r = await c.call_tool("solve", {"problem": PUZZLE})
+        assert not r.is_error and r.structured_content["verified"] is True
+
+    _over_http(build_server(engine, timeout_s=0.5), checks)
 
 
 def test_one_size_rule_for_the_library_http_and_mcp():
     """HTTP read JSON problems of any size under the body cap while MCP counted their
     characters: now both (and the library) apply `problems.check_size`."""
     import httpx
-    import httpx2
 
     from orchestra import parse
     from orchestra.serve.app import Settings, create_app
@@ -219,13 +226,8 @@ def test_one_size_rule_for_the_library_http_and_mcp():
         r = c.post("/v1/solve", content=body, timeout=60,
                    headers={"content-type": "application/json"})
         assert r.status_code == 400 and "the limit is 524,288" in r.json()["error"]["message"]
-    app = http_app(build_server(engine), api_keys=[], max_body_bytes=1 << 20)
-    with LiveServer(app) as s:
+    async def checks(c) -> None:
+        r = await c.call_tool("solve", {"problem": big})
+        assert r.is_error and "the limit is 524,288" in r.content[0].text
 
-        async def run() -> None:
-            url = f"{s.url}/mcp"
-            async with Client(streamable_http_client(url, http_client=httpx2.AsyncClient())) as c:
-                r = await c.call_tool("solve", {"problem": big})
-                assert r.is_error and "the limit is 524,288" in r.content[0].text
-
-        asyncio.run(run())
+    _over_http(build_server(engine), checks)
